@@ -1,0 +1,118 @@
+package dev.pageio.core;
+
+import java.io.IOException;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.NonReadableChannelException;
+import java.nio.channels.NonWritableChannelException;
+
+/**
+ * Linux errno values and names. The numbers are those of {@code include/uapi/asm-generic/errno-base.h}
+ * and {@code errno.h}, which x86-64 and aarch64 share.
+ */
+public final class Errno
+{
+    public static final int EPERM = 1;
+    public static final int ENOENT = 2;
+    public static final int EINTR = 4;
+    public static final int EIO = 5;
+    public static final int ENXIO = 6;
+    public static final int EBADF = 9;
+    public static final int EAGAIN = 11;
+    public static final int ENOMEM = 12;
+    public static final int EACCES = 13;
+    public static final int EFAULT = 14;
+    public static final int EBUSY = 16;
+    public static final int EEXIST = 17;
+    public static final int ENODEV = 19;
+    public static final int EISDIR = 21;
+    public static final int EINVAL = 22;
+    public static final int EMFILE = 24;
+    public static final int EFBIG = 27;
+    public static final int ENOSPC = 28;
+    public static final int ESPIPE = 29;
+    public static final int EROFS = 30;
+    public static final int EPIPE = 32;
+    public static final int ENOSYS = 38;
+    public static final int ETIME = 62;
+    public static final int EOVERFLOW = 75;
+    public static final int EOPNOTSUPP = 95;
+    public static final int ETIMEDOUT = 110;
+    public static final int EALREADY = 114;
+    public static final int EDQUOT = 122;
+    public static final int ECANCELED = 125;
+
+    private static final String[] NAMES = new String[134];
+
+    static
+    {
+        final String[] pairs = {
+            "1", "EPERM", "2", "ENOENT", "3", "ESRCH", "4", "EINTR", "5", "EIO", "6", "ENXIO", "7", "E2BIG",
+            "8", "ENOEXEC", "9", "EBADF", "10", "ECHILD", "11", "EAGAIN", "12", "ENOMEM", "13", "EACCES",
+            "14", "EFAULT", "15", "ENOTBLK", "16", "EBUSY", "17", "EEXIST", "18", "EXDEV", "19", "ENODEV",
+            "20", "ENOTDIR", "21", "EISDIR", "22", "EINVAL", "23", "ENFILE", "24", "EMFILE", "25", "ENOTTY",
+            "26", "ETXTBSY", "27", "EFBIG", "28", "ENOSPC", "29", "ESPIPE", "30", "EROFS", "31", "EMLINK",
+            "32", "EPIPE", "33", "EDOM", "34", "ERANGE", "35", "EDEADLK", "36", "ENAMETOOLONG", "37", "ENOLCK",
+            "38", "ENOSYS", "39", "ENOTEMPTY", "40", "ELOOP", "61", "ENODATA", "62", "ETIME", "75", "EOVERFLOW",
+            "77", "EBADFD", "95", "EOPNOTSUPP", "110", "ETIMEDOUT", "114", "EALREADY", "115", "EINPROGRESS",
+            "116", "ESTALE", "121", "EREMOTEIO", "122", "EDQUOT", "125", "ECANCELED",
+        };
+        for (int i = 0; i < pairs.length; i += 2)
+        {
+            NAMES[Integer.parseInt(pairs[i])] = pairs[i + 1];
+        }
+    }
+
+    private Errno()
+    {
+    }
+
+    /**
+     * @param errno a positive errno value.
+     * @return its symbolic name, or {@code "errno=N"} for a value without one here.
+     */
+    public static String name(final int errno)
+    {
+        final int e = Math.abs(errno);
+        final String name = e < NAMES.length ? NAMES[e] : null;
+        return name != null ? name : "errno=" + e;
+    }
+
+    /**
+     * Maps an exception from {@code FileChannel} to the errno it most likely carried. The JDK builds the
+     * message of an {@link IOException} from {@code strerror(errno)}, so the text is matched; what is not
+     * recognised maps to EIO.
+     *
+     * @param e the exception.
+     * @return a positive errno value.
+     */
+    public static int fromException(final Throwable e)
+    {
+        if (e instanceof ClosedChannelException || e instanceof AsynchronousCloseException)
+        {
+            return EBADF;
+        }
+        if (e instanceof NonReadableChannelException || e instanceof NonWritableChannelException)
+        {
+            return EBADF;
+        }
+        final String m = e.getMessage();
+        if (m == null)
+        {
+            return EIO;
+        }
+        if (m.contains("No space left on device")) return ENOSPC;
+        if (m.contains("Disk quota exceeded")) return EDQUOT;
+        if (m.contains("Invalid argument")) return EINVAL;
+        if (m.contains("Bad file descriptor")) return EBADF;
+        if (m.contains("File too large")) return EFBIG;
+        if (m.contains("Read-only file system")) return EROFS;
+        if (m.contains("Illegal seek")) return ESPIPE;
+        if (m.contains("Is a directory")) return EISDIR;
+        if (m.contains("Interrupted system call")) return EINTR;
+        if (m.contains("Resource temporarily unavailable")) return EAGAIN;
+        if (m.contains("Operation not permitted")) return EPERM;
+        if (m.contains("Permission denied")) return EACCES;
+        return EIO;
+    }
+}

@@ -1,0 +1,270 @@
+package dev.pageio.core;
+
+import org.agrona.ErrorHandler;
+import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * Configuration of one ring, validated once by {@link Builder#build()}.
+ *
+ * <ul>
+ *   <li>{@code engine}: {@code "auto"} (io_uring, then aio, then threads), or an engine's name.</li>
+ *   <li>{@code queueDepth}: the most requests outstanding on the ring (queued plus in the kernel); the size
+ *   of the slot table and of the kernel ring.</li>
+ *   <li>{@code submitTimeoutNs}: how long a submitting thread waits for a free slot when the ring is full;
+ *   0 refuses at once with {@link QueueFullException}.</li>
+ *   <li>{@code threadMode}: {@link ThreadMode#DEDICATED} runs an agent thread; {@link ThreadMode#CALLER}
+ *   leaves the duty cycle to the caller's {@link IoRing#poll()}.</li>
+ *   <li>{@code idleStrategy}: the Agrona idle strategy between empty duty cycles; after
+ *   {@code sleepAfterIdleNs} without work the agent blocks in the kernel (io_uring_enter, io_getevents) until
+ *   a completion or a new submission, so an idle ring costs no CPU. {@link Long#MAX_VALUE} never blocks.</li>
+ * </ul>
+ */
+public final class RingConfig
+{
+    /** Who runs the ring's duty cycle. */
+    public enum ThreadMode
+    {
+        /** A dedicated agent thread per ring. */
+        DEDICATED,
+        /** The caller's own loop calls {@link IoRing#poll()} (thread-per-core engines). */
+        CALLER
+    }
+
+    private final String engine;
+    private final int queueDepth;
+    private final int maxSegments;
+    private final long submitTimeoutNs;
+    private final ThreadMode threadMode;
+    private final Supplier<IdleStrategy> idleStrategy;
+    private final long sleepAfterIdleNs;
+    private final int workerThreads;
+    private final boolean sqPoll;
+    private final String name;
+    private final ErrorHandler errorHandler;
+
+    private RingConfig(final Builder b)
+    {
+        engine = b.engine;
+        queueDepth = b.queueDepth;
+        maxSegments = b.maxSegments;
+        submitTimeoutNs = b.submitTimeoutNs;
+        threadMode = b.threadMode;
+        idleStrategy = b.idleStrategy;
+        sleepAfterIdleNs = b.sleepAfterIdleNs;
+        workerThreads = b.workerThreads;
+        sqPoll = b.sqPoll;
+        name = b.name;
+        errorHandler = b.errorHandler;
+    }
+
+    /** @return a builder with the defaults. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /** @return the defaults. */
+    public static RingConfig defaults()
+    {
+        return builder().build();
+    }
+
+    /** @return the engine's name, or {@code "auto"}. */
+    public String engine()
+    {
+        return engine;
+    }
+
+    /** @return the most outstanding requests. */
+    public int queueDepth()
+    {
+        return queueDepth;
+    }
+
+    /** @return the most segments of one vectored request. */
+    public int maxSegments()
+    {
+        return maxSegments;
+    }
+
+    /** @return how long a submitter waits for a slot; 0 refuses at once. */
+    public long submitTimeoutNs()
+    {
+        return submitTimeoutNs;
+    }
+
+    /** @return who runs the duty cycle. */
+    public ThreadMode threadMode()
+    {
+        return threadMode;
+    }
+
+    /** @return a new idle strategy instance for the ring. */
+    public IdleStrategy newIdleStrategy()
+    {
+        return idleStrategy.get();
+    }
+
+    /** @return idle time after which the agent blocks in the kernel. */
+    public long sleepAfterIdleNs()
+    {
+        return sleepAfterIdleNs;
+    }
+
+    /** @return worker threads of the thread engine. */
+    public int workerThreads()
+    {
+        return workerThreads;
+    }
+
+    /** @return true to ask io_uring for a kernel submission thread (SQPOLL). */
+    public boolean sqPoll()
+    {
+        return sqPoll;
+    }
+
+    /** @return the ring's name, used for its thread and in messages. */
+    public String name()
+    {
+        return name;
+    }
+
+    /** @return where errors of the duty cycle (e.g. a throwing handler) go. */
+    public ErrorHandler errorHandler()
+    {
+        return errorHandler;
+    }
+
+    @Override
+    public String toString()
+    {
+        return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
+            " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " sqPoll=" + sqPoll + " name=" + name + "}";
+    }
+
+    /** Builder; {@link #build()} validates. */
+    public static final class Builder
+    {
+        private String engine = "auto";
+        private int queueDepth = 256;
+        private int maxSegments = 64;
+        private long submitTimeoutNs = 10_000_000_000L;
+        private ThreadMode threadMode = ThreadMode.DEDICATED;
+        private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(64, 16, 1_000, 20_000);
+        private long sleepAfterIdleNs = 200_000;
+        private int workerThreads = 4;
+        private boolean sqPoll;
+        private String name = "pageio-ring";
+        private ErrorHandler errorHandler = Throwable::printStackTrace;
+
+        private Builder()
+        {
+        }
+
+        /** @param engine {@code "auto"}, {@code "io_uring"}, {@code "aio"} or {@code "threads"}. @return this. */
+        public Builder engine(final String engine)
+        {
+            this.engine = Objects.requireNonNull(engine, "engine");
+            return this;
+        }
+
+        /** @param queueDepth 1 to 32768. @return this. */
+        public Builder queueDepth(final int queueDepth)
+        {
+            this.queueDepth = queueDepth;
+            return this;
+        }
+
+        /** @param maxSegments 1 to 1024 (IOV_MAX). @return this. */
+        public Builder maxSegments(final int maxSegments)
+        {
+            this.maxSegments = maxSegments;
+            return this;
+        }
+
+        /** @param submitTimeoutNs &ge; 0; 0 refuses at once when full. @return this. */
+        public Builder submitTimeoutNs(final long submitTimeoutNs)
+        {
+            this.submitTimeoutNs = submitTimeoutNs;
+            return this;
+        }
+
+        /** @param threadMode who runs the duty cycle. @return this. */
+        public Builder threadMode(final ThreadMode threadMode)
+        {
+            this.threadMode = Objects.requireNonNull(threadMode, "threadMode");
+            return this;
+        }
+
+        /**
+         * @param idleStrategy     makes one idle strategy per ring (Agrona's busy-spin, backoff, sleeping…).
+         * @param sleepAfterIdleNs idle time after which the agent blocks in the kernel; Long.MAX_VALUE never.
+         * @return this.
+         */
+        public Builder idle(final Supplier<IdleStrategy> idleStrategy, final long sleepAfterIdleNs)
+        {
+            this.idleStrategy = Objects.requireNonNull(idleStrategy, "idleStrategy");
+            this.sleepAfterIdleNs = sleepAfterIdleNs;
+            return this;
+        }
+
+        /** @param workerThreads 1 to 256, thread engine only. @return this. */
+        public Builder workerThreads(final int workerThreads)
+        {
+            this.workerThreads = workerThreads;
+            return this;
+        }
+
+        /** @param sqPoll ask io_uring for SQPOLL. @return this. */
+        public Builder sqPoll(final boolean sqPoll)
+        {
+            this.sqPoll = sqPoll;
+            return this;
+        }
+
+        /** @param name the ring's name. @return this. */
+        public Builder name(final String name)
+        {
+            this.name = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** @param errorHandler receives errors of the duty cycle. @return this. */
+        public Builder errorHandler(final ErrorHandler errorHandler)
+        {
+            this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
+            return this;
+        }
+
+        /** @return the validated configuration. */
+        public RingConfig build()
+        {
+            if (queueDepth < 1 || queueDepth > 32768)
+            {
+                throw new IllegalArgumentException("queueDepth out of range: queueDepth=" + queueDepth + " range=1..32768");
+            }
+            if (maxSegments < 1 || maxSegments > 1024)
+            {
+                throw new IllegalArgumentException("maxSegments out of range: maxSegments=" + maxSegments + " range=1..1024");
+            }
+            if (submitTimeoutNs < 0)
+            {
+                throw new IllegalArgumentException("submitTimeoutNs negative: submitTimeoutNs=" + submitTimeoutNs);
+            }
+            if (sleepAfterIdleNs < 0)
+            {
+                throw new IllegalArgumentException("sleepAfterIdleNs negative: sleepAfterIdleNs=" + sleepAfterIdleNs);
+            }
+            if (workerThreads < 1 || workerThreads > 256)
+            {
+                throw new IllegalArgumentException("workerThreads out of range: workerThreads=" + workerThreads + " range=1..256");
+            }
+            return new RingConfig(this);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package dev.pageio.core.spi;
+
+import dev.pageio.core.RingConfig;
+
+import java.io.IOException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.Set;
+
+/**
+ * An engine: a way of doing asynchronous I/O (io_uring, kernel AIO, a thread pool). Engines are found with
+ * {@link java.util.ServiceLoader}; automatic selection takes the available one of highest
+ * {@link #priority()}.
+ */
+public interface IoEngine
+{
+    /** @return the name used in configuration and reports: {@code "io_uring"}, {@code "aio"}, {@code "threads"}. */
+    String name();
+
+    /** @return higher is preferred by automatic selection (io_uring 300, aio 200, threads 100). */
+    int priority();
+
+    /**
+     * Probes once (the answer is cached).
+     *
+     * @return null when the engine can be used here, else why not (e.g. {@code "io_uring_setup: EPERM"}).
+     */
+    String unavailableCause();
+
+    /** @return true when {@link #unavailableCause()} is null. */
+    default boolean available()
+    {
+        return unavailableCause() == null;
+    }
+
+    /**
+     * @param config the ring's configuration.
+     * @return a new backend, owned by the caller.
+     * @throws IOException when the kernel refuses the context.
+     */
+    RingBackend openBackend(RingConfig config) throws IOException;
+
+    /**
+     * Opens a file in the way this engine needs (a descriptor for kernel engines).
+     *
+     * @param path    the file.
+     * @param options {@link java.nio.file.StandardOpenOption}s.
+     * @return the open file.
+     * @throws IOException as the operating system reported it.
+     */
+    default FileAccess openFile(final Path path, final Set<? extends OpenOption> options) throws IOException
+    {
+        return new ChannelFileAccess(path, options);
+    }
+}

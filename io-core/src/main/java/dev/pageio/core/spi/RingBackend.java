@@ -1,0 +1,72 @@
+package dev.pageio.core.spi;
+
+/**
+ * One kernel context (an io_uring instance, an aio context, a worker pool) driven by exactly one thread,
+ * the ring agent. Every method except {@link #wakeup()} is called by that thread only.
+ *
+ * <p>A duty cycle is: {@link #prepare} each new request until it returns false, {@link #submit()} once
+ * (at most one system call for the batch), {@link #reap} what has completed. When the agent has been idle
+ * for a while it calls {@link #await}, which may block in the kernel.
+ */
+public interface RingBackend extends AutoCloseable
+{
+    /** @return the engine's name, e.g. {@code "io_uring"}. */
+    String name();
+
+    /** @return true when buffers must be direct {@code ByteBuffer}s (the kernel needs their address). */
+    boolean requiresDirectBuffers();
+
+    /** @return true when files must have a descriptor ({@link FileAccess#fd()} &ge; 0). */
+    boolean requiresDescriptor();
+
+    /**
+     * Takes a request for the next {@link #submit()}: writes its SQE or iocb, or queues it.
+     *
+     * @param request the request (its fields describe the remaining work).
+     * @return false when the backend is full now; the agent keeps the request and offers it again after
+     * reaping.
+     */
+    boolean prepare(Request request);
+
+    /**
+     * Hands everything prepared since the last call to the kernel: one system call at most.
+     *
+     * @return how many requests were handed over.
+     */
+    int submit();
+
+    /**
+     * Reaps the completions available now, without blocking.
+     *
+     * @param sink where each completion goes.
+     * @return how many were reaped.
+     */
+    int reap(CompletionSink sink);
+
+    /** @return requests handed over by {@link #submit()} whose completion has not been reaped. */
+    int inFlight();
+
+    /**
+     * Blocks until a completion is available, {@link #wakeup()} is called, or {@code timeoutNs} passes. A
+     * wakeup that happened before the call makes it return promptly: no wakeup is lost.
+     *
+     * @param timeoutNs the longest wait.
+     */
+    void await(long timeoutNs);
+
+    /** Any thread: makes a current or the next {@link #await} return promptly. */
+    void wakeup();
+
+    /**
+     * Tries to cancel a request already handed to the kernel. The answer comes through
+     * {@link CompletionSink#cancelResult} during a later {@link #reap}; a backend that cannot cancel answers
+     * there with {@code -EALREADY}.
+     *
+     * @param request the request, state {@link Request#ACTIVE}.
+     */
+    void cancel(Request request);
+
+    /** Frees every native resource. Called once, after every request has completed. */
+    @Override
+    void close();
+}
