@@ -1,0 +1,188 @@
+package dev.pageio.linux;
+
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The system calls pageio uses, with the kernel's convention: a result &ge; 0, or {@code -errno}.
+ * Thread-safe; allocation-free.
+ */
+public final class Linux
+{
+    /** mmap: pages may be read. */
+    public static final int PROT_READ = 1;
+    /** mmap: pages may be written. */
+    public static final int PROT_WRITE = 2;
+    /** mmap: share the mapping. */
+    public static final int MAP_SHARED = 1;
+    /** mmap: populate page tables. */
+    public static final int MAP_POPULATE = 0x8000;
+    /** eventfd: non-blocking. */
+    public static final int EFD_NONBLOCK = 04000;
+    /** eventfd: close on exec. */
+    public static final int EFD_CLOEXEC = 02000000;
+
+    private Linux()
+    {
+    }
+
+    private static long result(final long r)
+    {
+        return r == -1 ? -Native.getLastError() : r;
+    }
+
+    /** See man 2 syscall. @return the result or -errno. */
+    public static long syscall(final long nr, final long a1, final long a2, final long a3, final long a4,
+        final long a5, final long a6)
+    {
+        return result(LibC.syscall(nr, a1, a2, a3, a4, a5, a6));
+    }
+
+    /** See man 2 open. @return the descriptor or -errno. */
+    public static int open(final String path, final int flags, final int mode)
+    {
+        return (int)result(LibC.open(path, flags, mode));
+    }
+
+    /** See man 2 close. @return 0 or -errno. */
+    public static int close(final int fd)
+    {
+        return (int)result(LibC.close(fd));
+    }
+
+    /** See man 2 pread. @return bytes or -errno. */
+    public static long pread(final int fd, final long address, final long count, final long offset)
+    {
+        return result(LibC.pread(fd, address, count, offset));
+    }
+
+    /** See man 2 pwrite. @return bytes or -errno. */
+    public static long pwrite(final int fd, final long address, final long count, final long offset)
+    {
+        return result(LibC.pwrite(fd, address, count, offset));
+    }
+
+    /** See man 2 read. @return bytes or -errno. */
+    public static long read(final int fd, final long address, final long count)
+    {
+        return result(LibC.read(fd, address, count));
+    }
+
+    /** See man 2 write. @return bytes or -errno. */
+    public static long write(final int fd, final long address, final long count)
+    {
+        return result(LibC.write(fd, address, count));
+    }
+
+    /** See man 2 fsync. @return 0 or -errno. */
+    public static int fsync(final int fd)
+    {
+        return (int)result(LibC.fsync(fd));
+    }
+
+    /** See man 2 fdatasync. @return 0 or -errno. */
+    public static int fdatasync(final int fd)
+    {
+        return (int)result(LibC.fdatasync(fd));
+    }
+
+    /** See man 2 ftruncate. @return 0 or -errno. */
+    public static int ftruncate(final int fd, final long length)
+    {
+        return (int)result(LibC.ftruncate(fd, length));
+    }
+
+    /** See man 2 lseek. @return the offset or -errno. */
+    public static long lseek(final int fd, final long offset, final int whence)
+    {
+        return result(LibC.lseek(fd, offset, whence));
+    }
+
+    /** See man 2 mmap. @return the address, or -errno (never MAP_FAILED). */
+    public static long mmap(final long address, final long length, final int prot, final int flags, final int fd,
+        final long offset)
+    {
+        return result(LibC.mmap(address, length, prot, flags, fd, offset));
+    }
+
+    /** See man 2 munmap. @return 0 or -errno. */
+    public static int munmap(final long address, final long length)
+    {
+        return (int)result(LibC.munmap(address, length));
+    }
+
+    /** See man 2 eventfd. @return the descriptor or -errno. */
+    public static int eventfd(final int initval, final int flags)
+    {
+        return (int)result(LibC.eventfd(initval, flags));
+    }
+
+    /** See man 2 pipe2. @param fds address of an int[2]. @return 0 or -errno. */
+    public static int pipe2(final long fds, final int flags)
+    {
+        return (int)result(LibC.pipe2(fds, flags));
+    }
+
+    /** See man 2 fallocate. @return 0 or -errno. */
+    public static int fallocate(final int fd, final int mode, final long offset, final long length)
+    {
+        return (int)syscall(Arch.SYS_FALLOCATE, fd, mode, offset, length, 0, 0);
+    }
+
+    /** See man 3 malloc. @return the address, or 0 when out of memory. */
+    public static long malloc(final long size)
+    {
+        return LibC.malloc(size);
+    }
+
+    /** See man 3 posix_memalign. @param resultAddress address of a void*. @return 0 or -errno. */
+    public static int posixMemalign(final long resultAddress, final long alignment, final long size)
+    {
+        return -LibC.posix_memalign(resultAddress, alignment, size);
+    }
+
+    /** See man 3 free. */
+    public static void free(final long address)
+    {
+        LibC.free(address);
+    }
+
+    /** See man 3 memset. */
+    public static void memset(final long address, final int value, final long count)
+    {
+        LibC.memset(address, value, count);
+    }
+
+    /**
+     * The base address of a direct buffer (its byte 0, whatever its position), with one native call and no
+     * allocation.
+     *
+     * @param buffer a direct buffer.
+     * @return its address.
+     * @throws IllegalArgumentException when the buffer is not direct.
+     */
+    public static long address(final ByteBuffer buffer)
+    {
+        if (!buffer.isDirect())
+        {
+            throw new IllegalArgumentException("buffer is not direct: the kernel needs a native address: buffer=" + buffer);
+        }
+        return LibC.memmove(buffer, 0L, 0L);
+    }
+
+    /**
+     * A direct buffer over native memory the caller owns (a mapped ring, a malloc'd table). The buffer does not
+     * free the memory.
+     *
+     * @param address the start.
+     * @param length  bytes.
+     * @return a direct buffer in native byte order.
+     */
+    public static ByteBuffer wrap(final long address, final int length)
+    {
+        return new Pointer(address).getByteBuffer(0, length).order(ByteOrder.nativeOrder());
+    }
+}
