@@ -101,7 +101,7 @@ public final class Errno
         {
             return EIO;
         }
-        if (m.contains("No space left on device")) return ENOSPC;
+        if (m.contains("ENOSPC") || m.contains("No space left on device")) return ENOSPC;
         if (m.contains("Disk quota exceeded")) return EDQUOT;
         if (m.contains("Invalid argument")) return EINVAL;
         if (m.contains("Bad file descriptor")) return EBADF;
