@@ -41,7 +41,8 @@ final class BenchRun
 
         final long beginNs = System.nanoTime();
         final long measureStartNs = beginNs + options.warmupNs;
-        final long endNs = measureStartNs + options.runtimeNs;
+        // from the moment measuring really began: busy jobs may starve this thread past measureStartNs
+        long endNs = measureStartNs + options.runtimeNs;
         final EngineRun run = engine.start(options, stats);
         String detail = null;
         try
@@ -63,6 +64,7 @@ final class BenchRun
                 {
                     cpuAtStart = CpuTime.now();
                     startedNs = System.nanoTime();
+                    endNs = startedNs + options.runtimeNs;
                     iosAtStart = sum(stats, 0);
                     readsAtStart = sum(stats, 1);
                     syncsAtStart = sum(stats, 2);

@@ -136,6 +136,34 @@ class MainTest
 
     @Test
     @Timeout(60)
+    void shouldRunOneSecondOfThreadEngineReadsAndWritesOnTmpfsThroughTheRing() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--rw", "randrw", "--mix", "50", "--qd", "8", "--jobs", "2", "--rings", "2", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertEquals("threads", json.get("engine"));
+        assertEquals(8.0, json.get("qd"));
+        assertEquals(2.0, json.get("rings"));
+        assertTrue((double)json.get("reads") > 0, o.out);
+        assertTrue((double)json.get("writes") > 0, o.out);
+        assertEquals(0.0, json.get("errors"));
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRefuseBarriersOnPageioEnginesUntilIoFileHasThem() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--rw", "randwrite", "--barrier-every", "32");
+        assertEquals(1, o.status, o.err);
+        assertTrue(o.err.contains("engine unavailable: threads: barriers are not on IoFile yet"), o.err);
+        assertFalse(o.err.contains("\tat "), o.err);
+    }
+
+    @Test
+    @Timeout(60)
     void shouldRunOneSecondOfJdkAsyncMixedIoWithBarriersOnTmpfs() throws Exception
     {
         final Outcome o = run("--engine", "jdk-async", "--file", file.toString(), "--size", "16m", "--runtime", "1",
@@ -161,6 +189,7 @@ class MainTest
         assertEquals(0, o.status, o.err);
         assertTrue(o.out.contains("x jdk-async"), o.out);
         assertTrue(o.out.lines().anyMatch(l -> l.startsWith("jdk-async ")), o.out);
+        assertTrue(o.out.lines().anyMatch(l -> l.startsWith("threads ")), o.out);
         assertTrue(o.out.lines().anyMatch(l -> l.startsWith("jdk-channel  4*1")), o.out);
     }
 }
