@@ -9,7 +9,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -340,9 +342,8 @@ public final class PageStore implements AutoCloseable
         {
             checkBuffer(buffers[i], i);
         }
-        @SuppressWarnings("unchecked")
-        final CompletableFuture<Long>[] parts = new CompletableFuture[(buffers.length + maxSegments - 1) / maxSegments];
-        for (int p = 0; p < parts.length; p++)
+        final List<CompletableFuture<Long>> parts = new ArrayList<>((buffers.length + maxSegments - 1) / maxSegments);
+        for (int p = 0; p * maxSegments < buffers.length; p++)
         {
             final int from = p * maxSegments;
             final int n = Math.min(maxSegments, buffers.length - from);
@@ -362,18 +363,18 @@ public final class PageStore implements AutoCloseable
                     untrack(tracked);
                     throw e;
                 }
-                parts[p] = f;
+                parts.add(f);
             }
             else
             {
-                parts[p] = ioFile.readv(offset, segment);
+                parts.add(ioFile.readv(offset, segment));
             }
         }
-        if (parts.length == 1)
+        if (parts.size() == 1)
         {
-            return parts[0];
+            return parts.get(0);
         }
-        return CompletableFuture.allOf(parts).thenApply(ignored ->
+        return CompletableFuture.allOf(parts.toArray(new CompletableFuture<?>[0])).thenApply(ignored ->
         {
             long total = 0;
             for (final CompletableFuture<Long> part : parts)
