@@ -95,6 +95,18 @@ public final class Linux
         return (int)result(LibC.ftruncate(fd, length));
     }
 
+    /**
+     * See man 2 fstatfs.
+     *
+     * @param buf the address of a struct statfs (glibc's layout on 64-bit Linux, 120 bytes: every field a
+     *            64-bit word except {@code f_fsid}, two ints).
+     * @return 0 or -errno.
+     */
+    public static int fstatfs(final int fd, final long buf)
+    {
+        return (int)result(LibC.fstatfs(fd, buf));
+    }
+
     /** See man 2 lseek. @return the offset or -errno. */
     public static long lseek(final int fd, final long offset, final int whence)
     {
@@ -170,7 +182,18 @@ public final class Linux
         {
             throw new IllegalArgumentException("buffer is not direct: the kernel needs a native address: buffer=" + buffer);
         }
-        return LibC.memmove(buffer, 0L, 0L);
+        // JNA passes a Buffer argument's address at its current position (measured: position 100 gives
+        // base + 100), so the position is taken off; it is read on both sides of the call and the call repeated
+        // if another thread moved it meanwhile.
+        while (true)
+        {
+            final int position = buffer.position();
+            final long atPosition = LibC.memmove(buffer, 0L, 0L);
+            if (buffer.position() == position)
+            {
+                return atPosition - position;
+            }
+        }
     }
 
     /**

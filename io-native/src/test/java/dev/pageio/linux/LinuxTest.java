@@ -30,6 +30,17 @@ class LinuxTest
     }
 
     @Test
+    void shouldGiveTheBaseAddressWhateverThePosition()
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
+        final long base = Linux.address(buffer);
+        buffer.position(100);
+        assertEquals(base, Linux.address(buffer));
+        buffer.position(0);
+        assertEquals(base + 100, Linux.address(buffer.slice(100, 50)));
+    }
+
+    @Test
     void shouldRefuseTheAddressOfAHeapBuffer()
     {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
