@@ -1,5 +1,6 @@
 package dev.pageio.direct;
 
+import dev.pageio.core.BarrierMode;
 import dev.pageio.core.IoFailure;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
@@ -30,12 +31,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * whose remaining bytes are not exactly one page is an {@link IllegalArgumentException}; the ring then checks
  * O_DIRECT alignment. The store grows only through {@link #grow(long)}, which preallocates.
  *
- * <p>Durability: {@link #barrier()} completes once every page write accepted before the call has completed
- * and a sync issued after that returned success (BARRIER.md rules 1, 2, 5, 9). Until the core's per-file
- * barrier exists on {@code IoFile}, this store implements it itself: it remembers each write in flight (one
- * small object per write), waits for those accepted before the barrier, then issues fdatasync (fsync after a
- * growth) through the ring. Each barrier issues its own sync (no group commit yet); a failed write or sync
- * poisons the store: that barrier and every later one fail with the first cause.
+ * <p>Durability: {@link #barrier()} is the file's barrier ({@link IoFile#barrier(BarrierMode)}, BARRIER.md): it
+ * completes once every page write accepted before the call has completed and an fdatasync issued after that
+ * returned success; concurrent barriers share syncs (group commit); a failed write or sync poisons the store for
+ * good. DATA mode suffices because the store only grows through {@link #grow(long)}, which preallocates and
+ * fsyncs before the new pages are used (rule 9).
  *
  * <p>Threading: every method from any thread; completion handlers run on the ring's agent thread and must not
  * block. {@link #close()} is a barrier (when anything was written since the last one), then closes the file,
@@ -53,10 +53,6 @@ public final class PageStore implements AutoCloseable
     private final int pageShift;
     private final int maxSegments;
     private volatile long pageCount;
-    private final Set<TrackedWrite<?>> writesInFlight = ConcurrentHashMap.newKeySet();
-    private final AtomicReference<Throwable> poison = new AtomicReference<>();
-    private final AtomicBoolean grewSinceBarrier = new AtomicBoolean();
-    private final AtomicBoolean wroteSinceBarrier = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private PageStore(final PageStoreConfig config, final DirectFile file, final IoRing ring, final boolean ownsRing,
@@ -192,10 +188,10 @@ public final class PageStore implements AutoCloseable
         return pool;
     }
 
-    /** @return the first failure that poisoned the store, or null. */
+    /** @return the first failure that poisoned the store's barriers, or null. */
     public Throwable failure()
     {
-        return poison.get();
+        return ioFile.barrierPoison();
     }
 
     // ------------------------------------------------------------------------------------------------ checks
@@ -277,25 +273,16 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(src, -1);
-        final TrackedWrite<A> tracked = new TrackedWrite<>(this, handler, attachment);
-        track(tracked);
-        try
-        {
-            ioFile.write(page << pageShift, src, TrackedWrite.HANDLER, tracked, token);
-        }
-        catch (final RuntimeException e)
-        {
-            untrack(tracked);
-            throw e;
-        }
+        ioFile.write(page << pageShift, src, handler, attachment, token);
     }
 
     /** @return the bytes written; see {@link #writePage(long, ByteBuffer, IoHandler, Object, long)}. */
     public CompletableFuture<Long> writePage(final long page, final ByteBuffer src)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
-        writePage(page, src, FutureHandler.INSTANCE, f, 0);
-        return f;
+        checkOpen();
+        checkPages(page, 1);
+        checkBuffer(src, -1);
+        return ioFile.write(page << pageShift, src);
     }
 
     // -------------------------------------------------------------------------------------------------- runs
@@ -349,26 +336,7 @@ public final class PageStore implements AutoCloseable
             final int n = Math.min(maxSegments, buffers.length - from);
             final ByteBuffer[] segment = from == 0 && n == buffers.length ? buffers : copy(buffers, from, n);
             final long offset = (firstPage + from) << pageShift;
-            if (write)
-            {
-                final CompletableFuture<Long> f = new CompletableFuture<>();
-                final TrackedWrite<CompletableFuture<Long>> tracked = new TrackedWrite<>(this, FutureHandler.INSTANCE, f);
-                track(tracked);
-                try
-                {
-                    ioFile.writev(offset, segment, TrackedWrite.HANDLER, tracked, 0);
-                }
-                catch (final RuntimeException e)
-                {
-                    untrack(tracked);
-                    throw e;
-                }
-                parts.add(f);
-            }
-            else
-            {
-                parts.add(ioFile.readv(offset, segment));
-            }
+            parts.add(write ? ioFile.writev(offset, segment) : ioFile.readv(offset, segment));
         }
         if (parts.size() == 1)
         {
@@ -395,8 +363,9 @@ public final class PageStore implements AutoCloseable
     // ---------------------------------------------------------------------------------------- growth, barrier
 
     /**
-     * Adds pages at the end, preallocated (fallocate; zeros written where the filesystem refuses it), so that
-     * writes to them cannot fail for space. The next barrier is a full fsync (the size changed).
+     * Adds pages at the end, preallocated (fallocate; zeros written where the filesystem refuses it) and made
+     * durable with an fsync through the ring before this returns, so that writes to them cannot fail for space
+     * and later barriers need only fdatasync (BARRIER.md rule 9). Blocks the caller; not for the agent thread.
      *
      * @param pages how many, &ge; 1.
      * @return the new page count.
@@ -410,71 +379,34 @@ public final class PageStore implements AutoCloseable
             throw new IllegalArgumentException("pages out of range: pages=" + pages + " pageCount=" + pageCount);
         }
         file.preallocate(pageCount << pageShift, pages << pageShift);
-        grewSinceBarrier.set(true);
+        try
+        {
+            ioFile.fsync().get();
+        }
+        catch (final ExecutionException e)
+        {
+            throw e.getCause() instanceof IOException ? (IOException)e.getCause() :
+                new IOException("fsync after preallocation failed: path=" + file.path(), e.getCause());
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while syncing the preallocation: path=" + file.path(), e);
+        }
         pageCount += pages;
         return pageCount;
     }
 
     /**
-     * Makes every page write accepted before this call durable: waits until those writes completed, then syncs
-     * through the ring (fdatasync; fsync when the store grew since the last barrier). Fails, now and forever
-     * after, when any write or sync of the store failed (the first cause).
+     * Makes every page write accepted before this call durable (the file's barrier in DATA mode). Fails, now and
+     * forever after, once any write or sync of the store failed (the first cause).
      *
      * @return completes when durable, or exceptionally with the {@link IoFailure}.
      */
     public CompletableFuture<Void> barrier()
     {
         checkOpen();
-        return barrierInternal();
-    }
-
-    private CompletableFuture<Void> barrierInternal()
-    {
-        final Throwable poisoned = poison.get();
-        if (poisoned != null)
-        {
-            return CompletableFuture.failedFuture(poisoned);
-        }
-        wroteSinceBarrier.set(false);
-        final Object[] covered = writesInFlight.toArray();
-        final CompletableFuture<?>[] done = new CompletableFuture<?>[covered.length];
-        for (int i = 0; i < covered.length; i++)
-        {
-            done[i] = ((TrackedWrite<?>)covered[i]).done;
-        }
-        return CompletableFuture.allOf(done).thenCompose(ignored ->
-        {
-            final Throwable failed = poison.get();
-            if (failed != null)
-            {
-                return CompletableFuture.failedFuture(failed);
-            }
-            final boolean full = grewSinceBarrier.getAndSet(false);
-            final CompletableFuture<Long> sync = full ? ioFile.fsync() : ioFile.fdatasync();
-            return sync.handle((r, e) ->
-            {
-                if (e != null)
-                {
-                    final Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                    poison.compareAndSet(null, cause);
-                    grewSinceBarrier.compareAndSet(false, full);
-                    throw new CompletionException(poison.get());
-                }
-                return null;
-            });
-        });
-    }
-
-    private void track(final TrackedWrite<?> write)
-    {
-        writesInFlight.add(write);
-        wroteSinceBarrier.set(true);
-    }
-
-    private void untrack(final TrackedWrite<?> write)
-    {
-        writesInFlight.remove(write);
-        write.done.complete(null);
+        return ioFile.barrier(BarrierMode.DATA).thenApply(covered -> null);
     }
 
     // ------------------------------------------------------------------------------------------------- close
@@ -496,23 +428,14 @@ public final class PageStore implements AutoCloseable
         Throwable failure = null;
         try
         {
-            if (wroteSinceBarrier.get() || poison.get() != null)
-            {
-                barrierInternal().get();
-            }
+            ioFile.close(); // a barrier, then close (BARRIER.md rule 11)
         }
-        catch (final ExecutionException e)
+        catch (final RuntimeException e)
         {
-            failure = e.getCause();
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            failure = e;
+            failure = e.getCause() != null ? e.getCause() : e;
         }
         finally
         {
-            ioFile.close();
             pool.close();
             if (ownsRing)
             {
@@ -531,75 +454,5 @@ public final class PageStore implements AutoCloseable
     {
         return "PageStore{path=" + file.path() + " engine=" + engine() + " pageSizeBytes=" + pageSizeBytes +
             " pageCount=" + pageCount + " direct=" + file.direct() + " " + file.alignment() + "}";
-    }
-
-    /** A page write in flight: what a barrier waits for, and the user's handler to call. */
-    private static final class TrackedWrite<A>
-    {
-        @SuppressWarnings({"rawtypes", "unchecked"})
-        static final IoHandler<TrackedWrite<?>> HANDLER = new IoHandler()
-        {
-            @Override
-            public void completed(final long result, final Object attachment, final long token)
-            {
-                final TrackedWrite<Object> w = (TrackedWrite<Object>)attachment;
-                try
-                {
-                    w.handler.completed(result, w.attachment, token);
-                }
-                finally
-                {
-                    w.store.writesInFlight.remove(w);
-                    w.done.complete(null);
-                }
-            }
-
-            @Override
-            public void failed(final IoFailure failure, final Object attachment, final long token)
-            {
-                final TrackedWrite<Object> w = (TrackedWrite<Object>)attachment;
-                // Poison before anything can observe the write as done (BARRIER.md rule 5).
-                w.store.poison.compareAndSet(null, failure);
-                try
-                {
-                    w.handler.failed(failure, w.attachment, token);
-                }
-                finally
-                {
-                    w.store.writesInFlight.remove(w);
-                    w.done.complete(null);
-                }
-            }
-        };
-
-        final PageStore store;
-        final IoHandler<? super A> handler;
-        final A attachment;
-        final CompletableFuture<Void> done = new CompletableFuture<>();
-
-        TrackedWrite(final PageStore store, final IoHandler<? super A> handler, final A attachment)
-        {
-            this.store = store;
-            this.handler = handler;
-            this.attachment = attachment;
-        }
-    }
-
-    /** Completes a {@link CompletableFuture} attachment. */
-    private static final class FutureHandler implements IoHandler<CompletableFuture<Long>>
-    {
-        static final FutureHandler INSTANCE = new FutureHandler();
-
-        @Override
-        public void completed(final long result, final CompletableFuture<Long> future, final long token)
-        {
-            future.complete(result);
-        }
-
-        @Override
-        public void failed(final IoFailure failure, final CompletableFuture<Long> future, final long token)
-        {
-            future.completeExceptionally(failure);
-        }
     }
 }
