@@ -920,7 +920,16 @@ public final class UringBackend implements RingBackend
         final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
         while ((requestsInFlight > 0 || internalInFlight > 0) && System.nanoTime() - deadline < 0)
         {
-            reap(sink);
+            try
+            {
+                reap(sink);
+            }
+            catch (final RuntimeException e)
+            {
+                // a throwing sink must not stop the drain: the kernel may still be using the buffers
+                System.getLogger(UringBackend.class.getName()).log(System.Logger.Level.WARNING,
+                    "completion sink threw while closing the io_uring backend", e);
+            }
             if (requestsInFlight > 0 || internalInFlight > 0)
             {
                 submit();

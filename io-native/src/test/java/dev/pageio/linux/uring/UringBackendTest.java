@@ -571,6 +571,49 @@ class UringBackendTest
     }
 
     @Test
+    void shouldSurviveWakeupsFromManyThreadsWhileAwaitingAndClosing() throws Exception
+    {
+        final int fdsBefore = openDescriptors();
+        final UringBackend backend = open(4);
+        final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        final java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        final Thread[] wakers = new Thread[3];
+        for (int t = 0; t < wakers.length; t++)
+        {
+            wakers[t] = new Thread(() ->
+            {
+                try
+                {
+                    while (!stop.get())
+                    {
+                        backend.wakeup();
+                    }
+                }
+                catch (final Throwable e)
+                {
+                    failure.set(e);
+                }
+            });
+            wakers[t].start();
+        }
+        final RecordingSink sink = new RecordingSink(4);
+        for (int i = 0; i < 2000; i++)
+        {
+            backend.reap(sink);
+            backend.await(10_000_000L);
+        }
+        assertTrue(backend.wakeCompletions() > 0);
+        backend.close(); // while the wakers still write
+        stop.set(true);
+        for (final Thread t : wakers)
+        {
+            t.join();
+        }
+        assertNull(failure.get());
+        assertEquals(fdsBefore, openDescriptors());
+    }
+
+    @Test
     void shouldWriteAndReadWithSqPoll() throws Exception
     {
         final Path file = tempFile(EXT4_DIR, "sqpoll");
