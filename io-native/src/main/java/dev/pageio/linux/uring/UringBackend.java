@@ -468,7 +468,8 @@ public final class UringBackend implements RingBackend
         final ByteBuffer cq = ring.cq();
         final int tail = ring.cqTail();
         int reaped = 0;
-        while (ring.cqHead() != tail)
+        // signed difference: stays right across wrap-around, and if a sink re-enters reap() and moves the head on
+        while (tail - ring.cqHead() > 0)
         {
             final int cqe = ring.cqeOffset(ring.cqHead());
             final long ud = cq.getLong(cqe + CqeDescriptor.USER_DATA);
