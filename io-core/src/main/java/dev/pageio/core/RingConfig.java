@@ -45,6 +45,9 @@ public final class RingConfig
     private final boolean sqPoll;
     private final String name;
     private final ErrorHandler errorHandler;
+    private final BarrierObserver barrierObserver;
+    private final boolean naiveBarriers;
+    private final int barrierWindow;
 
     private RingConfig(final Builder b)
     {
@@ -59,6 +62,9 @@ public final class RingConfig
         sqPoll = b.sqPoll;
         name = b.name;
         errorHandler = b.errorHandler;
+        barrierObserver = b.barrierObserver;
+        naiveBarriers = b.naiveBarriers;
+        barrierWindow = b.barrierWindow;
     }
 
     /** @return a builder with the defaults. */
@@ -139,6 +145,27 @@ public final class RingConfig
         return errorHandler;
     }
 
+    /** @return the observer of barrier events, or null. */
+    public BarrierObserver barrierObserver()
+    {
+        return barrierObserver;
+    }
+
+    /** @return true in the deliberately wrong test mode where a barrier syncs without waiting for its writes. */
+    public boolean naiveBarriers()
+    {
+        return naiveBarriers;
+    }
+
+    /**
+     * @return how many writes of one file may complete beyond one that has not (the completed-watermark window);
+     * a submitter waits, as for a full ring, past it.
+     */
+    public int barrierWindow()
+    {
+        return barrierWindow;
+    }
+
     @Override
     public String toString()
     {
@@ -161,6 +188,9 @@ public final class RingConfig
         private boolean sqPoll;
         private String name = "pageio-ring";
         private ErrorHandler errorHandler = Throwable::printStackTrace;
+        private BarrierObserver barrierObserver;
+        private boolean naiveBarriers;
+        private int barrierWindow = 1 << 16;
 
         private Builder()
         {
@@ -241,6 +271,33 @@ public final class RingConfig
             return this;
         }
 
+        /** @param observer sees write completions and barrier syncs (tests, diagnostics); null for none. @return this. */
+        public Builder barrierObserver(final BarrierObserver observer)
+        {
+            this.barrierObserver = observer;
+            return this;
+        }
+
+        /**
+         * FOR TESTS ONLY: barriers sync at once, without waiting for the writes they cover, as a naive
+         * implementation would. Exists so that an ordering detector can show it catches the mistake.
+         *
+         * @param naive true for the wrong behaviour.
+         * @return this.
+         */
+        public Builder naiveBarriersForTesting(final boolean naive)
+        {
+            this.naiveBarriers = naive;
+            return this;
+        }
+
+        /** @param window power of two, 64 to 2^24: see {@link RingConfig#barrierWindow()}. @return this. */
+        public Builder barrierWindow(final int window)
+        {
+            this.barrierWindow = window;
+            return this;
+        }
+
         /** @return the validated configuration. */
         public RingConfig build()
         {
@@ -263,6 +320,10 @@ public final class RingConfig
             if (workerThreads < 1 || workerThreads > 256)
             {
                 throw new IllegalArgumentException("workerThreads out of range: workerThreads=" + workerThreads + " range=1..256");
+            }
+            if (barrierWindow < 64 || barrierWindow > (1 << 24) || Integer.bitCount(barrierWindow) != 1)
+            {
+                throw new IllegalArgumentException("barrierWindow not a power of two in 64..2^24: barrierWindow=" + barrierWindow);
             }
             return new RingConfig(this);
         }
