@@ -182,18 +182,29 @@ public final class Linux
         {
             throw new IllegalArgumentException("buffer is not direct: the kernel needs a native address: buffer=" + buffer);
         }
-        // JNA passes a Buffer argument's address at its current position (measured: position 100 gives
-        // base + 100), so the position is taken off; it is read on both sides of the call and the call repeated
-        // if another thread moved it meanwhile.
-        while (true)
+        for (int attempt = 0; attempt < 16; attempt++)
         {
-            final int position = buffer.position();
-            final long atPosition = LibC.memmove(buffer, 0L, 0L);
-            if (buffer.position() == position)
+            final int before = buffer.position();
+            final long address = LibC.memmove(buffer, 0L, 0L);
+            // JNA passes a direct buffer's address plus its position (measured: JNA 5.17 on JDK 17): take the
+            // position off, and retry if another thread moved it meanwhile, so the base is never misread
+            if (buffer.position() == before)
             {
-                return atPosition - position;
+                return address - (JNA_ADDS_POSITION ? before : 0);
             }
         }
+        throw new IllegalStateException("buffer position keeps changing under another thread: buffer=" + buffer);
+    }
+
+    /** True when JNA adds a Buffer argument's position to its address (probed once, on a private buffer). */
+    private static final boolean JNA_ADDS_POSITION = probeAddsPosition();
+
+    private static boolean probeAddsPosition()
+    {
+        final ByteBuffer probe = ByteBuffer.allocateDirect(2);
+        final long base = LibC.memmove(probe, 0L, 0L);
+        probe.position(1);
+        return LibC.memmove(probe, 0L, 0L) == base + 1;
     }
 
     /**

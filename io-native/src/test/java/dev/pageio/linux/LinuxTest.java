@@ -34,10 +34,13 @@ class LinuxTest
     {
         final ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
         final long base = Linux.address(buffer);
-        buffer.position(100);
+        buffer.position(100).limit(200);
         assertEquals(base, Linux.address(buffer));
-        buffer.position(0);
-        assertEquals(base + 100, Linux.address(buffer.slice(100, 50)));
+        final ByteBuffer slice = buffer.slice();
+        assertEquals(base + 100, Linux.address(slice));
+        slice.position(7);
+        assertEquals(base + 100, Linux.address(slice));
+        assertEquals(100, buffer.position(), "position untouched");
     }
 
     @Test
