@@ -31,6 +31,10 @@ final class BenchOptions implements Cloneable
         "  --warmup T         seconds run before measuring                       (default 1)",
         "  --barrier-every N  a barrier (fdatasync) after every N writes per job",
         "  --group-commit     each job writes a page then waits for a barrier, in a loop",
+        "  --poll MODE        pageio agent idling: backoff (spin, then sleep in the kernel), spin, sleep  (default backoff)",
+        "  --sleep-after T    pageio agent: idle time before it blocks in the kernel (e.g. 0, 20us, 1ms)",
+        "  --coop-taskrun     io_uring COOP_TASKRUN|TASKRUN_FLAG (no IPI per completion; see RingConfig)",
+        "  --sqpoll           io_uring SQPOLL (a kernel thread polls the submission ring)",
         "  --json             the final report as JSON on stdout (one object per engine run)",
         "  --jmh [ARGS]       run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)",
         "  -h, --help         this text");
@@ -54,6 +58,10 @@ final class BenchOptions implements Cloneable
     boolean groupCommit;
     boolean json;
     boolean help;
+    String poll = "backoff";
+    long sleepAfterNs = -1;
+    boolean coopTaskRun;
+    boolean sqPoll;
     String[] jmhArgs;
 
     /**
@@ -102,6 +110,14 @@ final class BenchOptions implements Cloneable
                     noValue(flag, inline);
                     o.json = true;
                     break;
+                case "--coop-taskrun":
+                    noValue(flag, inline);
+                    o.coopTaskRun = true;
+                    break;
+                case "--sqpoll":
+                    noValue(flag, inline);
+                    o.sqPoll = true;
+                    break;
                 default:
                     if (inline == null)
                     {
@@ -139,6 +155,8 @@ final class BenchOptions implements Cloneable
             case "--runtime":
             case "--warmup":
             case "--barrier-every":
+            case "--poll":
+            case "--sleep-after":
                 return true;
             default:
                 return false;
@@ -157,6 +175,13 @@ final class BenchOptions implements Cloneable
     {
         switch (flag)
         {
+            case "--poll":
+                if (!value.equals("backoff") && !value.equals("spin") && !value.equals("sleep"))
+                {
+                    throw new UsageException("bad --poll=" + value + " (expected backoff, spin or sleep)");
+                }
+                poll = value;
+                break;
             case "--engine":
                 if (!ENGINES.contains(value))
                 {
@@ -211,6 +236,9 @@ final class BenchOptions implements Cloneable
                 break;
             case "--warmup":
                 warmupNs = Sizes.parseDurationNs(flag, value);
+                break;
+            case "--sleep-after":
+                sleepAfterNs = Sizes.parseDurationNs(flag, value);
                 break;
             case "--barrier-every":
                 barrierEvery = parseInt(flag, value, 1, Integer.MAX_VALUE);

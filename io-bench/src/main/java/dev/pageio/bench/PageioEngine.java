@@ -92,6 +92,9 @@ final class PageioEngine implements BenchEngine
                     // extra slot is a margin, not a need
                     .queueDepth(Math.min(32768, outstanding + 1))
                     .name("pageio-bench-ring-" + r)
+                    .coopTaskRun(options.coopTaskRun)
+                    .sqPoll(options.sqPoll)
+                    .idle(idle(options.poll), options.sleepAfterNs >= 0 ? options.sleepAfterNs : sleepAfter(options.poll))
                     .build());
                 files[r] = rings[r].adopt(open(options));
             }
@@ -126,6 +129,25 @@ final class PageioEngine implements BenchEngine
             t.start();
         }
         return run;
+    }
+
+    private static java.util.function.Supplier<org.agrona.concurrent.IdleStrategy> idle(final String poll)
+    {
+        return "spin".equals(poll) ? org.agrona.concurrent.BusySpinIdleStrategy::new :
+            RingConfig.defaults()::newIdleStrategy;
+    }
+
+    private static long sleepAfter(final String poll)
+    {
+        switch (poll)
+        {
+            case "spin":
+                return Long.MAX_VALUE;
+            case "sleep":
+                return 0;
+            default:
+                return RingConfig.defaults().sleepAfterIdleNs();
+        }
     }
 
     private static FileAccess open(final BenchOptions options) throws IOException

@@ -98,6 +98,11 @@ final class Sizes
             unitNs = 1_000_000L;
             number = s.substring(0, s.length() - 2);
         }
+        else if (s.endsWith("us"))
+        {
+            unitNs = 1_000L;
+            number = s.substring(0, s.length() - 2);
+        }
         else if (s.endsWith("s"))
         {
             unitNs = 1_000_000_000L;

@@ -43,6 +43,7 @@ public final class RingConfig
     private final long sleepAfterIdleNs;
     private final int workerThreads;
     private final boolean sqPoll;
+    private final boolean coopTaskRun;
     private final String name;
     private final ErrorHandler errorHandler;
     private final BarrierObserver barrierObserver;
@@ -60,6 +61,7 @@ public final class RingConfig
         sleepAfterIdleNs = b.sleepAfterIdleNs;
         workerThreads = b.workerThreads;
         sqPoll = b.sqPoll;
+        coopTaskRun = b.coopTaskRun;
         name = b.name;
         errorHandler = b.errorHandler;
         barrierObserver = b.barrierObserver;
@@ -133,6 +135,17 @@ public final class RingConfig
         return sqPoll;
     }
 
+    /**
+     * @return true to set io_uring up with COOP_TASKRUN | TASKRUN_FLAG: completions that need task work (io-wq
+     * punts, block-device completions) wait for the agent's next system call instead of interrupting it with an
+     * IPI each; the agent enters when the kernel flags pending work. Fewer interrupts, completions seen a little
+     * later; without it completions appear in the CQ with no system call at all.
+     */
+    public boolean coopTaskRun()
+    {
+        return coopTaskRun;
+    }
+
     /** @return the ring's name, used for its thread and in messages. */
     public String name()
     {
@@ -171,7 +184,7 @@ public final class RingConfig
     {
         return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
             " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
-            sleepAfterIdleNs + " workerThreads=" + workerThreads + " sqPoll=" + sqPoll + " name=" + name + "}";
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " name=" + name + "}";
     }
 
     /** Builder; {@link #build()} validates. */
@@ -183,9 +196,10 @@ public final class RingConfig
         private long submitTimeoutNs = 10_000_000_000L;
         private ThreadMode threadMode = ThreadMode.DEDICATED;
         private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(64, 16, 1_000, 20_000);
-        private long sleepAfterIdleNs = 200_000;
+        private long sleepAfterIdleNs = 50_000;
         private int workerThreads = 4;
         private boolean sqPoll;
+        private boolean coopTaskRun;
         private String name = "pageio-ring";
         private ErrorHandler errorHandler = Throwable::printStackTrace;
         private BarrierObserver barrierObserver;
@@ -254,6 +268,13 @@ public final class RingConfig
         public Builder sqPoll(final boolean sqPoll)
         {
             this.sqPoll = sqPoll;
+            return this;
+        }
+
+        /** @param coop io_uring COOP_TASKRUN | TASKRUN_FLAG: see {@link RingConfig#coopTaskRun()}. @return this. */
+        public Builder coopTaskRun(final boolean coop)
+        {
+            this.coopTaskRun = coop;
             return this;
         }
 

@@ -14,6 +14,10 @@ final class IoUring
 {
     // io_uring_setup() flags (io_uring.h: IORING_SETUP_*)
     static final int IORING_SETUP_SQPOLL = 1 << 1;
+    /** linux/io_uring.h: no IPI to run completion task work; it runs at the task's next kernel entry (5.19+). */
+    static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
+    /** linux/io_uring.h: with COOP_TASKRUN, IORING_SQ_TASKRUN in sq.flags says task work is pending (5.19+). */
+    static final int IORING_SETUP_TASKRUN_FLAG = 1 << 9;
     static final int IORING_SETUP_CQSIZE = 1 << 3;
     static final int IORING_SETUP_CLAMP = 1 << 4;
     static final int IORING_SETUP_SUBMIT_ALL = 1 << 7;
@@ -44,6 +48,8 @@ final class IoUring
     // sq_ring->flags (IORING_SQ_*)
     static final int IORING_SQ_NEED_WAKEUP = 1;
     static final int IORING_SQ_CQ_OVERFLOW = 1 << 1;
+    /** linux/io_uring.h: task work (completions to post) is pending; an enter with GETEVENTS runs it. */
+    static final int IORING_SQ_TASKRUN = 1 << 2;
 
     // io_uring_enter() flags (IORING_ENTER_*)
     static final int IORING_ENTER_GETEVENTS = 1;

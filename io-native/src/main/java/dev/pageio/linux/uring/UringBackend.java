@@ -75,6 +75,7 @@ public final class UringBackend implements RingBackend
     private static final int SCRATCH_SIZE = SCRATCH_INT + 8;
 
     private final UringRing ring;
+    private final boolean coopTaskRun;
     private final ByteBuffer sqes;
     private final int queueDepth;
     private final int maxSegments;
@@ -114,6 +115,7 @@ public final class UringBackend implements RingBackend
         final long scratchAddress, final long iovecAddress, final long iovecBytes)
     {
         this.ring = ring;
+        this.coopTaskRun = ring.coopTaskRun();
         this.sqes = ring.sqes;
         this.queueDepth = queueDepth;
         this.maxSegments = maxSegments;
@@ -144,7 +146,7 @@ public final class UringBackend implements RingBackend
         final int queueDepth = config.queueDepth();
         final int sqEntries = Math.min(IoUring.IORING_MAX_ENTRIES, ceilPowerOfTwo(queueDepth));
         final int cqEntries = Math.min(IoUring.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
-        final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS);
+        final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS, config.coopTaskRun());
         int wakeFd = -1;
         long scratch = 0;
         long iovecs = 0;
@@ -450,6 +452,12 @@ public final class UringBackend implements RingBackend
         while (true)
         {
             reaped += drain(sink);
+            if (coopTaskRun && ring.taskRunPending())
+            {
+                // COOP_TASKRUN: completions wait as task work until we enter; the kernel flags it, we run it
+                enter(0, 0, IoUring.IORING_ENTER_GETEVENTS, 0, 0);
+                reaped += drain(sink);
+            }
             if (!ring.cqOverflow())
             {
                 return reaped;
@@ -800,6 +808,12 @@ public final class UringBackend implements RingBackend
             completionFd = fd;
         }
         return completionFd;
+    }
+
+    /** @return true when the ring runs with COOP_TASKRUN | TASKRUN_FLAG (asked for, and accepted by the kernel). */
+    public boolean coopTaskRun()
+    {
+        return coopTaskRun;
     }
 
     /** @return io_uring_enter calls made so far (submit, await, overflow flush, SQPOLL wakeup). */

@@ -129,6 +129,17 @@ final class UringRing implements AutoCloseable
     static UringRing open(final int sqEntries, final int cqEntries, final boolean sqPoll, final int sqThreadIdleMs)
         throws IOException
     {
+        return open(sqEntries, cqEntries, sqPoll, sqThreadIdleMs, false);
+    }
+
+    /**
+     * As {@link #open(int, int, boolean, int)}, with {@code coopTaskRun}: IORING_SETUP_COOP_TASKRUN |
+     * IORING_SETUP_TASKRUN_FLAG (dropped where the kernel refuses them, before 5.19; {@link #coopTaskRun} says).
+     */
+    static UringRing open(final int sqEntries, final int cqEntries, final boolean sqPoll, final int sqThreadIdleMs,
+        final boolean coopTaskRun)
+        throws IOException
+    {
         final long paramsAddress = Linux.malloc(IoUringParamsDescriptor.SIZE);
         if (paramsAddress == 0)
         {
@@ -138,8 +149,14 @@ final class UringRing implements AutoCloseable
         {
             final ByteBuffer params = Linux.wrap(paramsAddress, IoUringParamsDescriptor.SIZE);
             int flags = IoUring.IORING_SETUP_CLAMP | IoUring.IORING_SETUP_SUBMIT_ALL |
-                (cqEntries > 0 ? IoUring.IORING_SETUP_CQSIZE : 0) | (sqPoll ? IoUring.IORING_SETUP_SQPOLL : 0);
+                (cqEntries > 0 ? IoUring.IORING_SETUP_CQSIZE : 0) | (sqPoll ? IoUring.IORING_SETUP_SQPOLL : 0) |
+                (coopTaskRun ? IoUring.IORING_SETUP_COOP_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG : 0);
             int fd = setup(params, sqEntries, cqEntries, flags, sqThreadIdleMs);
+            if (fd == -Errno.EINVAL && coopTaskRun)
+            {
+                flags &= ~(IoUring.IORING_SETUP_COOP_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG);
+                fd = setup(params, sqEntries, cqEntries, flags, sqThreadIdleMs);
+            }
             if (fd == -Errno.EINVAL)
             {
                 // SUBMIT_ALL is 5.18+: without it a failing SQE stops the batch, which submit() copes with.
@@ -287,6 +304,19 @@ final class UringRing implements AutoCloseable
     }
 
     /** @return true when the kernel holds completions that did not fit in the CQ ring (NODROP). */
+    /** @return true when the ring was set up with COOP_TASKRUN and TASKRUN_FLAG. */
+    boolean coopTaskRun()
+    {
+        return (setupFlags & IoUring.IORING_SETUP_TASKRUN_FLAG) != 0;
+    }
+
+    /** @return true when the kernel flags pending task work (completions not yet posted): COOP rings only. */
+    boolean taskRunPending()
+    {
+        // acquire: pairs with the kernel's atomic set of IORING_SQ_TASKRUN in sq.flags
+        return ((int)INT.getAcquire(sq, sqFlagsOffset) & IoUring.IORING_SQ_TASKRUN) != 0;
+    }
+
     boolean cqOverflow()
     {
         // acquire: pairs with the kernel's atomic set of IORING_SQ_CQ_OVERFLOW in sq.flags

@@ -110,4 +110,41 @@ class UringConformanceTest
             return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
         }
     }
+
+    /** COOP_TASKRUN | TASKRUN_FLAG rings: completions wait as task work until the agent enters when flagged. */
+    @Nested
+    class CoopTaskRunDirectOnExt4 extends EngineConformanceTest
+    {
+        @Override
+        protected String engine()
+        {
+            return UringEngine.NAME;
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return EXT4;
+        }
+
+        @Override
+        protected dev.pageio.core.RingConfig.Builder config()
+        {
+            return super.config().coopTaskRun(true);
+        }
+
+        @Override
+        protected IoFile openFile(final IoRing ring, final Path path) throws IOException
+        {
+            org.junit.jupiter.api.Assertions.assertTrue(((UringBackend)ring.backend()).coopTaskRun(),
+                "COOP_TASKRUN accepted by this kernel (5.19+)");
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE, CREATE), Arch.O_DIRECT));
+        }
+
+        @Override
+        protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
+        }
+    }
 }
