@@ -250,7 +250,7 @@ public final class IoRing implements AutoCloseable
             length = file.checkTransfer(op, fileOffset, buffer, buffers, backend.requiresDirectBuffers(),
                 config.maxSegments());
         }
-        final Request r = acquire();
+        final Request r = acquireOpen();
         try
         {
             file.enter();
@@ -329,7 +329,7 @@ public final class IoRing implements AutoCloseable
         {
             file.checkOpen();
         }
-        final Request r = acquire();
+        final Request r = acquireOpen();
         try
         {
             if (forClose)
@@ -401,6 +401,22 @@ public final class IoRing implements AutoCloseable
             throw new IllegalStateException("submission queue refused a slot: a ring invariant is broken: " + r);
         }
         agent.wakeIfSleeping();
+    }
+
+    /**
+     * Takes a slot, then looks at {@link #closed} again. The agent shuts down only once every slot is free; it
+     * sets closed before it counts. Holding a slot before this second look means either the agent counts ours
+     * (and drains it), or we see closed and give it back: no request is published to a ring that has stopped.
+     */
+    private Request acquireOpen()
+    {
+        final Request r = acquire();
+        if (closed)
+        {
+            release(r);
+            checkOpen();
+        }
+        return r;
     }
 
     private Request acquire()

@@ -51,6 +51,9 @@ final class LibC
     /** See man 2 ftruncate. */
     static native int ftruncate(int fd, long length);
 
+    /** See man 2 fstatfs; {@code buf} is the address of a struct statfs (120 bytes on 64-bit Linux). */
+    static native int fstatfs(int fd, long buf);
+
     /** See man 2 lseek. */
     static native long lseek(int fd, long offset, int whence);
 

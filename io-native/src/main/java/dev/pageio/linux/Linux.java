@@ -95,6 +95,18 @@ public final class Linux
         return (int)result(LibC.ftruncate(fd, length));
     }
 
+    /**
+     * See man 2 fstatfs.
+     *
+     * @param buf the address of a struct statfs (glibc's layout on 64-bit Linux, 120 bytes: every field a
+     *            64-bit word except {@code f_fsid}, two ints).
+     * @return 0 or -errno.
+     */
+    public static int fstatfs(final int fd, final long buf)
+    {
+        return (int)result(LibC.fstatfs(fd, buf));
+    }
+
     /** See man 2 lseek. @return the offset or -errno. */
     public static long lseek(final int fd, final long offset, final int whence)
     {
@@ -170,7 +182,29 @@ public final class Linux
         {
             throw new IllegalArgumentException("buffer is not direct: the kernel needs a native address: buffer=" + buffer);
         }
-        return LibC.memmove(buffer, 0L, 0L);
+        for (int attempt = 0; attempt < 16; attempt++)
+        {
+            final int before = buffer.position();
+            final long address = LibC.memmove(buffer, 0L, 0L);
+            // JNA passes a direct buffer's address plus its position (measured: JNA 5.17 on JDK 17): take the
+            // position off, and retry if another thread moved it meanwhile, so the base is never misread
+            if (buffer.position() == before)
+            {
+                return address - (JNA_ADDS_POSITION ? before : 0);
+            }
+        }
+        throw new IllegalStateException("buffer position keeps changing under another thread: buffer=" + buffer);
+    }
+
+    /** True when JNA adds a Buffer argument's position to its address (probed once, on a private buffer). */
+    private static final boolean JNA_ADDS_POSITION = probeAddsPosition();
+
+    private static boolean probeAddsPosition()
+    {
+        final ByteBuffer probe = ByteBuffer.allocateDirect(2);
+        final long base = LibC.memmove(probe, 0L, 0L);
+        probe.position(1);
+        return LibC.memmove(probe, 0L, 0L) == base + 1;
     }
 
     /**

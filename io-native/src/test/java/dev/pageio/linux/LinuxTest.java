@@ -30,6 +30,20 @@ class LinuxTest
     }
 
     @Test
+    void shouldGiveTheBaseAddressWhateverThePosition()
+    {
+        final ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
+        final long base = Linux.address(buffer);
+        buffer.position(100).limit(200);
+        assertEquals(base, Linux.address(buffer));
+        final ByteBuffer slice = buffer.slice();
+        assertEquals(base + 100, Linux.address(slice));
+        slice.position(7);
+        assertEquals(base + 100, Linux.address(slice));
+        assertEquals(100, buffer.position(), "position untouched");
+    }
+
+    @Test
     void shouldRefuseTheAddressOfAHeapBuffer()
     {
         final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
