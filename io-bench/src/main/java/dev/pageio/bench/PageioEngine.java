@@ -82,14 +82,16 @@ final class PageioEngine implements BenchEngine
     {
         final IoRing[] rings = new IoRing[options.rings];
         final IoFile[] files = new IoFile[options.rings];
-        final Run run = new Run(options.jobs * options.queueDepth, rings, files);
+        // Group commit: each job has one commit (a write, then its barrier) outstanding, as BenchRun reports it.
+        final int queueDepth = options.groupCommit ? 1 : options.queueDepth;
+        final Run run = new Run(options.jobs * queueDepth, rings, files);
         final long[] syncsSeen = new long[options.rings];
         try
         {
             for (int r = 0; r < rings.length; r++)
             {
                 final int jobsOnRing = (options.jobs - r + rings.length - 1) / rings.length;
-                final int outstanding = jobsOnRing * options.queueDepth;
+                final int outstanding = jobsOnRing * queueDepth;
                 rings[r] = IoRing.open(RingConfig.builder()
                     .engine(engineName)
                     // the slot of a completion is free before its handler runs, so the resubmission fits; the
@@ -105,15 +107,15 @@ final class PageioEngine implements BenchEngine
             run.close();
             throw e;
         }
-        final Slot[][] slots = new Slot[options.jobs][options.queueDepth];
+        final Slot[][] slots = new Slot[options.jobs][queueDepth];
         for (int j = 0; j < options.jobs; j++)
         {
             final AtomicLong cursor = new AtomicLong();
             final long start = j * (options.blocks() / options.jobs);
-            for (int s = 0; s < options.queueDepth; s++)
+            for (int s = 0; s < queueDepth; s++)
             {
                 slots[j][s] = new Slot(run, options, files[j % files.length], stats[j],
-                    new OffsetGenerator(options, ((long)j << 32) | s, cursor, start), j * options.queueDepth + s,
+                    new OffsetGenerator(options, ((long)j << 32) | s, cursor, start), j * queueDepth + s,
                     syncsSeen, j % files.length);
             }
         }

@@ -165,6 +165,7 @@ class MainTest
         final double syncs = (double)json.get("syncs");
         assertTrue(commits > 0 && syncs > 0, o.out);
         assertTrue(syncs <= commits, "a barrier costs at most one sync: " + o.out);
+        assertTrue(commits <= 4 * syncs + 4, "4 jobs with one commit outstanding each share a sync 4 ways at most: " + o.out);
         assertEquals(0.0, json.get("errors"));
     }
 
