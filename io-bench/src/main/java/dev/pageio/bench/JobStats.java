@@ -37,6 +37,12 @@ final class JobStats
         syncs.incrementAndGet();
     }
 
+    /** Records {@code n} syncs issued (a pageio ring's barrier syncs, counted where they are known). */
+    void synced(final long n)
+    {
+        syncs.addAndGet(n);
+    }
+
     /** Records a failure; the first one's text is kept. */
     void failed(final Throwable failure)
     {

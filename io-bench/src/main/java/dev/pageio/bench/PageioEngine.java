@@ -1,5 +1,6 @@
 package dev.pageio.bench;
 
+import dev.pageio.core.BarrierMode;
 import dev.pageio.core.Engines;
 import dev.pageio.core.IoFailure;
 import dev.pageio.core.IoFile;
@@ -27,6 +28,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code --qd} first requests through the callback API; from then on each completion handler (on the ring's
  * agent thread) records the latency and submits the slot's next request: a closed loop with nothing allocated
  * per I/O by the bench.
+ *
+ * <p>Barriers: with {@code --group-commit} each slot writes a page, then waits for
+ * {@link IoFile#barrier(BarrierMode, IoHandler, Object, long)} in DATA mode (fdatasync) before its next write;
+ * with {@code --barrier-every N} it does so after every N-th write. A commit's latency runs from the write's
+ * submission to the barrier's completion. The syncs reported are the syncs the rings really issued
+ * ({@link IoFile#barrierSyncs()}, read on each ring's agent thread when a barrier completes), so commits per
+ * sync shows the group commit.
  */
 final class PageioEngine implements BenchEngine
 {
@@ -52,11 +60,6 @@ final class PageioEngine implements BenchEngine
     @Override
     public String unavailableCause(final BenchOptions options)
     {
-        if (options.barrierEvery > 0 || options.groupCommit)
-        {
-            return "barriers are not on IoFile yet (issue 6): --barrier-every and --group-commit run on " +
-                "jdk-channel and jdk-async for now";
-        }
         try
         {
             if (Engines.AUTO.equals(engineName))
@@ -79,13 +82,16 @@ final class PageioEngine implements BenchEngine
     {
         final IoRing[] rings = new IoRing[options.rings];
         final IoFile[] files = new IoFile[options.rings];
-        final Run run = new Run(options.jobs * options.queueDepth, rings, files);
+        // Group commit: each job has one commit (a write, then its barrier) outstanding, as BenchRun reports it.
+        final int queueDepth = options.groupCommit ? 1 : options.queueDepth;
+        final Run run = new Run(options.jobs * queueDepth, rings, files);
+        final long[] syncsSeen = new long[options.rings];
         try
         {
             for (int r = 0; r < rings.length; r++)
             {
                 final int jobsOnRing = (options.jobs - r + rings.length - 1) / rings.length;
-                final int outstanding = jobsOnRing * options.queueDepth;
+                final int outstanding = jobsOnRing * queueDepth;
                 rings[r] = IoRing.open(RingConfig.builder()
                     .engine(engineName)
                     // the slot of a completion is free before its handler runs, so the resubmission fits; the
@@ -104,15 +110,16 @@ final class PageioEngine implements BenchEngine
             run.close();
             throw e;
         }
-        final Slot[][] slots = new Slot[options.jobs][options.queueDepth];
+        final Slot[][] slots = new Slot[options.jobs][queueDepth];
         for (int j = 0; j < options.jobs; j++)
         {
             final AtomicLong cursor = new AtomicLong();
             final long start = j * (options.blocks() / options.jobs);
-            for (int s = 0; s < options.queueDepth; s++)
+            for (int s = 0; s < queueDepth; s++)
             {
                 slots[j][s] = new Slot(run, options, files[j % files.length], stats[j],
-                    new OffsetGenerator(options, ((long)j << 32) | s, cursor, start), j * options.queueDepth + s);
+                    new OffsetGenerator(options, ((long)j << 32) | s, cursor, start), j * queueDepth + s,
+                    syncsSeen, j % files.length);
             }
         }
         for (int j = 0; j < options.jobs; j++)
@@ -204,7 +211,7 @@ final class PageioEngine implements BenchEngine
         }
     }
 
-    /** One outstanding request; it is its own completion handler. */
+    /** One outstanding request; it is its own completion handler, and its barrier's. */
     private static final class Slot implements IoHandler<Void>
     {
         private final Run run;
@@ -212,18 +219,55 @@ final class PageioEngine implements BenchEngine
         private final JobStats stats;
         private final OffsetGenerator offsets;
         private final ByteBuffer buffer;
+        private final int barrierEvery;
+        private final long[] syncsSeen;
+        private final int ring;
+        private final IoHandler<Void> barrierDone;
+        private long writes;
         private long offset;
         private boolean read;
         private long startNs;
 
         Slot(final Run run, final BenchOptions options, final IoFile file, final JobStats stats,
-            final OffsetGenerator offsets, final int index)
+            final OffsetGenerator offsets, final int index, final long[] syncsSeen, final int ring)
         {
             this.run = run;
             this.file = file;
             this.stats = stats;
             this.offsets = offsets;
             this.buffer = Buffers.aligned(options.blockSize, index);
+            this.barrierEvery = options.groupCommit ? 1 : options.barrierEvery;
+            this.syncsSeen = syncsSeen;
+            this.ring = ring;
+            this.barrierDone = new IoHandler<>()
+            {
+                @Override
+                public void completed(final long result, final Void attachment, final long token)
+                {
+                    countSyncs();
+                    Slot.this.stats.completed(false, System.nanoTime() - startNs);
+                    next();
+                }
+
+                @Override
+                public void failed(final IoFailure failure, final Void attachment, final long token)
+                {
+                    Slot.this.stats.failed(failure);
+                    Slot.this.run.retire();
+                }
+            };
+        }
+
+        /** Agent thread of this slot's ring: adds the syncs the ring issued since the last look. */
+        private void countSyncs()
+        {
+            final long syncs = file.barrierSyncs();
+            final long n = syncs - syncsSeen[ring];
+            if (n > 0)
+            {
+                syncsSeen[ring] = syncs;
+                stats.synced(n);
+            }
         }
 
         void next()
@@ -262,6 +306,20 @@ final class PageioEngine implements BenchEngine
             {
                 stats.failed(new EOFException("short transfer: offset=" + offset + " result=" + result));
                 run.retire();
+                return;
+            }
+            if (!read && barrierEvery > 0 && ++writes % barrierEvery == 0)
+            {
+                try
+                {
+                    // The write's slot is already free, so the barrier fits in the ring.
+                    file.barrier(BarrierMode.DATA, barrierDone, null, 0);
+                }
+                catch (final RuntimeException e)
+                {
+                    stats.failed(e);
+                    run.retire();
+                }
                 return;
             }
             stats.completed(read, System.nanoTime() - startNs);

@@ -153,13 +153,33 @@ class MainTest
 
     @Test
     @Timeout(60)
-    void shouldRefuseBarriersOnPageioEnginesUntilIoFileHasThem() throws Exception
+    void shouldRunOneSecondOfGroupCommitThroughRingBarriers() throws Exception
     {
         final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "1",
-            "--rw", "randwrite", "--barrier-every", "32");
-        assertEquals(1, o.status, o.err);
-        assertTrue(o.err.contains("engine unavailable: threads: barriers are not on IoFile yet"), o.err);
-        assertFalse(o.err.contains("\tat "), o.err);
+            "--warmup", "0", "--group-commit", "--jobs", "4", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertEquals(true, json.get("group_commit"));
+        final double commits = (double)json.get("writes");
+        final double syncs = (double)json.get("syncs");
+        assertTrue(commits > 0 && syncs > 0, o.out);
+        assertTrue(syncs <= commits, "a barrier costs at most one sync: " + o.out);
+        assertTrue(commits <= 4 * syncs + 4, "4 jobs with one commit outstanding each share a sync 4 ways at most: " + o.out);
+        assertEquals(0.0, json.get("errors"));
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunBarriersEveryNWritesOnAPageioEngine() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--rw", "randwrite", "--qd", "4", "--barrier-every", "32", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertTrue((double)json.get("syncs") > 0, o.out);
+        assertEquals(0.0, json.get("errors"));
     }
 
     @Test

@@ -176,6 +176,22 @@ final class BarrierTracker
         pump(sink);
     }
 
+    /**
+     * A plain fsync/fdatasync on this file (not a barrier's) failed. The kernel reports a writeback error once per
+     * open file, so the sync that reports it may be this one rather than a barrier's, and the next barrier sync
+     * would return 0: the failure poisons the file as a barrier sync's would (rule 5).
+     */
+    void plainSyncFailed(final IoOp op, final int fd, final int errno, final Sink sink)
+    {
+        if (errno == Errno.ECANCELED || poison != null)
+        {
+            return;
+        }
+        poison = IoFailure.of(op, file.pathText(), fd, 0, 0, errno,
+            "sync failed: a writeback error was reported to a plain sync, so the file's barriers fail from now on", null);
+        pump(sink);
+    }
+
     private void markCompleted(final long seq)
     {
         long c = completed;

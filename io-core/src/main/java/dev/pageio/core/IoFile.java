@@ -489,6 +489,9 @@ public final class IoFile implements AutoCloseable
             {
                 return closeFuture;
             }
+            // Counted in until the close barrier is: else the last write's exit() could see 0 and close the
+            // descriptor before the barrier is queued, and the barrier would sync a closed (or reused) fd.
+            outstanding.incrementAndGet();
             closed = true;
         }
         if (barriers.lastSeq() > 0 && !ring.isClosed())
@@ -502,10 +505,7 @@ public final class IoFile implements AutoCloseable
                 // The ring closed meanwhile: close without the barrier.
             }
         }
-        if (outstanding.get() == 0)
-        {
-            finishClose();
-        }
+        exit();
         return closeFuture;
     }
 

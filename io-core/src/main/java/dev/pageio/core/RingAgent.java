@@ -416,6 +416,10 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         {
             file.barriers.writeDone(seq, op, fd, offset, length, failure.errno(), this);
         }
+        else if (op.syncs())
+        {
+            file.barriers.plainSyncFailed(op, fd, failure.errno(), this);
+        }
         file.exit();
     }
 
