@@ -209,12 +209,18 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
                 handled++;
                 continue;
             }
-            if (!backend.prepare(r))
+            final int accepted = prepare(r);
+            if (accepted == 0)
             {
                 full = true;
                 break;
             }
             retries[--retryCount] = null;
+            if (accepted < 0)
+            {
+                refused(r);
+                continue;
+            }
             prepared++;
         }
         while (!full && (!paused || closing) && prepared < batchMax)
@@ -246,11 +252,17 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
                 finish(r, 0);
                 continue;
             }
-            if (!backend.prepare(r))
+            final int accepted = prepare(r);
+            if (accepted == 0)
             {
                 retries[retryCount++] = r;
                 full = true;
                 break;
+            }
+            if (accepted < 0)
+            {
+                refused(r);
+                continue;
             }
             prepared++;
         }
@@ -259,6 +271,36 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
             backend.submit();
         }
         return prepared + handled;
+    }
+
+    private RuntimeException prepareError;
+
+    /** @return 1 when the backend took the request, 0 when it is full, -1 when it threw (see {@link #refused}). */
+    private int prepare(final Request r)
+    {
+        try
+        {
+            return backend.prepare(r) ? 1 : 0;
+        }
+        catch (final RuntimeException e)
+        {
+            prepareError = e;
+            return -1;
+        }
+    }
+
+    /** A backend refused a request by throwing: the request fails (EINVAL) rather than being lost. */
+    private void refused(final Request r)
+    {
+        final RuntimeException e = prepareError;
+        prepareError = null;
+        errorHandler.onError(e);
+        if (r.carriesSync)
+        {
+            ((IoFile)r.owner).barriers.syncDone(r, -Errno.EINVAL, this);
+            return;
+        }
+        fail(r, Errno.EINVAL, "engine " + backend.name() + " refused the request: " + e.getMessage());
     }
 
     // ------------------------------------------------------------------------------------------ completions

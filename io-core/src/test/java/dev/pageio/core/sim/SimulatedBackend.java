@@ -119,6 +119,10 @@ public final class SimulatedBackend implements RingBackend
         {
             throw new IllegalStateException("simulated backend closed");
         }
+        if (!(request.file instanceof SimulatedFile))
+        {
+            throw new IllegalArgumentException("the simulated device serves only SimulatedFile: file=" + request.file);
+        }
         final int inDevice = device.size() + prepared.size();
         if (inDevice >= capacity || (inDevice > 0 && random.nextInt(100) < schedule.refusePercent))
         {
