@@ -111,7 +111,10 @@ run_fio() { # engine file rw bs qd mix barrier -> json file
     args+=(--iodepth="$depth" --numjobs="$jobs")
     [[ "$mix" != - ]] && args+=(--rwmixread="$mix")
     [[ "$barrier" != 0 ]] && args+=(--fdatasync="$barrier")
-    fio "${args[@]}" >"$dest" 2>"$dest.err"
+    # The whole process's CPU (fio and its io_uring io-wq workers, which are threads of fio), as pageio-bench
+    # reports it for the JVM; fio's own usr/sys figures count the job thread only.
+    local TIMEFORMAT='%U %S'
+    { time fio "${args[@]}" >"$dest" 2>"$dest.err"; } 2>"$dest.time"
 }
 
 run_pageio() { # engine file rw bs qd mix barrier -> json file
@@ -132,9 +135,9 @@ run_pageio() { # engine file rw bs qd mix barrier -> json file
 extract() { # kind file
     local kind="$1" file="$2"
     if [[ "$parser" == python3 ]]; then
-        python3 - "$kind" "$file" <<'PY' 2>/dev/null || true
-import json, sys
-kind, path = sys.argv[1], sys.argv[2]
+        python3 - "$kind" "$file" "$runtime" "$warmup" <<'PY' 2>/dev/null || true
+import json, os, sys
+kind, path, runtime, warmup = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
 with open(path) as f:
     text = f.read()
 if kind == "fio":
@@ -144,6 +147,10 @@ if kind == "fio":
     ios = r["total_ios"] + w["total_ios"]
     pct = side["lat_ns"]["percentile"]
     cpu = (j["usr_cpu"] + j["sys_cpu"]) / 100.0 * j["job_runtime"] * 1000.0 / ios if ios else 0
+    if os.path.exists(path + ".time"):
+        # process CPU over warmup + runtime, scaled to the measured runtime (fio counts no I/O of the warmup)
+        u, s_ = (float(x) for x in open(path + ".time").read().split()[:2])
+        cpu = (u + s_) * 1e6 * runtime / (runtime + warmup) / ios if ios else 0
     print(r["iops"] + w["iops"], pct["50.000000"] / 1000.0, pct["99.000000"] / 1000.0, cpu)
 else:
     d = json.loads(text.strip().splitlines()[-1])
@@ -178,7 +185,7 @@ for wl in $workloads; do
     done
 done
 
-printf '\nmedians of %d rounds, %ss each (p50/p99 = total latency, submit to completion; cpu = process CPU per I/O)\n' "$rounds" "$runtime"
+printf '\nmedians of %d rounds, %ss each (p50/p99 = total latency, submit to completion; cpu = process CPU per I/O, io-wq workers included on both sides)\n' "$rounds" "$runtime"
 printf '%-19s %-22s %11s %11s %6s %9s %9s %8s %9s %9s %6s\n' workload "fio:pageio" "fio IOPS" "pageio IOPS" ratio \
     "fio p50" "pg p50" "p50 diff" "fio cpu" "pg cpu" ratio
 for wl in $workloads; do
