@@ -522,6 +522,61 @@ class AioBackendTest
     }
 
     @Test
+    void shouldStillReturnFromAwaitOnWakeupWhenTheKernelLacksPollIocbs() throws Exception
+    {
+        // without IOCB_CMD_POLL (Linux < 4.18) await waits in 1 ms slices and checks the wakeup eventfd
+        try (AioBackend backend = backend(4, 5, true, false, false))
+        {
+            backend.wakeup();
+            backend.await(TimeUnit.SECONDS.toNanos(30));
+            final Thread waker = new Thread(() -> {
+                try
+                {
+                    Thread.sleep(50);
+                }
+                catch (final InterruptedException e)
+                {
+                    return;
+                }
+                backend.wakeup();
+            });
+            waker.start();
+            final long start = System.nanoTime();
+            backend.await(TimeUnit.SECONDS.toNanos(30));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20));
+            waker.join();
+        }
+    }
+
+    @Test
+    void shouldNeverWriteToAClosedEventFdWhenWakersRaceClose() throws Exception
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            final AioBackend backend = backend(4);
+            final java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            final Thread[] wakers = new Thread[3];
+            for (int i = 0; i < wakers.length; i++)
+            {
+                wakers[i] = new Thread(() -> {
+                    while (!stop.get())
+                    {
+                        backend.wakeup();
+                    }
+                });
+                wakers[i].start();
+            }
+            Thread.sleep(2);
+            backend.close();
+            stop.set(true);
+            for (final Thread t : wakers)
+            {
+                t.join();
+            }
+        }
+    }
+
+    @Test
     void shouldReturnFromAwaitPromptlyWhenWokenBefore() throws IOException
     {
         try (AioBackend backend = backend(4))

@@ -44,8 +44,14 @@ final class AioTestSupport
     static AioBackend backend(final int queueDepth, final int contextEvents, final boolean kernelSync,
         final boolean forceGetevents) throws IOException
     {
+        return backend(queueDepth, contextEvents, kernelSync, ENGINE.kernelPoll(), forceGetevents);
+    }
+
+    static AioBackend backend(final int queueDepth, final int contextEvents, final boolean kernelSync,
+        final boolean kernelPoll, final boolean forceGetevents) throws IOException
+    {
         final RingConfig config = RingConfig.builder().queueDepth(queueDepth).maxSegments(8).name("aio-test").build();
-        return new AioBackend(config, kernelSync, ENGINE.kernelPoll(), contextEvents, forceGetevents);
+        return new AioBackend(config, kernelSync, kernelPoll, contextEvents, forceGetevents);
     }
 
     /** @return an O_DIRECT file, created and sized to {@code pages} pages. */
