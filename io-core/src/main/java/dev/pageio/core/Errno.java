@@ -78,6 +78,24 @@ public final class Errno
         return name != null ? name : "errno=" + e;
     }
 
+    private static boolean containsWord(final String text, final String word)
+    {
+        int from = 0;
+        int at;
+        while ((at = text.indexOf(word, from)) >= 0)
+        {
+            final int end = at + word.length();
+            final boolean startOk = at == 0 || !Character.isLetterOrDigit(text.charAt(at - 1));
+            final boolean endOk = end == text.length() || !Character.isLetterOrDigit(text.charAt(end));
+            if (startOk && endOk)
+            {
+                return true;
+            }
+            from = end;
+        }
+        return false;
+    }
+
     /**
      * Maps an exception from {@code FileChannel} to the errno it most likely carried. The JDK builds the
      * message of an {@link IOException} from {@code strerror(errno)}, so the text is matched; what is not
@@ -101,7 +119,15 @@ public final class Errno
         {
             return EIO;
         }
-        if (m.contains("ENOSPC") || m.contains("No space left on device")) return ENOSPC;
+        // pageio's own descriptor-based files name the errno in their messages ("pread failed: ENOSPC ...").
+        for (int i = 1; i < NAMES.length; i++)
+        {
+            if (NAMES[i] != null && containsWord(m, NAMES[i]))
+            {
+                return i;
+            }
+        }
+        if (m.contains("No space left on device")) return ENOSPC;
         if (m.contains("Disk quota exceeded")) return EDQUOT;
         if (m.contains("Invalid argument")) return EINVAL;
         if (m.contains("Bad file descriptor")) return EBADF;

@@ -1,0 +1,129 @@
+package dev.pageio.core;
+
+import dev.pageio.core.spi.IoEngine;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+
+/**
+ * The engines on the class path (found through {@link ServiceLoader}: io-core brings the thread engine,
+ * io-native io_uring and kernel AIO) and the automatic choice among them.
+ */
+public final class Engines
+{
+    /** Name that asks for automatic selection. */
+    public static final String AUTO = "auto";
+
+    private static final System.Logger LOGGER = System.getLogger("dev.pageio.core.Engines");
+    private static volatile List<IoEngine> engines;
+    private static volatile boolean logged;
+
+    private Engines()
+    {
+    }
+
+    /** @return every engine found, best first. */
+    public static List<IoEngine> all()
+    {
+        List<IoEngine> list = engines;
+        if (list == null)
+        {
+            list = new ArrayList<>();
+            for (final IoEngine engine : ServiceLoader.load(IoEngine.class, Engines.class.getClassLoader()))
+            {
+                list.add(engine);
+            }
+            list.sort(Comparator.comparingInt(IoEngine::priority).reversed());
+            engines = List.copyOf(list);
+        }
+        return list;
+    }
+
+    /**
+     * @param name an engine's name.
+     * @return the engine.
+     * @throws IllegalArgumentException when no engine has that name (the message lists those there are).
+     */
+    public static IoEngine byName(final String name)
+    {
+        for (final IoEngine engine : all())
+        {
+            if (engine.name().equals(name))
+            {
+                return engine;
+            }
+        }
+        final List<String> names = new ArrayList<>();
+        all().forEach(e -> names.add(e.name()));
+        throw new IllegalArgumentException("unknown engine: engine=" + name + " known=" + names + ",auto");
+    }
+
+    /**
+     * Chooses the engine: by name, or the best available one for {@link #AUTO}. The first automatic choice of
+     * the process is logged once.
+     *
+     * @param name {@code "auto"} or an engine's name.
+     * @return the choice with the reasons for each refusal.
+     * @throws UnsupportedOperationException when a named engine is unavailable here (with its cause).
+     */
+    public static EngineSelection select(final String name)
+    {
+        final Map<String, String> refused = new LinkedHashMap<>();
+        if (!AUTO.equals(name))
+        {
+            final IoEngine engine = byName(name);
+            final String cause = engine.unavailableCause();
+            if (cause != null)
+            {
+                throw new UnsupportedOperationException("engine unavailable: engine=" + name + " cause=" + cause);
+            }
+            return new EngineSelection(engine, refused);
+        }
+        for (final IoEngine engine : all())
+        {
+            final String cause = engine.unavailableCause();
+            if (cause == null)
+            {
+                final EngineSelection selection = new EngineSelection(engine, refused);
+                if (!logged)
+                {
+                    logged = true;
+                    LOGGER.log(System.Logger.Level.INFO, "pageio engine selection: " + selection);
+                }
+                return selection;
+            }
+            refused.put(engine.name(), cause);
+        }
+        throw new UnsupportedOperationException("no engine available: refused=" + refused);
+    }
+
+    /**
+     * The selection after a better engine failed to open a ring: the next available one.
+     *
+     * @param failed  the engine that failed.
+     * @param cause   why.
+     * @param refused the refusals so far (added to).
+     * @return the next engine, or null.
+     */
+    static IoEngine next(final IoEngine failed, final String cause, final Map<String, String> refused)
+    {
+        refused.put(failed.name(), cause);
+        boolean after = false;
+        for (final IoEngine engine : all())
+        {
+            if (after && engine.unavailableCause() == null && !refused.containsKey(engine.name()))
+            {
+                return engine;
+            }
+            if (engine == failed)
+            {
+                after = true;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,355 @@
+package dev.pageio.core;
+
+import dev.pageio.core.spi.Request;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A reusable control block for one operation, the Java form of POSIX's {@code aiocb}: describe the operation
+ * ({@link #read}, {@link #write}, …), submit it ({@link #submit()}, or several with
+ * {@link IoRing#submitBatch}), then ask its {@link #status()} ({@code aio_error}), take its {@link #result()}
+ * ({@code aio_return}), wait for it or for any of several ({@link #awaitAny}, {@code aio_suspend}) and cancel it
+ * ({@link #cancel()}, {@code aio_cancel}). Allocate one per outstanding operation and reuse it: submitting
+ * allocates nothing.
+ *
+ * <p>Threading: describe and submit from one thread at a time; status, await and cancel from any thread.
+ */
+public final class IoRequest
+{
+    private static final VarHandle STATUS;
+    private static final VarHandle WAITER;
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATUS = lookup.findVarHandle(IoRequest.class, "status", IoStatus.class);
+            WAITER = lookup.findVarHandle(IoRequest.class, "waiter", Thread.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    static final IoHandler<IoRequest> HANDLER = new IoHandler<>()
+    {
+        @Override
+        public void completed(final long result, final IoRequest request, final long token)
+        {
+            request.result = result;
+            request.failure = null;
+            request.finish(IoStatus.COMPLETED);
+        }
+
+        @Override
+        public void failed(final IoFailure failure, final IoRequest request, final long token)
+        {
+            request.result = -1;
+            request.failure = failure;
+            request.finish(failure.canceled() ? IoStatus.CANCELED : IoStatus.FAILED);
+        }
+    };
+
+    IoOp op;
+    IoFile file;
+    long fileOffset;
+    ByteBuffer buffer;
+    ByteBuffer[] buffers;
+
+    @SuppressWarnings("unused") // through STATUS
+    private volatile IoStatus status = IoStatus.IDLE;
+    @SuppressWarnings("unused") // through WAITER
+    private volatile Thread waiter;
+    private long result;
+    private IoFailure failure;
+    Request slot;
+    long slotGeneration;
+    IoRing.Batch batch;
+
+    /** Describes a read of {@code buffer.remaining()} bytes at {@code fileOffset}. @return this. */
+    public IoRequest read(final IoFile file, final long fileOffset, final ByteBuffer buffer)
+    {
+        return describe(IoOp.READ, file, fileOffset, buffer, null);
+    }
+
+    /** Describes a write of {@code buffer.remaining()} bytes at {@code fileOffset}. @return this. */
+    public IoRequest write(final IoFile file, final long fileOffset, final ByteBuffer buffer)
+    {
+        return describe(IoOp.WRITE, file, fileOffset, buffer, null);
+    }
+
+    /** Describes a scattered read into the buffers' remaining bytes. @return this. */
+    public IoRequest readv(final IoFile file, final long fileOffset, final ByteBuffer[] buffers)
+    {
+        return describe(IoOp.READV, file, fileOffset, null, buffers);
+    }
+
+    /** Describes a gathered write of the buffers' remaining bytes. @return this. */
+    public IoRequest writev(final IoFile file, final long fileOffset, final ByteBuffer[] buffers)
+    {
+        return describe(IoOp.WRITEV, file, fileOffset, null, buffers);
+    }
+
+    /** Describes an fsync. @return this. */
+    public IoRequest fsync(final IoFile file)
+    {
+        return describe(IoOp.FSYNC, file, 0, null, null);
+    }
+
+    /** Describes an fdatasync. @return this. */
+    public IoRequest fdatasync(final IoFile file)
+    {
+        return describe(IoOp.FDATASYNC, file, 0, null, null);
+    }
+
+    private IoRequest describe(
+        final IoOp op, final IoFile file, final long fileOffset, final ByteBuffer buffer, final ByteBuffer[] buffers)
+    {
+        Objects.requireNonNull(file, "file");
+        if (status() == IoStatus.IN_PROGRESS)
+        {
+            throw new IllegalStateException("request in progress: cannot describe a new operation: request=" + this);
+        }
+        this.op = op;
+        this.file = file;
+        this.fileOffset = fileOffset;
+        this.buffer = buffer;
+        this.buffers = buffers;
+        return this;
+    }
+
+    /**
+     * Submits the described operation on its file's ring.
+     *
+     * @return this.
+     * @throws IllegalStateException when nothing is described or it is still in progress; argument errors as
+     *                               {@link IoFile} gives them.
+     */
+    public IoRequest submit()
+    {
+        if (op == null)
+        {
+            throw new IllegalStateException("no operation described: call read/write/readv/writev/fsync/fdatasync first");
+        }
+        file.ring().submit(this);
+        return this;
+    }
+
+    /** Marks the request in progress before it is queued (ring use). */
+    void begin(final IoRing.Batch batch)
+    {
+        final IoStatus s = status();
+        if (s == IoStatus.IN_PROGRESS || !STATUS.compareAndSet(this, s, IoStatus.IN_PROGRESS))
+        {
+            throw new IllegalStateException("request in progress: request=" + this);
+        }
+        this.batch = batch;
+        this.result = 0;
+        this.failure = null;
+    }
+
+    /** Rolls back {@link #begin} when submission was refused. */
+    void abort()
+    {
+        this.batch = null;
+        STATUS.setRelease(this, IoStatus.IDLE);
+    }
+
+    private void finish(final IoStatus outcome)
+    {
+        final IoRing.Batch b = batch;
+        batch = null;
+        // release: result and failure visible before the status that publishes them (paired with status()'s acquire).
+        STATUS.setRelease(this, outcome);
+        final Thread w = (Thread)WAITER.getAcquire(this);
+        if (w != null)
+        {
+            LockSupport.unpark(w);
+        }
+        if (b != null)
+        {
+            b.onDone();
+        }
+    }
+
+    /** @return the status ({@code aio_error}). */
+    public IoStatus status()
+    {
+        return (IoStatus)STATUS.getAcquire(this);
+    }
+
+    /** @return true once the request has completed, failed or been canceled. */
+    public boolean isDone()
+    {
+        final IoStatus s = status();
+        return s != IoStatus.IN_PROGRESS && s != IoStatus.IDLE;
+    }
+
+    /**
+     * @return the bytes transferred ({@code aio_return}).
+     * @throws IllegalStateException when the request has not completed successfully.
+     */
+    public long result()
+    {
+        final IoStatus s = status();
+        if (s != IoStatus.COMPLETED)
+        {
+            throw new IllegalStateException("no result: status=" + s + (failure != null ? " failure=" + failure.getMessage() : ""));
+        }
+        return result;
+    }
+
+    /** @return the failure of a FAILED or CANCELED request, else null. */
+    public IoFailure failure()
+    {
+        final IoStatus s = status();
+        return s == IoStatus.FAILED || s == IoStatus.CANCELED ? failure : null;
+    }
+
+    /** @return 0 when completed, 115 (EINPROGRESS) in progress, else the failure's errno: as aio_error returns. */
+    public int errno()
+    {
+        switch (status())
+        {
+            case IN_PROGRESS:
+                return 115;
+            case FAILED:
+            case CANCELED:
+                return failure.errno();
+            default:
+                return 0;
+        }
+    }
+
+    /**
+     * Waits for this request.
+     *
+     * @param timeout the longest wait.
+     * @param unit    its unit.
+     * @return true when done, false when the timeout passed.
+     */
+    public boolean await(final long timeout, final TimeUnit unit)
+    {
+        return awaitAny(unit.toNanos(timeout), this) == 0;
+    }
+
+    /**
+     * Waits until at least one of the requests is done ({@code aio_suspend}). Requests that were never submitted
+     * are ignored, as null entries are.
+     *
+     * @param timeoutNs the longest wait; 0 only looks.
+     * @param requests  the requests.
+     * @return the index of a done request, or -1 when the timeout passed first.
+     */
+    public static int awaitAny(final long timeoutNs, final IoRequest... requests)
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
+        final Thread me = Thread.currentThread();
+        try
+        {
+            while (true)
+            {
+                for (int i = 0; i < requests.length; i++)
+                {
+                    final IoRequest r = requests[i];
+                    if (r != null)
+                    {
+                        if (r.isDone())
+                        {
+                            return i;
+                        }
+                        WAITER.compareAndSet(r, null, me);
+                    }
+                }
+                final long left = deadline - System.nanoTime();
+                if (left <= 0)
+                {
+                    return -1;
+                }
+                if (!helpProgress(requests))
+                {
+                    // Bounded park: another thread may hold a request's waiter slot, so its unpark may not reach us.
+                    LockSupport.parkNanos(Math.min(left, 1_000_000L));
+                }
+            }
+        }
+        finally
+        {
+            for (final IoRequest r : requests)
+            {
+                if (r != null)
+                {
+                    WAITER.compareAndSet(r, me, null);
+                }
+            }
+        }
+    }
+
+    /**
+     * Waits until every request is done.
+     *
+     * @param timeoutNs the longest wait.
+     * @param requests  the requests.
+     * @return true when all are done.
+     */
+    public static boolean awaitAll(final long timeoutNs, final IoRequest... requests)
+    {
+        final long deadline = System.nanoTime() + timeoutNs;
+        for (final IoRequest r : requests)
+        {
+            if (r != null && r.status() == IoStatus.IN_PROGRESS)
+            {
+                final long left = deadline - System.nanoTime();
+                if (left <= 0 || awaitAny(left, r) != 0)
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean helpProgress(final IoRequest[] requests)
+    {
+        for (final IoRequest r : requests)
+        {
+            if (r != null && r.file != null && r.status() == IoStatus.IN_PROGRESS)
+            {
+                return r.file.ring().helpProgress();
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Cancels the request ({@code aio_cancel}). The answer: CANCELED (it completes with ECANCELED),
+     * NOT_CANCELED (it is in progress in the kernel or a worker and will complete normally), or ALREADY_DONE. The
+     * future completes on the ring's agent (in {@link RingConfig.ThreadMode#CALLER} mode, during a poll), after
+     * the request's own completion where that is the answer.
+     *
+     * @return the outcome.
+     */
+    public CompletableFuture<CancelOutcome> cancel()
+    {
+        if (file == null || isDone() || status() == IoStatus.IDLE)
+        {
+            return CompletableFuture.completedFuture(CancelOutcome.ALREADY_DONE);
+        }
+        return file.ring().cancel(this);
+    }
+
+    @Override
+    public String toString()
+    {
+        return "IoRequest{op=" + op + " file=" + (file != null ? file.path() : null) + " offset=" + fileOffset +
+            " status=" + status() + "}";
+    }
+}

@@ -1,0 +1,313 @@
+package dev.pageio.core.threads;
+
+import dev.pageio.core.Errno;
+import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.CompletionSink;
+import dev.pageio.core.spi.FileAccess;
+import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RingBackend;
+import org.jctools.queues.MpmcArrayQueue;
+import org.jctools.queues.MpscArrayQueue;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Worker-pool backend. The agent offers requests to a bounded MPMC work queue; workers run the blocking call
+ * and post the request, its {@link Request#result} set, to an MPSC completion queue that the agent reaps. No
+ * allocation per request.
+ *
+ * <p>Threading: prepare, submit, reap, cancel, await, close: the agent. wakeup: any thread. Workers: their own
+ * loop. Cancel is decided by a CAS on the slot's worker state: QUEUED → CANCELED before a worker takes it, or
+ * QUEUED → RUNNING by the worker, whichever comes first.
+ */
+final class ThreadBackend implements RingBackend
+{
+    private static final int W_QUEUED = 0;
+    private static final int W_CANCELED = 1;
+    private static final int W_RUNNING = 2;
+    private static final VarHandle AGENT_WOKEN;
+
+    static
+    {
+        try
+        {
+            AGENT_WOKEN = MethodHandles.lookup().findVarHandle(ThreadBackend.class, "agentWoken", int.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final MpmcArrayQueue<Request> work;
+    private final MpscArrayQueue<Request> done;
+    private final MpmcArrayQueue<Thread> idleWorkers;
+    private final AtomicIntegerArray workerState;
+    private final Thread[] workers;
+    private final Request[] cancelAnswers;
+    private final int[] cancelResults;
+    private int cancelAnswerCount;
+    private int prepared;
+    private int inFlight;
+    private volatile Thread agentWaiting;
+    @SuppressWarnings("unused") // through AGENT_WOKEN
+    private volatile int agentWoken;
+    private volatile boolean closed;
+
+    ThreadBackend(final RingConfig config)
+    {
+        final int depth = Math.max(2, config.queueDepth());
+        work = new MpmcArrayQueue<>(depth);
+        done = new MpscArrayQueue<>(depth);
+        idleWorkers = new MpmcArrayQueue<>(Math.max(2, config.workerThreads()));
+        workerState = new AtomicIntegerArray(config.queueDepth());
+        cancelAnswers = new Request[config.queueDepth()];
+        cancelResults = new int[config.queueDepth()];
+        workers = new Thread[config.workerThreads()];
+        for (int i = 0; i < workers.length; i++)
+        {
+            workers[i] = new Thread(this::workerLoop, config.name() + "-worker-" + i);
+            workers[i].setDaemon(true);
+            workers[i].start();
+        }
+    }
+
+    @Override
+    public String name()
+    {
+        return ThreadEngine.NAME;
+    }
+
+    @Override
+    public boolean requiresDirectBuffers()
+    {
+        return false;
+    }
+
+    @Override
+    public boolean requiresDescriptor()
+    {
+        return false;
+    }
+
+    @Override
+    public boolean prepare(final Request request)
+    {
+        workerState.set(request.index, W_QUEUED);
+        if (!work.offer(request))
+        {
+            return false;
+        }
+        prepared++;
+        inFlight++;
+        return true;
+    }
+
+    @Override
+    public int submit()
+    {
+        final int n = prepared;
+        prepared = 0;
+        for (int i = 0; i < n; i++)
+        {
+            final Thread idle = idleWorkers.poll();
+            if (idle == null)
+            {
+                break;
+            }
+            LockSupport.unpark(idle);
+        }
+        return n;
+    }
+
+    @Override
+    public int reap(final CompletionSink sink)
+    {
+        int n = 0;
+        for (int i = 0; i < cancelAnswerCount; i++)
+        {
+            final Request r = cancelAnswers[i];
+            cancelAnswers[i] = null;
+            sink.cancelResult(r, cancelResults[i]);
+        }
+        cancelAnswerCount = 0;
+        Request r;
+        while ((r = done.relaxedPoll()) != null)
+        {
+            inFlight--;
+            n++;
+            sink.complete(r, r.result);
+        }
+        return n;
+    }
+
+    @Override
+    public int inFlight()
+    {
+        return inFlight;
+    }
+
+    @Override
+    public void await(final long timeoutNs)
+    {
+        agentWaiting = Thread.currentThread();
+        if ((int)AGENT_WOKEN.getAndSet(this, 0) == 0 && done.isEmpty())
+        {
+            LockSupport.parkNanos(this, timeoutNs);
+        }
+        agentWaiting = null;
+        AGENT_WOKEN.setVolatile(this, 0);
+    }
+
+    @Override
+    public void wakeup()
+    {
+        AGENT_WOKEN.setVolatile(this, 1);
+        final Thread t = agentWaiting;
+        if (t != null)
+        {
+            LockSupport.unpark(t);
+        }
+    }
+
+    @Override
+    public void cancel(final Request request)
+    {
+        // Won before a worker took it: the worker will post it with -ECANCELED. Else it is running: not canceled.
+        final int result = workerState.compareAndSet(request.index, W_QUEUED, W_CANCELED) ? 0 : -Errno.EALREADY;
+        cancelAnswers[cancelAnswerCount] = request;
+        cancelResults[cancelAnswerCount++] = result;
+    }
+
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        for (final Thread worker : workers)
+        {
+            LockSupport.unpark(worker);
+        }
+        for (final Thread worker : workers)
+        {
+            boolean interrupted = false;
+            while (worker.isAlive())
+            {
+                try
+                {
+                    worker.join(100);
+                    LockSupport.unpark(worker);
+                }
+                catch (final InterruptedException e)
+                {
+                    interrupted = true;
+                }
+            }
+            if (interrupted)
+            {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void workerLoop()
+    {
+        final Thread me = Thread.currentThread();
+        int spins = 0;
+        while (!closed)
+        {
+            final Request r = work.poll();
+            if (r == null)
+            {
+                if (++spins < 64)
+                {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                spins = 0;
+                idleWorkers.offer(me);
+                // Look again after registering: a submit that polled the idle list before we were on it
+                // would not unpark us. A stale entry costs one spurious unpark later.
+                if (work.isEmpty() && !closed)
+                {
+                    LockSupport.parkNanos(this, 10_000_000L);
+                }
+                continue;
+            }
+            spins = 0;
+            if (workerState.compareAndSet(r.index, W_QUEUED, W_RUNNING))
+            {
+                r.result = execute(r);
+            }
+            else
+            {
+                r.result = -Errno.ECANCELED;
+            }
+            done.offer(r);
+            final Thread agent = agentWaiting;
+            if (agent != null)
+            {
+                AGENT_WOKEN.setVolatile(this, 1);
+                LockSupport.unpark(agent);
+            }
+        }
+    }
+
+    private static long execute(final Request r)
+    {
+        final FileAccess file = r.file;
+        try
+        {
+            switch (r.op)
+            {
+                case READ:
+                    return file.read(r.buffer, r.bufferPosition, (int)r.length, r.fileOffset);
+                case WRITE:
+                    return file.write(r.buffer, r.bufferPosition, (int)r.length, r.fileOffset);
+                case READV:
+                case WRITEV:
+                    return vectored(r, file);
+                case FSYNC:
+                    file.sync(true);
+                    return 0;
+                case FDATASYNC:
+                    file.sync(false);
+                    return 0;
+                default:
+                    return -Errno.EINVAL;
+            }
+        }
+        catch (final Exception e)
+        {
+            return -Errno.fromException(e);
+        }
+    }
+
+    private static long vectored(final Request r, final FileAccess file) throws java.io.IOException
+    {
+        long total = 0;
+        long offset = r.fileOffset;
+        final boolean write = r.op.writes();
+        for (int i = 0; i < r.segmentCount; i++)
+        {
+            final ByteBuffer b = r.buffers[r.segmentBuffers[i]];
+            final int length = r.segmentLengths[i];
+            final int n = write ? file.write(b, r.segmentPositions[i], length, offset) :
+                file.read(b, r.segmentPositions[i], length, offset);
+            total += n;
+            offset += n;
+            if (n < length)
+            {
+                break;
+            }
+        }
+        return total;
+    }
+}
