@@ -83,7 +83,8 @@ final class LibC
 
     /**
      * See man 3 memmove. With {@code count} 0 it copies nothing and returns {@code dest}: JNA passes a direct
-     * buffer's base address for a {@link Buffer} parameter, so this reads that address without allocating.
+     * buffer's address plus its position for a {@link Buffer} parameter, so this reads that address without
+     * allocating ({@link Linux#address} removes the position).
      */
     static native long memmove(Buffer dest, long src, long count);
 }

@@ -27,6 +27,8 @@ public final class Linux
     /** memfd_create: close on exec. */
     public static final int MFD_CLOEXEC = 1;
 
+    private static final int ADDRESS_MODULUS = 1 << 30;
+
     private Linux()
     {
     }
@@ -168,6 +170,13 @@ public final class Linux
      * The base address of a direct buffer (its byte 0, whatever its position), with one native call and no
      * allocation.
      *
+     * <p>JNA passes a direct buffer argument as its address <em>plus its position</em> (measured with JNA 5.17),
+     * and another thread may move the position at any time, so the position cannot simply be subtracted. The
+     * base address modulo 2^30 is read from the buffer itself ({@link ByteBuffer#alignmentOffset}, which ignores
+     * the position); for a buffer smaller than 1 GiB the position JNA added is then the only value in
+     * [0, 2^30) congruent to (JNA's address - that remainder), so the base is exact without reading the position.
+     * Larger buffers take {@link Native#getDirectBufferPointer}, which allocates.
+     *
      * @param buffer a direct buffer.
      * @return its address.
      * @throws IllegalArgumentException when the buffer is not direct.
@@ -178,7 +187,13 @@ public final class Linux
         {
             throw new IllegalArgumentException("buffer is not direct: the kernel needs a native address: buffer=" + buffer);
         }
-        return LibC.memmove(buffer, 0L, 0L);
+        if (buffer.capacity() >= ADDRESS_MODULUS)
+        {
+            return Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+        }
+        final long withPosition = LibC.memmove(buffer, 0L, 0L);
+        final long low = buffer.alignmentOffset(0, ADDRESS_MODULUS);
+        return withPosition - ((withPosition - low) & (ADDRESS_MODULUS - 1));
     }
 
     /**
