@@ -88,6 +88,7 @@ public final class AioBackend implements RingBackend
     private final boolean kernelSync;
     private final boolean kernelPoll;
     private final long ctx;
+    private final int contextEvents;
     private final String ringFallbackCause;
     private final int ringNr;
     private ByteBuffer ring;
@@ -200,14 +201,18 @@ public final class AioBackend implements RingBackend
             {
                 throw new IOException("eventfd failed: " + Errno.name(-completion));
             }
-            // the context id is written to the scratch word, which is zero as io_setup requires
-            final long ctxp = block + iocbsBytes + ptrsBytes;
-            final int r = AioSyscalls.io_setup(contextEvents, ctxp);
-            if (r < 0)
+            context = AioContextPool.take(contextEvents);
+            if (context == 0)
             {
-                throw new IOException(setupFailure(-r, contextEvents));
+                // the context id is written to the scratch word, which is zero as io_setup requires
+                final long ctxp = block + iocbsBytes + ptrsBytes;
+                final int r = AioSyscalls.io_setup(contextEvents, ctxp);
+                if (r < 0)
+                {
+                    throw new IOException(setupFailure(-r, contextEvents));
+                }
+                context = Linux.wrap(ctxp, 8).getLong(0);
             }
-            context = Linux.wrap(ctxp, 8).getLong(0);
         }
         catch (final IOException | RuntimeException e)
         {
@@ -226,6 +231,7 @@ public final class AioBackend implements RingBackend
         this.memory = block;
         this.mem = Linux.wrap(block, (int)total);
         this.ctx = context;
+        this.contextEvents = contextEvents;
         this.wakeFd = wake;
         this.completionFd = completion;
 
@@ -897,9 +903,12 @@ public final class AioBackend implements RingBackend
     }
 
     /**
-     * Frees every native resource: stops the syncer, io_destroy (which waits for the context's in-flight
-     * requests, then unmaps the ring), closes both eventfds, frees the native tables. Idempotent. Completions not
-     * reaped before are dropped.
+     * Frees every native resource: stops the syncer, closes both eventfds, frees the native tables, and ends the
+     * context. A context with requests still in the kernel is destroyed at once: io_destroy waits until they have
+     * completed, so the kernel no longer writes into the caller's buffers when close returns. An idle context
+     * (its wakeup POLL canceled and reaped, its ring empty) goes to {@link AioContextPool} for the next backend
+     * instead, because io_destroy costs two RCU grace periods. Idempotent. Completions not reaped before are
+     * dropped.
      */
     @Override
     public void close()
@@ -917,11 +926,70 @@ public final class AioBackend implements RingBackend
         {
             Thread.onSpinWait();
         }
+        final long destroy = kernelInFlight == 0 && ring != null && quiesce() ?
+            AioContextPool.give(contextEvents, ctx) : ctx;
         ring = null;
-        AioSyscalls.io_destroy(ctx);
+        if (destroy != 0)
+        {
+            AioSyscalls.io_destroy(destroy);
+        }
         Linux.close(wakeFd);
         Linux.close(completionFd);
         Linux.free(memory);
+    }
+
+    /**
+     * Cancels the wakeup POLL and reaps its event, so that the context holds nothing of this backend.
+     *
+     * @return true when the context is idle with an empty ring; false when something else turned up.
+     */
+    private boolean quiesce()
+    {
+        for (int i = stashHead; i < stashCount; i++)
+        {
+            if (mem.getLong(stashOffset + i * IoEventDescriptor.SIZE + IoEventDescriptor.DATA) != WAKE_POLL_DATA)
+            {
+                return false;
+            }
+            pollArmed = false;
+        }
+        stashHead = 0;
+        stashCount = 0;
+        if (pollArmed)
+        {
+            // -EINPROGRESS: canceled, its event follows; -EINVAL: it completed already, its event is in the ring
+            AioSyscalls.io_cancel(ctx, iocbs + (long)queueDepth * IocbDescriptor.SIZE, cancelEvent);
+        }
+        final long deadline = System.nanoTime() + 1_000_000_000L;
+        final ByteBuffer r = ring;
+        while (true)
+        {
+            // acquire: pairs with the kernel's store of tail (see reap)
+            final int tail = (int)INT.getAcquire(r, AioRingDescriptor.TAIL);
+            int head = r.getInt(AioRingDescriptor.HEAD);
+            while (head != tail)
+            {
+                final long data = r.getLong(AioRingDescriptor.EVENTS + head * IoEventDescriptor.SIZE +
+                    IoEventDescriptor.DATA);
+                head = head + 1 == ringNr ? 0 : head + 1;
+                // release: the event was read before the kernel may reuse its slot
+                INT.setRelease(r, AioRingDescriptor.HEAD, head);
+                if (data != WAKE_POLL_DATA)
+                {
+                    return false;
+                }
+                pollArmed = false;
+            }
+            if (!pollArmed)
+            {
+                return true;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
     }
 
     @Override

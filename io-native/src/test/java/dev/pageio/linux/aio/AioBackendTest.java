@@ -486,6 +486,56 @@ class AioBackendTest
     }
 
     @Test
+    void shouldReuseAnIdleContextAfterCloseAndDestroyOneClosedWithRequestsInFlight() throws IOException
+    {
+        final FdFileAccess file = directFile(directories()[1], "reuse", 4);
+        try
+        {
+            final AioBackend first = backend(4, 77, true, false);
+            final Request[] slots = slots(4);
+            final RecordingSink sink = new RecordingSink(4);
+            final ByteBuffer page = aligned(PAGE);
+            fill(page, 5);
+            first.prepare(single(slots[0], IoOp.WRITE, file, page, 0));
+            drive(first, sink, () -> sink.completed == 1);
+            first.await(1_000_000); // arms the wakeup POLL: close must cancel and reap it
+            first.close();
+
+            final long reusedBefore = AioContextPool.reused();
+            try (AioBackend second = backend(4, 77, true, false))
+            {
+                assertEquals(reusedBefore + 1, AioContextPool.reused(), "the idle context was taken again");
+                assertTrue(second.ringReaping());
+                final ByteBuffer back = aligned(PAGE);
+                second.prepare(single(slots[1], IoOp.READ, file, back, 0));
+                drive(second, sink, () -> sink.completed == 2);
+                assertTrue(matches(back, 5));
+                second.wakeup();
+                second.await(TimeUnit.SECONDS.toNanos(30));
+                second.reap(sink);
+                assertEquals(2, sink.completed, "no stale event from the first backend");
+
+                // closed with requests in the kernel: destroyed (io_destroy waits for them), never pooled
+                for (int i = 0; i < 4; i++)
+                {
+                    second.prepare(single(slots[i], IoOp.READ, file, aligned(PAGE), (long)i * PAGE));
+                }
+                second.submit();
+            }
+            final long reusedAfter = AioContextPool.reused();
+            try (AioBackend third = backend(4, 77, true, false))
+            {
+                assertEquals(reusedAfter, AioContextPool.reused(), "a context closed busy is not reused");
+                assertTrue(third.ringReaping());
+            }
+        }
+        finally
+        {
+            delete(file);
+        }
+    }
+
+    @Test
     void shouldReturnFromAwaitWhenWokenFromAnotherThread() throws Exception
     {
         try (AioBackend backend = backend(4))
