@@ -53,6 +53,9 @@ public final class IoFile implements AutoCloseable
     @SuppressWarnings("unused") // through CLOSE_DONE
     private volatile int closeDone;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private volatile IoFailure closeBarrierFailure;
+    /** Barrier state (BARRIER.md): write numbering, completed and durable watermarks, poison. */
+    final BarrierTracker barriers;
 
     IoFile(final IoRing ring, final FileAccess access)
     {
@@ -61,6 +64,16 @@ public final class IoFile implements AutoCloseable
         this.pathText = String.valueOf(access.path());
         this.offsetAlignment = Math.max(1, access.offsetAlignment());
         this.memoryAlignment = Math.max(1, access.memoryAlignment());
+        long size;
+        try
+        {
+            size = access.size();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            size = 0;
+        }
+        this.barriers = new BarrierTracker(this, ring.config(), size);
     }
 
     /** @return the ring the file is open on. */
@@ -203,6 +216,89 @@ public final class IoFile implements AutoCloseable
         ring.submit(this, IoOp.FDATASYNC, 0, null, null, handler, attachment, token, null);
     }
 
+    /**
+     * A barrier (see {@code BARRIER.md}): completes once every write accepted on this file before the call is
+     * durable, with its covered sequence number as the result; fails, for good, once a covered write or a sync
+     * failed. Concurrent barriers share syncs (group commit); at most one sync is in flight per file, issued only
+     * after the writes it covers completed; later writes are not held back. A barrier already covered completes
+     * without a system call.
+     *
+     * @param mode       DATA (fdatasync), FULL (fsync) or AUTO (FULL when the file grew).
+     * @param handler    called once on completion.
+     * @param attachment passed to the handler.
+     * @param token      passed to the handler.
+     * @param <A>        the attachment's type.
+     */
+    public <A> void barrier(final BarrierMode mode, final IoHandler<? super A> handler, final A attachment, final long token)
+    {
+        ring.submitBarrier(this, mode, barriers.lastSeq(), handler, attachment, token, false);
+    }
+
+    /** @return completes with the covered sequence number; see {@link #barrier(BarrierMode, IoHandler, Object, long)}. */
+    public CompletableFuture<Long> barrier(final BarrierMode mode)
+    {
+        final CompletableFuture<Long> f = new CompletableFuture<>();
+        barrier(mode, FutureHandler.INSTANCE, f, 0);
+        return f;
+    }
+
+    /** @return {@link #barrier(BarrierMode)} in AUTO mode. */
+    public CompletableFuture<Long> barrier()
+    {
+        return barrier(BarrierMode.AUTO);
+    }
+
+    /**
+     * Explicit ordering (BARRIER.md rule 7): writes {@code src} at {@code fileOffset} only after {@code dependency}
+     * (typically another file's barrier: WAL before page) succeeded. When it fails, the write is not issued and
+     * the returned future fails with an {@link IoFailure} (ECANCELED) whose cause is the dependency's failure.
+     *
+     * @return the bytes written.
+     */
+    public CompletableFuture<Long> writeAfter(final CompletableFuture<?> dependency, final long fileOffset, final ByteBuffer src)
+    {
+        final CompletableFuture<Long> result = new CompletableFuture<>();
+        dependency.whenComplete((ignored, error) ->
+        {
+            if (error != null)
+            {
+                final Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ?
+                    error.getCause() : error;
+                result.completeExceptionally(IoFailure.of(IoOp.WRITE, pathText, access.fd(), fileOffset,
+                    src.remaining(), Errno.ECANCELED, "not issued: the barrier it waited for failed: " + cause.getMessage(),
+                    cause));
+                return;
+            }
+            try
+            {
+                write(fileOffset, src, FutureHandler.INSTANCE, result, 0);
+            }
+            catch (final RuntimeException e)
+            {
+                result.completeExceptionally(e);
+            }
+        });
+        return result;
+    }
+
+    /** @return syncs issued for barriers on this file so far (agent's count; approximate while running). */
+    public long barrierSyncs()
+    {
+        return barriers.syncs();
+    }
+
+    /** @return barriers completed on this file so far (agent's count; approximate while running). */
+    public long barriersCompleted()
+    {
+        return barriers.barriers();
+    }
+
+    /** @return the failure that poisoned this file's barriers, or null (agent's view; approximate while running). */
+    public IoFailure barrierPoison()
+    {
+        return barriers.poison();
+    }
+
     // ------------------------------------------------------------------------------------------------ futures
 
     /** @return the bytes read; see {@link #read(long, ByteBuffer, IoHandler, Object, long)}. */
@@ -261,6 +357,12 @@ public final class IoFile implements AutoCloseable
         {
             throw new ClosedFileException("file closed: path=" + pathText);
         }
+    }
+
+    /** Counts in the barrier of close, which is accepted although the file is closed to everything else. */
+    void enterForClose()
+    {
+        outstanding.incrementAndGet();
     }
 
     /** Counts a request in; refused when the file is closed (the count is rolled back first). */
@@ -372,23 +474,54 @@ public final class IoFile implements AutoCloseable
     // ------------------------------------------------------------------------------------------------- close
 
     /**
-     * Closes the file: refuses new requests at once, and closes the descriptor when every accepted request has
-     * completed (a file is never closed under its own requests). Idempotent.
+     * Closes the file: refuses new requests at once; then a barrier (when writes were accepted since the last
+     * one), then closes the descriptor once every accepted request has completed: a file is never closed under
+     * its own writes or syncs (BARRIER.md rule 11). When the barrier fails, the descriptor is still closed and the
+     * future fails with the barrier's cause. On a ring that is closing, no barrier is issued. Idempotent.
      *
      * @return completes once the descriptor is closed.
      */
     public CompletableFuture<Void> closeAsync()
     {
-        if (!closed)
+        synchronized (closeFuture)
         {
-            closed = true;
-            if (outstanding.get() == 0)
+            if (closed)
             {
-                finishClose();
+                return closeFuture;
+            }
+            // Counted in until the close barrier is: else the last write's exit() could see 0 and close the
+            // descriptor before the barrier is queued, and the barrier would sync a closed (or reused) fd.
+            outstanding.incrementAndGet();
+            closed = true;
+        }
+        if (barriers.lastSeq() > 0 && !ring.isClosed())
+        {
+            try
+            {
+                ring.submitBarrier(this, BarrierMode.AUTO, barriers.lastSeq(), CLOSE_BARRIER, this, 0, true);
+            }
+            catch (final IllegalStateException e)
+            {
+                // The ring closed meanwhile: close without the barrier.
             }
         }
+        exit();
         return closeFuture;
     }
+
+    private static final IoHandler<IoFile> CLOSE_BARRIER = new IoHandler<>()
+    {
+        @Override
+        public void completed(final long result, final IoFile file, final long token)
+        {
+        }
+
+        @Override
+        public void failed(final IoFailure failure, final IoFile file, final long token)
+        {
+            file.closeBarrierFailure = failure;
+        }
+    };
 
     /**
      * {@link #closeAsync()} and waits for it. From the ring's own agent thread (a completion handler) use
@@ -409,7 +542,15 @@ public final class IoFile implements AutoCloseable
             try
             {
                 access.close();
-                closeFuture.complete(null);
+                final IoFailure barrierFailure = closeBarrierFailure;
+                if (barrierFailure != null)
+                {
+                    closeFuture.completeExceptionally(barrierFailure);
+                }
+                else
+                {
+                    closeFuture.complete(null);
+                }
             }
             catch (final IOException | RuntimeException e)
             {

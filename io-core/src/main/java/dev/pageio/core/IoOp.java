@@ -14,7 +14,12 @@ public enum IoOp
     /** fsync(2): data and metadata. */
     FSYNC,
     /** fdatasync(2): data and the metadata needed to read it back. */
-    FDATASYNC;
+    FDATASYNC,
+    /**
+     * A barrier: waits in the ring until the writes it covers completed, then syncs (see {@code BARRIER.md}).
+     * Never reaches a backend as such; the sync it issues is an FSYNC or FDATASYNC.
+     */
+    BARRIER;
 
     /** @return true for operations that move bytes (and may complete short). */
     public boolean transfersData()

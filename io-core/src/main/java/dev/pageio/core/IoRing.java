@@ -250,7 +250,7 @@ public final class IoRing implements AutoCloseable
             length = file.checkTransfer(op, fileOffset, buffer, buffers, backend.requiresDirectBuffers(),
                 config.maxSegments());
         }
-        final Request r = acquire();
+        final Request r = acquireOpen();
         try
         {
             file.enter();
@@ -259,6 +259,19 @@ public final class IoRing implements AutoCloseable
         {
             release(r);
             throw e;
+        }
+        if (op.writes())
+        {
+            try
+            {
+                r.writeSeq = file.barriers.nextSeq();
+            }
+            catch (final RuntimeException e)
+            {
+                release(r);
+                file.exit();
+                throw e;
+            }
         }
         r.op = op;
         r.file = file.access();
@@ -302,6 +315,83 @@ public final class IoRing implements AutoCloseable
         publish(r);
     }
 
+    /** Queues a barrier with coverage {@code seq} (taken by the caller: see group barriers). */
+    @SuppressWarnings("unchecked")
+    void submitBarrier(final IoFile file, final BarrierMode mode, final long seq, final IoHandler<?> handler,
+        final Object attachment, final long token, final boolean forClose)
+    {
+        checkOpen();
+        if (handler == null || mode == null)
+        {
+            throw new NullPointerException("handler or mode null: op=BARRIER");
+        }
+        if (!forClose)
+        {
+            file.checkOpen();
+        }
+        final Request r = acquireOpen();
+        try
+        {
+            if (forClose)
+            {
+                file.enterForClose();
+            }
+            else
+            {
+                file.enter();
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            release(r);
+            throw e;
+        }
+        r.op = IoOp.BARRIER;
+        r.file = file.access();
+        r.fd = file.access().fd();
+        r.owner = file;
+        r.barrierSeq = seq;
+        r.barrierMode = mode.ordinal();
+        r.handler = (IoHandler<Object>)handler;
+        r.attachment = attachment;
+        r.token = token;
+        publish(r);
+    }
+
+    /**
+     * A group barrier (BARRIER.md rule 8): snapshots every file's coverage first, then succeeds iff each file's
+     * barrier does.
+     *
+     * @param mode  the barriers' mode.
+     * @param files files on this ring.
+     * @return completes when all have succeeded; fails with the first failure.
+     */
+    public CompletableFuture<Void> barrier(final BarrierMode mode, final IoFile... files)
+    {
+        final long[] seqs = new long[files.length];
+        for (int i = 0; i < files.length; i++)
+        {
+            if (files[i].ring() != this)
+            {
+                throw new IllegalArgumentException("file is on another ring: file=" + files[i]);
+            }
+            seqs[i] = files[i].barriers.lastSeq();
+        }
+        final CompletableFuture<?>[] each = new CompletableFuture<?>[files.length];
+        for (int i = 0; i < files.length; i++)
+        {
+            final CompletableFuture<Long> f = new CompletableFuture<>();
+            submitBarrier(files[i], mode, seqs[i], IoFile.FutureHandler.INSTANCE, f, 0, false);
+            each[i] = f;
+        }
+        return CompletableFuture.allOf(each);
+    }
+
+    List<IoFile> openFiles()
+    {
+        return List.copyOf(files);
+    }
+
     private void publish(final Request r)
     {
         r.setState(Request.QUEUED);
@@ -311,6 +401,22 @@ public final class IoRing implements AutoCloseable
             throw new IllegalStateException("submission queue refused a slot: a ring invariant is broken: " + r);
         }
         agent.wakeIfSleeping();
+    }
+
+    /**
+     * Takes a slot, then looks at {@link #closed} again. The agent shuts down only once every slot is free; it
+     * sets closed before it counts. Holding a slot before this second look means either the agent counts ours
+     * (and drains it), or we see closed and give it back: no request is published to a ring that has stopped.
+     */
+    private Request acquireOpen()
+    {
+        final Request r = acquire();
+        if (closed)
+        {
+            release(r);
+            checkOpen();
+        }
+        return r;
     }
 
     private Request acquire()

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #sleeping} after; the agent writes it first and reads the queues after. Both are volatile accesses,
  * so one of the two sees the other: no wakeup is lost (Dekker's pattern).
  */
-final class RingAgent implements CompletionSink
+final class RingAgent implements CompletionSink, BarrierTracker.Sink
 {
     private static final VarHandle SLEEPING;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -202,7 +202,7 @@ final class RingAgent implements CompletionSink
         while (retryCount > 0)
         {
             final Request r = retries[retryCount - 1];
-            if (closing && r.transferred == 0)
+            if (closing && r.transferred == 0 && !r.carriesSync)
             {
                 retryCount--;
                 fail(r, Errno.ECANCELED, "ring closed");
@@ -236,6 +236,11 @@ final class RingAgent implements CompletionSink
                 fail(r, Errno.ECANCELED, "ring closed");
                 continue;
             }
+            if (r.op == IoOp.BARRIER)
+            {
+                ((IoFile)r.owner).barriers.arrive(r, this);
+                continue;
+            }
             if (r.op.transfersData() && r.length == 0)
             {
                 finish(r, 0);
@@ -261,6 +266,16 @@ final class RingAgent implements CompletionSink
     @Override
     public void complete(final Request r, final long result)
     {
+        if (r.carriesSync)
+        {
+            if (result == -Errno.EINTR || result == -Errno.EAGAIN)
+            {
+                retries[retryCount++] = r;
+                return;
+            }
+            ((IoFile)r.owner).barriers.syncDone(r, result, this);
+            return;
+        }
         if (result < 0)
         {
             final int errno = (int)-result;
@@ -337,7 +352,6 @@ final class RingAgent implements CompletionSink
             r.handler = null;
             r.attachment = null;
             r.owner = null;
-            file.exit();
             try
             {
                 handler.failed(failure, attachment, token);
@@ -346,6 +360,11 @@ final class RingAgent implements CompletionSink
             {
                 errorHandler.onError(t);
             }
+            if (r.op.writes())
+            {
+                file.barriers.writeDone(r.writeSeq, r.op, r.fd, r.requestedOffset, r.requestedLength, Errno.ECANCELED, this);
+            }
+            file.exit();
             answer.complete(CancelOutcome.CANCELED);
             return;
         }
@@ -365,13 +384,22 @@ final class RingAgent implements CompletionSink
     private void fail(final Request r, final int errno, final String detail)
     {
         final IoFile file = (IoFile)r.owner;
-        final IoFailure failure = IoFailure.of(r.op, file.pathText(), r.fd, r.requestedOffset, r.requestedLength,
-            errno, detail, null);
+        failWith(r, IoFailure.of(r.op, file.pathText(), r.fd, r.requestedOffset, r.requestedLength, errno, detail, null));
+    }
+
+    private void failWith(final Request r, final IoFailure failure)
+    {
+        final IoFile file = (IoFile)r.owner;
         final IoHandler<Object> handler = r.handler;
         final Object attachment = r.attachment;
         final long token = r.token;
+        final boolean write = r.op.writes();
+        final long seq = r.writeSeq;
+        final IoOp op = r.op;
+        final int fd = r.fd;
+        final long offset = r.requestedOffset;
+        final long length = r.requestedLength;
         final CompletableFuture<CancelOutcome> answer = freeSlot(r);
-        file.exit();
         try
         {
             handler.failed(failure, attachment, token);
@@ -382,8 +410,17 @@ final class RingAgent implements CompletionSink
         }
         if (answer != null)
         {
-            answer.complete(errno == Errno.ECANCELED ? CancelOutcome.CANCELED : CancelOutcome.ALREADY_DONE);
+            answer.complete(failure.canceled() ? CancelOutcome.CANCELED : CancelOutcome.ALREADY_DONE);
         }
+        if (write)
+        {
+            file.barriers.writeDone(seq, op, fd, offset, length, failure.errno(), this);
+        }
+        else if (op.syncs())
+        {
+            file.barriers.plainSyncFailed(op, fd, failure.errno(), this);
+        }
+        file.exit();
     }
 
     private void finish(final Request r, final long result)
@@ -392,8 +429,13 @@ final class RingAgent implements CompletionSink
         final IoHandler<Object> handler = r.handler;
         final Object attachment = r.attachment;
         final long token = r.token;
+        final boolean write = r.op.writes();
+        final long seq = r.writeSeq;
+        final IoOp op = r.op;
+        final int fd = r.fd;
+        final long offset = r.requestedOffset;
+        final long length = r.requestedLength;
         final CompletableFuture<CancelOutcome> answer = freeSlot(r);
-        file.exit();
         try
         {
             handler.completed(result, attachment, token);
@@ -406,6 +448,32 @@ final class RingAgent implements CompletionSink
         {
             answer.complete(CancelOutcome.ALREADY_DONE);
         }
+        if (write)
+        {
+            file.barriers.writeDone(seq, op, fd, offset, length, 0, this);
+        }
+        file.exit();
+    }
+
+    // ---------------------------------------------------------------------------------------------- barriers
+
+    @Override
+    public void barrierSucceeded(final Request barrier)
+    {
+        finish(barrier, barrier.barrierSeq);
+    }
+
+    @Override
+    public void barrierFailed(final Request barrier, final IoFailure cause)
+    {
+        failWith(barrier, cause);
+    }
+
+    @Override
+    public void issueSync(final Request carrier)
+    {
+        carrier.length = 0;
+        retries[retryCount++] = carrier;
     }
 
     /** Frees the slot before the handler runs, so that the handler can submit again at once. */
@@ -428,6 +496,11 @@ final class RingAgent implements CompletionSink
         {
             closeStarted = true;
             closeDeadlineNs = System.nanoTime() + CLOSE_TIMEOUT_NS;
+            for (final IoFile file : ring.openFiles())
+            {
+                file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText(), file.access().fd(), 0, 0,
+                    Errno.ECANCELED, "ring closed", null), this);
+            }
             for (final Request r : slots)
             {
                 if (r.state() == Request.ACTIVE && cancels[r.index] == null && !isRetry(r))

@@ -43,8 +43,12 @@ public final class RingConfig
     private final long sleepAfterIdleNs;
     private final int workerThreads;
     private final boolean sqPoll;
+    private final boolean coopTaskRun;
     private final String name;
     private final ErrorHandler errorHandler;
+    private final BarrierObserver barrierObserver;
+    private final boolean naiveBarriers;
+    private final int barrierWindow;
 
     private RingConfig(final Builder b)
     {
@@ -57,8 +61,12 @@ public final class RingConfig
         sleepAfterIdleNs = b.sleepAfterIdleNs;
         workerThreads = b.workerThreads;
         sqPoll = b.sqPoll;
+        coopTaskRun = b.coopTaskRun;
         name = b.name;
         errorHandler = b.errorHandler;
+        barrierObserver = b.barrierObserver;
+        naiveBarriers = b.naiveBarriers;
+        barrierWindow = b.barrierWindow;
     }
 
     /** @return a builder with the defaults. */
@@ -127,6 +135,17 @@ public final class RingConfig
         return sqPoll;
     }
 
+    /**
+     * @return true to set io_uring up with COOP_TASKRUN | TASKRUN_FLAG: completions that need task work (io-wq
+     * punts, block-device completions) wait for the agent's next system call instead of interrupting it with an
+     * IPI each; the agent enters when the kernel flags pending work. Fewer interrupts, completions seen a little
+     * later; without it completions appear in the CQ with no system call at all.
+     */
+    public boolean coopTaskRun()
+    {
+        return coopTaskRun;
+    }
+
     /** @return the ring's name, used for its thread and in messages. */
     public String name()
     {
@@ -139,12 +158,33 @@ public final class RingConfig
         return errorHandler;
     }
 
+    /** @return the observer of barrier events, or null. */
+    public BarrierObserver barrierObserver()
+    {
+        return barrierObserver;
+    }
+
+    /** @return true in the deliberately wrong test mode where a barrier syncs without waiting for its writes. */
+    public boolean naiveBarriers()
+    {
+        return naiveBarriers;
+    }
+
+    /**
+     * @return how many writes of one file may complete beyond one that has not (the completed-watermark window);
+     * a submitter waits, as for a full ring, past it.
+     */
+    public int barrierWindow()
+    {
+        return barrierWindow;
+    }
+
     @Override
     public String toString()
     {
         return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
             " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
-            sleepAfterIdleNs + " workerThreads=" + workerThreads + " sqPoll=" + sqPoll + " name=" + name + "}";
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " name=" + name + "}";
     }
 
     /** Builder; {@link #build()} validates. */
@@ -156,11 +196,15 @@ public final class RingConfig
         private long submitTimeoutNs = 10_000_000_000L;
         private ThreadMode threadMode = ThreadMode.DEDICATED;
         private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(64, 16, 1_000, 20_000);
-        private long sleepAfterIdleNs = 200_000;
+        private long sleepAfterIdleNs = 50_000;
         private int workerThreads = 4;
         private boolean sqPoll;
+        private boolean coopTaskRun;
         private String name = "pageio-ring";
         private ErrorHandler errorHandler = Throwable::printStackTrace;
+        private BarrierObserver barrierObserver;
+        private boolean naiveBarriers;
+        private int barrierWindow = 1 << 16;
 
         private Builder()
         {
@@ -227,6 +271,13 @@ public final class RingConfig
             return this;
         }
 
+        /** @param coop io_uring COOP_TASKRUN | TASKRUN_FLAG: see {@link RingConfig#coopTaskRun()}. @return this. */
+        public Builder coopTaskRun(final boolean coop)
+        {
+            this.coopTaskRun = coop;
+            return this;
+        }
+
         /** @param name the ring's name. @return this. */
         public Builder name(final String name)
         {
@@ -238,6 +289,33 @@ public final class RingConfig
         public Builder errorHandler(final ErrorHandler errorHandler)
         {
             this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
+            return this;
+        }
+
+        /** @param observer sees write completions and barrier syncs (tests, diagnostics); null for none. @return this. */
+        public Builder barrierObserver(final BarrierObserver observer)
+        {
+            this.barrierObserver = observer;
+            return this;
+        }
+
+        /**
+         * FOR TESTS ONLY: barriers sync at once, without waiting for the writes they cover, as a naive
+         * implementation would. Exists so that an ordering detector can show it catches the mistake.
+         *
+         * @param naive true for the wrong behaviour.
+         * @return this.
+         */
+        public Builder naiveBarriersForTesting(final boolean naive)
+        {
+            this.naiveBarriers = naive;
+            return this;
+        }
+
+        /** @param window power of two, 64 to 2^24: see {@link RingConfig#barrierWindow()}. @return this. */
+        public Builder barrierWindow(final int window)
+        {
+            this.barrierWindow = window;
             return this;
         }
 
@@ -263,6 +341,10 @@ public final class RingConfig
             if (workerThreads < 1 || workerThreads > 256)
             {
                 throw new IllegalArgumentException("workerThreads out of range: workerThreads=" + workerThreads + " range=1..256");
+            }
+            if (barrierWindow < 64 || barrierWindow > (1 << 24) || Integer.bitCount(barrierWindow) != 1)
+            {
+                throw new IllegalArgumentException("barrierWindow not a power of two in 64..2^24: barrierWindow=" + barrierWindow);
             }
             return new RingConfig(this);
         }

@@ -48,6 +48,8 @@ public final class Arch
     public static final int O_DIRECTORY = pick(0200000, 040000);
     public static final int O_CLOEXEC = 02000000;
     public static final int O_SYNC = 04010000;
+    /** Generic value on both architectures (asm-generic/fcntl.h); a descriptor for fstatfs without opening the file. */
+    public static final int O_PATH = 010000000;
 
     private Arch()
     {

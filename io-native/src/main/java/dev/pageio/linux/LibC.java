@@ -51,6 +51,9 @@ final class LibC
     /** See man 2 ftruncate. */
     static native int ftruncate(int fd, long length);
 
+    /** See man 2 fstatfs; {@code buf} is the address of a struct statfs (120 bytes on 64-bit Linux). */
+    static native int fstatfs(int fd, long buf);
+
     /** See man 2 lseek. */
     static native long lseek(int fd, long offset, int whence);
 
@@ -83,8 +86,7 @@ final class LibC
 
     /**
      * See man 3 memmove. With {@code count} 0 it copies nothing and returns {@code dest}: JNA passes a direct
-     * buffer's address plus its position for a {@link Buffer} parameter, so this reads that address without
-     * allocating ({@link Linux#address} removes the position).
+     * buffer's base address for a {@link Buffer} parameter, so this reads that address without allocating.
      */
     static native long memmove(Buffer dest, long src, long count);
 }

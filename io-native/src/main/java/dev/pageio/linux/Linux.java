@@ -27,8 +27,6 @@ public final class Linux
     /** memfd_create: close on exec. */
     public static final int MFD_CLOEXEC = 1;
 
-    private static final int ADDRESS_MODULUS = 1 << 30;
-
     private Linux()
     {
     }
@@ -97,6 +95,18 @@ public final class Linux
     public static int ftruncate(final int fd, final long length)
     {
         return (int)result(LibC.ftruncate(fd, length));
+    }
+
+    /**
+     * See man 2 fstatfs.
+     *
+     * @param buf the address of a struct statfs (glibc's layout on 64-bit Linux, 120 bytes: every field a
+     *            64-bit word except {@code f_fsid}, two ints).
+     * @return 0 or -errno.
+     */
+    public static int fstatfs(final int fd, final long buf)
+    {
+        return (int)result(LibC.fstatfs(fd, buf));
     }
 
     /** See man 2 lseek. @return the offset or -errno. */
@@ -170,13 +180,6 @@ public final class Linux
      * The base address of a direct buffer (its byte 0, whatever its position), with one native call and no
      * allocation.
      *
-     * <p>JNA passes a direct buffer argument as its address <em>plus its position</em> (measured with JNA 5.17),
-     * and another thread may move the position at any time, so the position cannot simply be subtracted. The
-     * base address modulo 2^30 is read from the buffer itself ({@link ByteBuffer#alignmentOffset}, which ignores
-     * the position); for a buffer smaller than 1 GiB the position JNA added is then the only value in
-     * [0, 2^30) congruent to (JNA's address - that remainder), so the base is exact without reading the position.
-     * Larger buffers take {@link Native#getDirectBufferPointer}, which allocates.
-     *
      * @param buffer a direct buffer.
      * @return its address.
      * @throws IllegalArgumentException when the buffer is not direct.
@@ -187,13 +190,29 @@ public final class Linux
         {
             throw new IllegalArgumentException("buffer is not direct: the kernel needs a native address: buffer=" + buffer);
         }
-        if (buffer.capacity() >= ADDRESS_MODULUS)
+        for (int attempt = 0; attempt < 16; attempt++)
         {
-            return Pointer.nativeValue(Native.getDirectBufferPointer(buffer));
+            final int before = buffer.position();
+            final long address = LibC.memmove(buffer, 0L, 0L);
+            // JNA passes a direct buffer's address plus its position (measured: JNA 5.17 on JDK 17): take the
+            // position off, and retry if another thread moved it meanwhile, so the base is never misread
+            if (buffer.position() == before)
+            {
+                return address - (JNA_ADDS_POSITION ? before : 0);
+            }
         }
-        final long withPosition = LibC.memmove(buffer, 0L, 0L);
-        final long low = buffer.alignmentOffset(0, ADDRESS_MODULUS);
-        return withPosition - ((withPosition - low) & (ADDRESS_MODULUS - 1));
+        throw new IllegalStateException("buffer position keeps changing under another thread: buffer=" + buffer);
+    }
+
+    /** True when JNA adds a Buffer argument's position to its address (probed once, on a private buffer). */
+    private static final boolean JNA_ADDS_POSITION = probeAddsPosition();
+
+    private static boolean probeAddsPosition()
+    {
+        final ByteBuffer probe = ByteBuffer.allocateDirect(2);
+        final long base = LibC.memmove(probe, 0L, 0L);
+        probe.position(1);
+        return LibC.memmove(probe, 0L, 0L) == base + 1;
     }
 
     /**

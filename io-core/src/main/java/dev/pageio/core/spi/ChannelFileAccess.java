@@ -44,39 +44,41 @@ public final class ChannelFileAccess extends FileAccess
         return syncWrites;
     }
 
+    /**
+     * Per worker thread, the last caller buffer seen and a duplicate of it. {@code FileChannel} moves a buffer's
+     * position, and the caller's buffer may be in use by several requests at once (one page written to many
+     * places), so the channel gets an independent view. Reusing the view for the same buffer keeps the steady
+     * state free of allocation.
+     */
+    private static final ThreadLocal<ByteBuffer[]> VIEWS = ThreadLocal.withInitial(() -> new ByteBuffer[2]);
+
+    private static ByteBuffer view(final ByteBuffer buffer, final int bufferPosition, final int length)
+    {
+        final ByteBuffer[] cache = VIEWS.get();
+        ByteBuffer view = cache[1];
+        if (cache[0] != buffer)
+        {
+            view = buffer.duplicate();
+            cache[0] = buffer;
+            cache[1] = view;
+        }
+        view.limit(view.capacity()).position(bufferPosition).limit(bufferPosition + length);
+        return view;
+    }
+
     @Override
     public int read(final ByteBuffer buffer, final int bufferPosition, final int length, final long fileOffset)
         throws IOException
     {
-        final int limit = buffer.limit();
-        final int position = buffer.position();
-        try
-        {
-            buffer.limit(bufferPosition + length).position(bufferPosition);
-            final int n = channel.read(buffer, fileOffset);
-            return Math.max(n, 0);
-        }
-        finally
-        {
-            buffer.limit(limit).position(position);
-        }
+        final int n = channel.read(view(buffer, bufferPosition, length), fileOffset);
+        return Math.max(n, 0);
     }
 
     @Override
     public int write(final ByteBuffer buffer, final int bufferPosition, final int length, final long fileOffset)
         throws IOException
     {
-        final int limit = buffer.limit();
-        final int position = buffer.position();
-        try
-        {
-            buffer.limit(bufferPosition + length).position(bufferPosition);
-            return channel.write(buffer, fileOffset);
-        }
-        finally
-        {
-            buffer.limit(limit).position(position);
-        }
+        return channel.write(view(buffer, bufferPosition, length), fileOffset);
     }
 
     @Override

@@ -59,7 +59,7 @@ public abstract class FileAccess implements AutoCloseable
     }
 
     /**
-     * Blocking positional read; the buffer's position and limit are unchanged when it returns.
+     * Blocking positional read; the buffer's position and limit are never changed (other requests may use the same buffer).
      *
      * @return bytes read, 0 at end of file.
      * @throws IOException as the operating system reported it.

@@ -101,6 +101,14 @@ public final class Request
     public Object owner;
     /** Sequence number of a write in its file (for barriers); 0 for other operations. */
     public long writeSeq;
+    /** A barrier's coverage: the last write sequence number it covers. Ring-internal. */
+    public long barrierSeq;
+    /** A barrier's mode (ring-internal), and whether this slot now carries the barrier's sync. */
+    public int barrierMode;
+    /** True while this barrier's slot carries the sync for its file (ring-internal). */
+    public boolean carriesSync;
+    /** Next barrier waiting on the same file (ring-internal list; no allocation). */
+    public Request nextWaiter;
 
     /**
      * @param index       slot index.
@@ -204,6 +212,10 @@ public final class Request
         rwFlags = 0;
         result = 0;
         writeSeq = 0;
+        barrierSeq = 0;
+        barrierMode = 0;
+        carriesSync = false;
+        nextWaiter = null;
     }
 
     @Override

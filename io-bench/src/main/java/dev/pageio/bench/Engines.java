@@ -1,0 +1,41 @@
+package dev.pageio.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The engines the command knows, in the order a comparison runs them. */
+final class Engines
+{
+    private Engines()
+    {
+    }
+
+    /** @return uring, aio, threads (pageio), then the JDK baselines jdk-async and jdk-channel. */
+    static List<BenchEngine> all()
+    {
+        final List<BenchEngine> list = new ArrayList<>();
+        list.add(new PageioEngine("uring", "io_uring"));
+        list.add(new PageioEngine("aio", "aio"));
+        list.add(new PageioEngine("threads", "threads"));
+        list.add(new JdkAsyncEngine());
+        list.add(new JdkChannelEngine());
+        return list;
+    }
+
+    /** @return the engine of a {@code --engine} name other than {@code all}. */
+    static BenchEngine named(final String name)
+    {
+        if ("auto".equals(name))
+        {
+            return new PageioEngine("auto", "auto");
+        }
+        for (final BenchEngine e : all())
+        {
+            if (e.name().equals(name))
+            {
+                return e;
+            }
+        }
+        throw new IllegalArgumentException("unknown engine: engine=" + name);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.pageio.bench;
+
+import com.sun.nio.file.ExtendedOpenOption;
+
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
+
+/** Open options of the JDK baselines: O_DIRECT through {@link ExtendedOpenOption#DIRECT} (JDK 10+). */
+final class JdkOpen
+{
+    private JdkOpen()
+    {
+    }
+
+    static Set<OpenOption> options(final BenchOptions options)
+    {
+        final Set<OpenOption> set = new HashSet<>();
+        set.add(StandardOpenOption.READ);
+        if (options.rw.writes)
+        {
+            set.add(StandardOpenOption.WRITE);
+        }
+        if (options.direct)
+        {
+            set.add(ExtendedOpenOption.DIRECT);
+        }
+        return set;
+    }
+}

@@ -1,0 +1,336 @@
+package dev.pageio.bench;
+
+import dev.pageio.core.BarrierMode;
+import dev.pageio.core.Engines;
+import dev.pageio.core.IoFailure;
+import dev.pageio.core.IoFile;
+import dev.pageio.core.IoHandler;
+import dev.pageio.core.IoRing;
+import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.FileAccess;
+import dev.pageio.core.spi.IoEngine;
+import dev.pageio.linux.Arch;
+import dev.pageio.linux.FdFileAccess;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.OpenOption;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A pageio engine (io_uring, kernel AIO, threads, or the automatic choice), selected by name through
+ * {@link RingConfig.Builder#engine}. {@code --rings} rings, job j on ring {@code j % rings}; one {@link IoFile}
+ * per ring (O_DIRECT through {@link FdFileAccess} with {@link Arch#O_DIRECT}). Each job's thread submits its
+ * {@code --qd} first requests through the callback API; from then on each completion handler (on the ring's
+ * agent thread) records the latency and submits the slot's next request: a closed loop with nothing allocated
+ * per I/O by the bench.
+ *
+ * <p>Barriers: with {@code --group-commit} each slot writes a page, then waits for
+ * {@link IoFile#barrier(BarrierMode, IoHandler, Object, long)} in DATA mode (fdatasync) before its next write;
+ * with {@code --barrier-every N} it does so after every N-th write. A commit's latency runs from the write's
+ * submission to the barrier's completion. The syncs reported are the syncs the rings really issued
+ * ({@link IoFile#barrierSyncs()}, read on each ring's agent thread when a barrier completes), so commits per
+ * sync shows the group commit.
+ */
+final class PageioEngine implements BenchEngine
+{
+    private final String cliName;
+    private final String engineName;
+
+    /**
+     * @param cliName    the {@code --engine} name: uring, aio, threads, auto.
+     * @param engineName the pageio engine's name: io_uring, aio, threads, auto.
+     */
+    PageioEngine(final String cliName, final String engineName)
+    {
+        this.cliName = cliName;
+        this.engineName = engineName;
+    }
+
+    @Override
+    public String name()
+    {
+        return cliName;
+    }
+
+    @Override
+    public String unavailableCause(final BenchOptions options)
+    {
+        try
+        {
+            if (Engines.AUTO.equals(engineName))
+            {
+                Engines.select(engineName);
+                return null;
+            }
+            final IoEngine engine = Engines.byName(engineName);
+            final String cause = engine.unavailableCause();
+            return cause == null ? null : engineName + ": " + cause;
+        }
+        catch (final RuntimeException e)
+        {
+            return e.getMessage();
+        }
+    }
+
+    @Override
+    public EngineRun start(final BenchOptions options, final JobStats[] stats) throws IOException
+    {
+        final IoRing[] rings = new IoRing[options.rings];
+        final IoFile[] files = new IoFile[options.rings];
+        // Group commit: each job has one commit (a write, then its barrier) outstanding, as BenchRun reports it.
+        final int queueDepth = options.groupCommit ? 1 : options.queueDepth;
+        final Run run = new Run(options.jobs * queueDepth, rings, files);
+        final long[] syncsSeen = new long[options.rings];
+        try
+        {
+            for (int r = 0; r < rings.length; r++)
+            {
+                final int jobsOnRing = (options.jobs - r + rings.length - 1) / rings.length;
+                final int outstanding = jobsOnRing * queueDepth;
+                rings[r] = IoRing.open(RingConfig.builder()
+                    .engine(engineName)
+                    // the slot of a completion is free before its handler runs, so the resubmission fits; the
+                    // extra slot is a margin, not a need
+                    .queueDepth(Math.min(32768, outstanding + 1))
+                    .name("pageio-bench-ring-" + r)
+                    .coopTaskRun(options.coopTaskRun)
+                    .sqPoll(options.sqPoll)
+                    .idle(idle(options.poll), options.sleepAfterNs >= 0 ? options.sleepAfterNs : sleepAfter(options.poll))
+                    .build());
+                files[r] = rings[r].adopt(open(options));
+            }
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            run.close();
+            throw e;
+        }
+        final Slot[][] slots = new Slot[options.jobs][queueDepth];
+        for (int j = 0; j < options.jobs; j++)
+        {
+            final AtomicLong cursor = new AtomicLong();
+            final long start = j * (options.blocks() / options.jobs);
+            for (int s = 0; s < queueDepth; s++)
+            {
+                slots[j][s] = new Slot(run, options, files[j % files.length], stats[j],
+                    new OffsetGenerator(options, ((long)j << 32) | s, cursor, start), j * queueDepth + s,
+                    syncsSeen, j % files.length);
+            }
+        }
+        for (int j = 0; j < options.jobs; j++)
+        {
+            final Slot[] jobSlots = slots[j];
+            final Thread t = new Thread(() ->
+            {
+                for (final Slot slot : jobSlots)
+                {
+                    slot.next();
+                }
+            }, "pageio-bench-job-" + j);
+            t.setDaemon(true);
+            t.start();
+        }
+        return run;
+    }
+
+    private static java.util.function.Supplier<org.agrona.concurrent.IdleStrategy> idle(final String poll)
+    {
+        return "spin".equals(poll) ? org.agrona.concurrent.BusySpinIdleStrategy::new :
+            RingConfig.defaults()::newIdleStrategy;
+    }
+
+    private static long sleepAfter(final String poll)
+    {
+        switch (poll)
+        {
+            case "spin":
+                return Long.MAX_VALUE;
+            case "sleep":
+                return 0;
+            default:
+                return RingConfig.defaults().sleepAfterIdleNs();
+        }
+    }
+
+    private static FileAccess open(final BenchOptions options) throws IOException
+    {
+        final Set<OpenOption> set = new HashSet<>();
+        set.add(StandardOpenOption.READ);
+        if (options.rw.writes)
+        {
+            set.add(StandardOpenOption.WRITE);
+        }
+        return FdFileAccess.open(options.file, set, options.direct ? Arch.O_DIRECT : 0);
+    }
+
+    private static final class Run extends EngineRun
+    {
+        private final IoRing[] rings;
+        private final IoFile[] files;
+
+        Run(final int slots, final IoRing[] rings, final IoFile[] files)
+        {
+            super(slots);
+            this.rings = rings;
+            this.files = files;
+        }
+
+        @Override
+        String detail()
+        {
+            return rings[0] != null && !rings[0].engineName().equals(name(rings[0])) ? rings[0].engineName() : null;
+        }
+
+        private static String name(final IoRing ring)
+        {
+            return ring.config().engine();
+        }
+
+        @Override
+        public void close() throws IOException
+        {
+            for (final IoFile f : files)
+            {
+                if (f != null)
+                {
+                    f.close();
+                }
+            }
+            for (final IoRing r : rings)
+            {
+                if (r != null)
+                {
+                    r.close();
+                }
+            }
+        }
+    }
+
+    /** One outstanding request; it is its own completion handler, and its barrier's. */
+    private static final class Slot implements IoHandler<Void>
+    {
+        private final Run run;
+        private final IoFile file;
+        private final JobStats stats;
+        private final OffsetGenerator offsets;
+        private final ByteBuffer buffer;
+        private final int barrierEvery;
+        private final long[] syncsSeen;
+        private final int ring;
+        private final IoHandler<Void> barrierDone;
+        private long writes;
+        private long offset;
+        private boolean read;
+        private long startNs;
+
+        Slot(final Run run, final BenchOptions options, final IoFile file, final JobStats stats,
+            final OffsetGenerator offsets, final int index, final long[] syncsSeen, final int ring)
+        {
+            this.run = run;
+            this.file = file;
+            this.stats = stats;
+            this.offsets = offsets;
+            this.buffer = Buffers.aligned(options.blockSize, index);
+            this.barrierEvery = options.groupCommit ? 1 : options.barrierEvery;
+            this.syncsSeen = syncsSeen;
+            this.ring = ring;
+            this.barrierDone = new IoHandler<>()
+            {
+                @Override
+                public void completed(final long result, final Void attachment, final long token)
+                {
+                    countSyncs();
+                    Slot.this.stats.completed(false, System.nanoTime() - startNs);
+                    next();
+                }
+
+                @Override
+                public void failed(final IoFailure failure, final Void attachment, final long token)
+                {
+                    Slot.this.stats.failed(failure);
+                    Slot.this.run.retire();
+                }
+            };
+        }
+
+        /** Agent thread of this slot's ring: adds the syncs the ring issued since the last look. */
+        private void countSyncs()
+        {
+            final long syncs = file.barrierSyncs();
+            final long n = syncs - syncsSeen[ring];
+            if (n > 0)
+            {
+                syncsSeen[ring] = syncs;
+                stats.synced(n);
+            }
+        }
+
+        void next()
+        {
+            if (!run.running())
+            {
+                run.retire();
+                return;
+            }
+            offset = offsets.nextOffset();
+            read = offsets.nextIsRead();
+            buffer.clear();
+            startNs = System.nanoTime();
+            try
+            {
+                if (read)
+                {
+                    file.read(offset, buffer, this, null, 0);
+                }
+                else
+                {
+                    file.write(offset, buffer, this, null, 0);
+                }
+            }
+            catch (final RuntimeException e)
+            {
+                stats.failed(e);
+                run.retire();
+            }
+        }
+
+        @Override
+        public void completed(final long result, final Void attachment, final long token)
+        {
+            if (result != buffer.capacity())
+            {
+                stats.failed(new EOFException("short transfer: offset=" + offset + " result=" + result));
+                run.retire();
+                return;
+            }
+            if (!read && barrierEvery > 0 && ++writes % barrierEvery == 0)
+            {
+                try
+                {
+                    // The write's slot is already free, so the barrier fits in the ring.
+                    file.barrier(BarrierMode.DATA, barrierDone, null, 0);
+                }
+                catch (final RuntimeException e)
+                {
+                    stats.failed(e);
+                    run.retire();
+                }
+                return;
+            }
+            stats.completed(read, System.nanoTime() - startNs);
+            next();
+        }
+
+        @Override
+        public void failed(final IoFailure failure, final Void attachment, final long token)
+        {
+            stats.failed(failure);
+            run.retire();
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package dev.pageio.bench;
+
+import org.HdrHistogram.Histogram;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MainTest
+{
+    private static final List<String> ISSUE_FIELDS =
+        List.of("engine", "rw", "bs", "qd", "jobs", "iops", "mbps", "lat_us", "cpu_us_per_io", "errors");
+
+    private static Path file;
+
+    @BeforeAll
+    static void createFile()
+    {
+        file = Path.of("/dev/shm", "pageio-bench-test-" + ProcessHandle.current().pid() + ".dat");
+    }
+
+    @AfterAll
+    static void deleteFile() throws Exception
+    {
+        Files.deleteIfExists(file);
+    }
+
+    private static final class Outcome
+    {
+        int status;
+        String out;
+        String err;
+    }
+
+    private static Outcome run(final String... args) throws Exception
+    {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        final ByteArrayOutputStream err = new ByteArrayOutputStream();
+        final Outcome o = new Outcome();
+        o.status = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+        o.out = out.toString(StandardCharsets.UTF_8);
+        o.err = err.toString(StandardCharsets.UTF_8);
+        return o;
+    }
+
+    @Test
+    void shouldExitTwoWithOneLineAndTheUsageWhenAFlagIsBad() throws Exception
+    {
+        for (final String[] args : new String[][] {{"--bogus"}, {"--bs", "4x"}, {"--qd"}, {"--size", "-1g"}})
+        {
+            final Outcome o = run(args);
+            assertEquals(2, o.status, String.join(" ", args));
+            final String[] lines = o.err.split("\n");
+            assertTrue(lines[0].startsWith("pageio-bench: "), lines[0]);
+            assertTrue(lines[1].startsWith("usage: pageio-bench"), o.err);
+            assertFalse(o.err.contains("Exception"), o.err);
+            assertFalse(o.err.contains("\tat "), o.err);
+            assertEquals("", o.out);
+        }
+    }
+
+    @Test
+    void shouldPrintUsageOnStdoutForHelp() throws Exception
+    {
+        final Outcome o = run("--help");
+        assertEquals(0, o.status);
+        assertTrue(o.out.startsWith("usage: pageio-bench"));
+    }
+
+    @Test
+    void shouldWriteTheJsonFieldsTheIssueNames()
+    {
+        final Histogram h = new Histogram(1, JobStats.HIGHEST_NS, 3);
+        for (int i = 1; i <= 1000; i++)
+        {
+            h.recordValue(i * 1000L);
+        }
+        final BenchOptions o = new BenchOptions();
+        o.file = Path.of("/tmp/a \"quoted\" name");
+        final BenchResult r = new BenchResult("jdk-async", null, o, 32, 1, 700, 300, 0, 2, "first\nerror", 2.0, h,
+            CpuTime.now());
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(r.toJson());
+        assertTrue(json.keySet().containsAll(ISSUE_FIELDS), json.keySet().toString());
+        assertEquals("jdk-async", json.get("engine"));
+        assertEquals("randread", json.get("rw"));
+        assertEquals(4096.0, json.get("bs"));
+        assertEquals(32.0, json.get("qd"));
+        assertEquals(1.0, json.get("jobs"));
+        assertEquals(500.0, json.get("iops"));
+        assertEquals(2.048, json.get("mbps"));
+        assertEquals(2.0, json.get("errors"));
+        assertEquals("first\nerror", json.get("first_error"));
+        assertEquals("/tmp/a \"quoted\" name", json.get("file"));
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> lat = (Map<String, Object>)json.get("lat_us");
+        assertEquals((double)500, (double)lat.get("p50"), 1.0);
+        assertEquals((double)990, (double)lat.get("p99"), 1.0);
+        assertEquals((double)999, (double)lat.get("p999"), 1.0);
+        assertEquals((double)1000, (double)lat.get("max"), 1.0);
+        assertInstanceOf(Double.class, json.get("cpu_us_per_io"));
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunOneSecondOfJdkChannelReadsOnTmpfsAndReportJson() throws Exception
+    {
+        final Outcome o = run("--engine", "jdk-channel", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--jobs", "2", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertTrue(json.keySet().containsAll(ISSUE_FIELDS), json.keySet().toString());
+        assertEquals("jdk-channel", json.get("engine"));
+        assertEquals(1.0, json.get("qd"));
+        assertEquals(2.0, json.get("jobs"));
+        assertEquals(0.0, json.get("errors"));
+        assertTrue((double)json.get("iops") > 0, o.out);
+        assertTrue((double)json.get("cpu_us_per_io") > 0, o.out);
+        assertTrue(o.err.contains("iops="), o.err);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunOneSecondOfThreadEngineReadsAndWritesOnTmpfsThroughTheRing() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--rw", "randrw", "--mix", "50", "--qd", "8", "--jobs", "2", "--rings", "2", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertEquals("threads", json.get("engine"));
+        assertEquals(8.0, json.get("qd"));
+        assertEquals(2.0, json.get("rings"));
+        assertTrue((double)json.get("reads") > 0, o.out);
+        assertTrue((double)json.get("writes") > 0, o.out);
+        assertEquals(0.0, json.get("errors"));
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunOneSecondOfGroupCommitThroughRingBarriers() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--group-commit", "--jobs", "4", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertEquals(true, json.get("group_commit"));
+        final double commits = (double)json.get("writes");
+        final double syncs = (double)json.get("syncs");
+        assertTrue(commits > 0 && syncs > 0, o.out);
+        assertTrue(syncs <= commits, "a barrier costs at most one sync: " + o.out);
+        assertTrue(commits <= 4 * syncs + 4, "4 jobs with one commit outstanding each share a sync 4 ways at most: " + o.out);
+        assertEquals(0.0, json.get("errors"));
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunBarriersEveryNWritesOnAPageioEngine() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--rw", "randwrite", "--qd", "4", "--barrier-every", "32", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertTrue((double)json.get("syncs") > 0, o.out);
+        assertEquals(0.0, json.get("errors"));
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunOneSecondOfJdkAsyncMixedIoWithBarriersOnTmpfs() throws Exception
+    {
+        final Outcome o = run("--engine", "jdk-async", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--rw", "randrw", "--mix", "70", "--bs", "16k", "--qd", "8", "--barrier-every", "32",
+            "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertEquals("randrw", json.get("rw"));
+        assertEquals(70.0, json.get("mix"));
+        assertTrue((double)json.get("reads") > 0, o.out);
+        assertTrue((double)json.get("writes") > 0, o.out);
+        assertTrue((double)json.get("syncs") > 0, o.out);
+        assertEquals(0.0, json.get("errors"));
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldPrintOneTableRowPerRunnableEngineInAComparison() throws Exception
+    {
+        final Outcome o = run("--file", file.toString(), "--size", "16m", "--runtime", "200ms", "--warmup", "0",
+            "--qd", "4");
+        assertEquals(0, o.status, o.err);
+        assertTrue(o.out.contains("x jdk-async"), o.out);
+        assertTrue(o.out.lines().anyMatch(l -> l.startsWith("jdk-async ")), o.out);
+        assertTrue(o.out.lines().anyMatch(l -> l.startsWith("threads ")), o.out);
+        assertTrue(o.out.lines().anyMatch(l -> l.startsWith("jdk-channel  4*1")), o.out);
+    }
+}

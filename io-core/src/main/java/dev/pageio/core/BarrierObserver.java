@@ -1,0 +1,25 @@
+package dev.pageio.core;
+
+/**
+ * Sees, on the agent thread, the events a barrier's correctness rests on: each write's completion and each
+ * barrier sync's issue, with {@link System#nanoTime()}. For tests and diagnostics (an ordering detector); must not
+ * block and should not allocate.
+ */
+public interface BarrierObserver
+{
+    /**
+     * @param file     the file.
+     * @param writeSeq the write's sequence number in the file.
+     * @param ok       false when it failed.
+     * @param nanoTime when the agent processed the completion.
+     */
+    void writeCompleted(IoFile file, long writeSeq, boolean ok, long nanoTime);
+
+    /**
+     * @param file     the file.
+     * @param covers   the snapshot T: the sync covers every write with sequence number &le; T.
+     * @param full     fsync (true) or fdatasync.
+     * @param nanoTime when the sync was handed to the backend.
+     */
+    void syncIssued(IoFile file, long covers, boolean full, long nanoTime);
+}

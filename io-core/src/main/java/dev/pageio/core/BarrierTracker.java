@@ -1,0 +1,407 @@
+package dev.pageio.core;
+
+import dev.pageio.core.spi.Request;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The fsync-barrier state of one file, as {@code BARRIER.md} defines it.
+ *
+ * <ul>
+ *   <li>S: {@link #lastSeq}, taken by submitters for each accepted write (before it is queued).</li>
+ *   <li>C: {@link #completed}, the largest s such that every write with seq &le; s has completed. Writes complete
+ *   out of order; the ones beyond C are bits in a window of {@link RingConfig#barrierWindow()} sequence numbers.</li>
+ *   <li>D: {@link #durableData} / {@link #durableFull}, the largest T such that an fdatasync / fsync issued when
+ *   C &ge; T returned 0.</li>
+ * </ul>
+ *
+ * <p>A barrier with coverage S succeeds once S &le; D. At most one sync is in flight per file: its snapshot
+ * T = C is taken before it is issued, and it is carried by the slot of one waiting barrier (no allocation, no
+ * extra slot). A failed covered write or a failed sync poisons the file for good: every pending and later
+ * barrier fails with that first cause, whatever later syncs return.
+ *
+ * <p>Threading: {@link #nextSeq()} and {@link #lastSeq()}: any thread. Everything else: the ring's agent.
+ */
+final class BarrierTracker
+{
+    /** What the tracker asks of the agent (agent thread). */
+    interface Sink
+    {
+        void barrierSucceeded(Request barrier);
+
+        void barrierFailed(Request barrier, IoFailure cause);
+
+        void issueSync(Request carrier);
+    }
+
+    private final IoFile file;
+    private final boolean syncWrites;
+    private final BarrierObserver observer;
+    private final boolean naive;
+    private final long[] bits;
+    private final int window;
+    private final long submitTimeoutNs;
+
+    private final AtomicLong lastSeq = new AtomicLong();
+    private volatile long completed;
+    private long durableData;
+    private long durableFull;
+    private IoFailure poison;
+
+    private Request waitHead;
+    private Request waitTail;
+    private Request carrier;
+    private long carrierSnapshot;
+    private boolean carrierFull;
+
+    private long maxEndCompleted;
+    private long sizeAtFullSync;
+    private long growthSeq;
+
+    private long syncs;
+    private long barriers;
+
+    BarrierTracker(final IoFile file, final RingConfig config, final long initialSize)
+    {
+        this.file = file;
+        this.syncWrites = file.access().syncWrites();
+        this.observer = config.barrierObserver();
+        this.naive = config.naiveBarriers();
+        this.window = config.barrierWindow();
+        this.bits = new long[window / 64];
+        this.submitTimeoutNs = config.submitTimeoutNs();
+        this.sizeAtFullSync = initialSize;
+        this.maxEndCompleted = initialSize;
+    }
+
+    // ------------------------------------------------------------------------------------------ any thread
+
+    /** @return the last write sequence number taken: a barrier's S. */
+    long lastSeq()
+    {
+        return lastSeq.get();
+    }
+
+    /**
+     * Takes the next write sequence number. Waits (as for a full ring) while a write that has not completed is a
+     * whole window behind.
+     */
+    long nextSeq()
+    {
+        long deadline = 0;
+        while (true)
+        {
+            final long s = lastSeq.get();
+            if (s + 1 - completed <= window)
+            {
+                if (lastSeq.compareAndSet(s, s + 1))
+                {
+                    return s + 1;
+                }
+                continue;
+            }
+            if (deadline == 0)
+            {
+                if (submitTimeoutNs == 0 || file.ring().onAgentThread())
+                {
+                    throw windowFull(s);
+                }
+                deadline = System.nanoTime() + submitTimeoutNs;
+            }
+            if (System.nanoTime() - deadline > 0)
+            {
+                throw windowFull(s);
+            }
+            if (!file.ring().helpProgress())
+            {
+                LockSupport.parkNanos(10_000);
+            }
+        }
+    }
+
+    private QueueFullException windowFull(final long s)
+    {
+        return new QueueFullException("barrier window full: write seq=" + (completed + 1) + " has not completed while " +
+            (s - completed - 1) + " later ones did: window=" + window + " path=" + file.pathText());
+    }
+
+    // ------------------------------------------------------------------------------------------ agent thread
+
+    /** @return syncs issued for barriers on this file. */
+    long syncs()
+    {
+        return syncs;
+    }
+
+    /** @return barriers completed (successfully or not) on this file. */
+    long barriers()
+    {
+        return barriers;
+    }
+
+    /** @return the first failure that poisoned the file, or null. */
+    IoFailure poison()
+    {
+        return poison;
+    }
+
+    /** A write finished: {@code errno} 0 on success. */
+    void writeDone(final long seq, final IoOp op, final int fd, final long offset, final long length, final int errno,
+        final Sink sink)
+    {
+        if (errno == 0)
+        {
+            final long end = offset + length;
+            if (end > maxEndCompleted)
+            {
+                maxEndCompleted = end;
+            }
+            if (end > sizeAtFullSync && seq > growthSeq)
+            {
+                growthSeq = seq;
+            }
+        }
+        else if (errno != Errno.ECANCELED && poison == null)
+        {
+            // A canceled write was revoked by its caller; any other failure of a covered write poisons the file.
+            poison = IoFailure.of(op, file.pathText(), fd, offset, length, errno,
+                "write failed: the file's barriers fail from now on", null);
+        }
+        markCompleted(seq);
+        if (observer != null)
+        {
+            observer.writeCompleted(file, seq, errno == 0, System.nanoTime());
+        }
+        pump(sink);
+    }
+
+    /**
+     * A plain fsync/fdatasync on this file (not a barrier's) failed. The kernel reports a writeback error once per
+     * open file, so the sync that reports it may be this one rather than a barrier's, and the next barrier sync
+     * would return 0: the failure poisons the file as a barrier sync's would (rule 5).
+     */
+    void plainSyncFailed(final IoOp op, final int fd, final int errno, final Sink sink)
+    {
+        if (errno == Errno.ECANCELED || poison != null)
+        {
+            return;
+        }
+        poison = IoFailure.of(op, file.pathText(), fd, 0, 0, errno,
+            "sync failed: a writeback error was reported to a plain sync, so the file's barriers fail from now on", null);
+        pump(sink);
+    }
+
+    private void markCompleted(final long seq)
+    {
+        long c = completed;
+        if (seq != c + 1)
+        {
+            bits[(int)((seq & (window - 1)) >>> 6)] |= 1L << (seq & 63);
+            return;
+        }
+        c++;
+        while (true)
+        {
+            final long next = c + 1;
+            final int word = (int)((next & (window - 1)) >>> 6);
+            final long bit = 1L << (next & 63);
+            if ((bits[word] & bit) == 0)
+            {
+                break;
+            }
+            bits[word] &= ~bit;
+            c = next;
+        }
+        // volatile write: submitters read C for the window check in nextSeq().
+        completed = c;
+    }
+
+    /** The ring is closing: every barrier still waiting fails (the one carrying a sync completes with it). */
+    void abortWaiting(final IoFailure cause, final Sink sink)
+    {
+        Request w = waitHead;
+        waitHead = null;
+        waitTail = null;
+        while (w != null)
+        {
+            final Request next = w.nextWaiter;
+            w.nextWaiter = null;
+            barriers++;
+            sink.barrierFailed(w, cause);
+            w = next;
+        }
+    }
+
+    /** A barrier arrived at the agent. */
+    void arrive(final Request barrier, final Sink sink)
+    {
+        if (poison != null)
+        {
+            barriers++;
+            sink.barrierFailed(barrier, poison);
+            return;
+        }
+        if (satisfied(barrier))
+        {
+            barriers++;
+            sink.barrierSucceeded(barrier);
+            return;
+        }
+        barrier.nextWaiter = null;
+        if (waitTail == null)
+        {
+            waitHead = barrier;
+        }
+        else
+        {
+            waitTail.nextWaiter = barrier;
+        }
+        waitTail = barrier;
+        pump(sink);
+    }
+
+    /** The sync carried by {@code carrierRequest} completed with {@code result} (0 or -errno, EINTR already retried). */
+    void syncDone(final Request carrierRequest, final long result, final Sink sink)
+    {
+        carrier = null;
+        if (result < 0 && poison == null)
+        {
+            poison = IoFailure.of(carrierRequest.op, file.pathText(), carrierRequest.fd, 0, 0, (int)-result,
+                "barrier sync failed: the file's barriers fail from now on", null);
+        }
+        if (result >= 0 && poison == null)
+        {
+            durableData = Math.max(durableData, carrierSnapshot);
+            if (carrierFull)
+            {
+                durableFull = Math.max(durableFull, carrierSnapshot);
+            }
+        }
+        carrierRequest.carriesSync = false;
+        carrierRequest.op = IoOp.BARRIER;
+        barriers++;
+        if (poison != null)
+        {
+            sink.barrierFailed(carrierRequest, poison);
+        }
+        else
+        {
+            sink.barrierSucceeded(carrierRequest);
+        }
+        pump(sink);
+    }
+
+    private boolean satisfied(final Request barrier)
+    {
+        final long s = barrier.barrierSeq;
+        if (syncWrites)
+        {
+            // O_DSYNC: a completed write is durable (rule 10).
+            return s <= completed;
+        }
+        return s <= (needsFull(barrier) ? durableFull : durableData);
+    }
+
+    private boolean needsFull(final Request barrier)
+    {
+        final BarrierMode mode = BarrierMode.values()[barrier.barrierMode];
+        return mode == BarrierMode.FULL || (mode == BarrierMode.AUTO && growthSeq > durableFull);
+    }
+
+    /** Completes what can be completed and issues the next sync where one is due. */
+    private void pump(final Sink sink)
+    {
+        if (poison != null)
+        {
+            Request w = waitHead;
+            waitHead = null;
+            waitTail = null;
+            while (w != null)
+            {
+                final Request next = w.nextWaiter;
+                w.nextWaiter = null;
+                barriers++;
+                sink.barrierFailed(w, poison);
+                w = next;
+            }
+            return;
+        }
+        // Complete every waiting barrier already covered.
+        Request prev = null;
+        Request w = waitHead;
+        while (w != null)
+        {
+            final Request next = w.nextWaiter;
+            if (satisfied(w))
+            {
+                unlink(prev, w);
+                barriers++;
+                sink.barrierSucceeded(w);
+            }
+            else
+            {
+                prev = w;
+            }
+            w = next;
+        }
+        if (carrier != null || waitHead == null || syncWrites)
+        {
+            return;
+        }
+        // Issue one sync, once some waiting barrier's writes have all completed (never before: rule 2, rule 12).
+        final long c = completed;
+        prev = null;
+        w = waitHead;
+        while (w != null && !(naive || w.barrierSeq <= c))
+        {
+            prev = w;
+            w = w.nextWaiter;
+        }
+        if (w == null)
+        {
+            return;
+        }
+        unlink(prev, w);
+        final long snapshot = naive ? Math.max(c, w.barrierSeq) : c;
+        boolean full = false;
+        for (Request x = waitHead; x != null; x = x.nextWaiter)
+        {
+            full |= x.barrierSeq <= snapshot && needsFull(x);
+        }
+        full |= needsFull(w);
+        carrier = w;
+        carrierSnapshot = snapshot;
+        carrierFull = full;
+        if (full)
+        {
+            sizeAtFullSync = maxEndCompleted;
+        }
+        w.carriesSync = true;
+        w.op = full ? IoOp.FSYNC : IoOp.FDATASYNC;
+        syncs++;
+        if (observer != null)
+        {
+            observer.syncIssued(file, snapshot, full, System.nanoTime());
+        }
+        sink.issueSync(w);
+    }
+
+    private void unlink(final Request prev, final Request w)
+    {
+        final Request next = w.nextWaiter;
+        if (prev == null)
+        {
+            waitHead = next;
+        }
+        else
+        {
+            prev.nextWaiter = next;
+        }
+        if (waitTail == w)
+        {
+            waitTail = prev;
+        }
+        w.nextWaiter = null;
+    }
+}

@@ -1,0 +1,989 @@
+package dev.pageio.linux.uring;
+
+import dev.pageio.core.Errno;
+import dev.pageio.core.IoOp;
+import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.CompletionSink;
+import dev.pageio.core.spi.FileAccess;
+import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RingBackend;
+import dev.pageio.linux.Linux;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The io_uring ring backend: one SQE per {@link #prepare}, one io_uring_enter per {@link #submit} batch (none
+ * when nothing is prepared), completions read from the mapped CQ ring with no system call while they are
+ * there.
+ *
+ * <p>{@code user_data} layout: bits 56..63 a tag ({@link #TAG_REQUEST}, {@link #TAG_CANCEL}, {@link #TAG_WAKE},
+ * {@link #TAG_NOP}); for a request, bits 16..47 the low 32 bits of the slot's generation and bits 0..15 the
+ * slot index, so that a cancel names exactly one use of a slot and an internal completion is never taken for
+ * a request's.
+ *
+ * <p>Waiting: an {@code IORING_OP_READ} of 8 bytes on a private non-blocking eventfd is kept in the ring;
+ * {@link #wakeup()} writes that eventfd, so the read completes and an {@link #await} blocked in
+ * {@code io_uring_enter(GETEVENTS, min_complete=1)} returns. A wakeup before the await leaves the eventfd
+ * non-zero, so the re-armed read completes at once: no wakeup is lost. The timeout is
+ * {@code IORING_ENTER_EXT_ARG} with a {@code struct io_uring_getevents_arg}.
+ *
+ * <p>Admission: a request is taken only while requests in flight &lt; queueDepth, everything in flight &lt; CQ
+ * entries, and an SQE is free. Completions that still overflow the CQ (internal operations, or a sink that does
+ * not reap) are kept by the kernel (IORING_FEAT_NODROP) and flushed by {@link #reap} with an
+ * {@code io_uring_enter(GETEVENTS)} when {@code IORING_SQ_CQ_OVERFLOW} is set: none is lost.
+ *
+ * <p>Threading: every method is for the ring agent, except {@link #wakeup()} (any thread).
+ */
+public final class UringBackend implements RingBackend
+{
+    static final long TAG_REQUEST = 1L << 56;
+    static final long TAG_CANCEL = 2L << 56;
+    static final long TAG_WAKE = 3L << 56;
+    static final long TAG_NOP = 4L << 56;
+    private static final long TAG_MASK = 0xFFL << 56;
+
+    /** SQPOLL kernel thread idle time before it sleeps (sq_thread_idle). */
+    private static final int SQ_THREAD_IDLE_MS = 50;
+    /** How long {@link #close()} waits for requests still in the kernel. */
+    private static final long CLOSE_DRAIN_NS = 10_000_000_000L;
+    /** Requests whose buffers the kernel might still use after a failed drain: kept reachable forever. */
+    private static final List<Object> ABANDONED = new ArrayList<>();
+    private static final CompletionSink DISCARD = new CompletionSink()
+    {
+        @Override
+        public void complete(final Request request, final long result)
+        {
+        }
+
+        @Override
+        public void cancelResult(final Request request, final int result)
+        {
+        }
+    };
+
+    // layout of the scratch block (malloc'd): wake read buffer, wake write value, getevents arg, timespec, int
+    private static final int SCRATCH_WAKE_READ = 0;
+    private static final int SCRATCH_WAKE_ONE = 8;
+    private static final int SCRATCH_ARG = 16;
+    private static final int SCRATCH_TIMESPEC = SCRATCH_ARG + GetEventsArgDescriptor.SIZE;
+    private static final int SCRATCH_INT = SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_SIZE;
+    private static final int SCRATCH_SIZE = SCRATCH_INT + 8;
+
+    private final UringRing ring;
+    private final boolean coopTaskRun;
+    private final ByteBuffer sqes;
+    private final int queueDepth;
+    private final int maxSegments;
+    private final Request[] slots;
+    /** user_data of the slot's SQE while the request is in the ring, else 0. */
+    private final long[] userData;
+    private final long scratchAddress;
+    private final ByteBuffer scratch;
+    private final long iovecAddress;
+    private final ByteBuffer iovecs;
+    private final int wakeFd;
+    private final AtomicInteger wakers = new AtomicInteger();
+
+    private int requestsInFlight;
+    private int internalInFlight;
+    private boolean wakeArmed;
+    private int completionFd = -1;
+    private CompletionSink lastSink;
+    private boolean closing;
+    private volatile boolean closed;
+
+    private long[] fixedStarts = new long[0];
+    private long[] fixedEnds = new long[0];
+    private int[] fixedIndexes = new int[0];
+    private ByteBuffer[] fixedBuffers = new ByteBuffer[0];
+    private FileAccess[] fixedFiles = new FileAccess[0];
+    private int[] fixedFileByFd = new int[0];
+
+    private long enterCalls;
+    private long wakeCompletions;
+    private long nopCompletions;
+    private long unknownCompletions;
+    private long fixedBufferOps;
+    private long fixedFileOps;
+
+    private UringBackend(final UringRing ring, final int queueDepth, final int maxSegments, final int wakeFd,
+        final long scratchAddress, final long iovecAddress, final long iovecBytes)
+    {
+        this.ring = ring;
+        this.coopTaskRun = ring.coopTaskRun();
+        this.sqes = ring.sqes;
+        this.queueDepth = queueDepth;
+        this.maxSegments = maxSegments;
+        this.slots = new Request[queueDepth];
+        this.userData = new long[queueDepth];
+        this.wakeFd = wakeFd;
+        this.scratchAddress = scratchAddress;
+        this.scratch = Linux.wrap(scratchAddress, SCRATCH_SIZE);
+        this.iovecAddress = iovecAddress;
+        this.iovecs = Linux.wrap(iovecAddress, (int)iovecBytes);
+        scratch.putLong(SCRATCH_WAKE_ONE, 1L);
+        scratch.putLong(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK, 0L);
+        scratch.putInt(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK_SZ, 8); // _NSIG / 8
+        scratch.putInt(SCRATCH_ARG + GetEventsArgDescriptor.PAD, 0);
+        scratch.putLong(SCRATCH_ARG + GetEventsArgDescriptor.TS, scratchAddress + SCRATCH_TIMESPEC);
+    }
+
+    /**
+     * Opens a ring sized for {@code config.queueDepth()}: SQ entries the next power of two, CQ entries twice
+     * that plus room for internal operations (IORING_SETUP_CQSIZE, CLAMP), SQPOLL when {@code config.sqPoll()}.
+     *
+     * @param config the ring's configuration.
+     * @return the backend.
+     * @throws IOException when the kernel refuses the ring (text as {@code "io_uring_setup: EPERM (...)"}).
+     */
+    public static UringBackend open(final RingConfig config) throws IOException
+    {
+        final int queueDepth = config.queueDepth();
+        final int sqEntries = Math.min(IoUring.IORING_MAX_ENTRIES, ceilPowerOfTwo(queueDepth));
+        final int cqEntries = Math.min(IoUring.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
+        final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS, config.coopTaskRun());
+        int wakeFd = -1;
+        long scratch = 0;
+        long iovecs = 0;
+        try
+        {
+            if (!ring.hasFeature(IoUring.IORING_FEAT_NODROP) || !ring.hasFeature(IoUring.IORING_FEAT_EXT_ARG))
+            {
+                throw new IOException("io_uring lacks IORING_FEAT_NODROP or IORING_FEAT_EXT_ARG (kernel < 5.11): features=0x" +
+                    Integer.toHexString(ring.features));
+            }
+            wakeFd = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
+            if (wakeFd < 0)
+            {
+                throw new IOException("eventfd failed: " + Errno.name(-wakeFd));
+            }
+            scratch = Linux.malloc(SCRATCH_SIZE);
+            // the iovec table is reserved, not touched: malloc'd pages cost memory only once a slot uses them
+            final long iovecBytes = (long)queueDepth * config.maxSegments() * IovecDescriptor.SIZE;
+            iovecs = Linux.malloc(iovecBytes);
+            if (scratch == 0 || iovecs == 0)
+            {
+                throw new IOException("malloc failed: iovecBytes=" + iovecBytes);
+            }
+            return new UringBackend(ring, queueDepth, config.maxSegments(), wakeFd, scratch, iovecs, iovecBytes);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            if (wakeFd >= 0) Linux.close(wakeFd);
+            if (scratch != 0) Linux.free(scratch);
+            if (iovecs != 0) Linux.free(iovecs);
+            ring.close();
+            throw e;
+        }
+    }
+
+    private static int ceilPowerOfTwo(final int value)
+    {
+        return value <= 1 ? 1 : Integer.highestOneBit(value - 1) << 1;
+    }
+
+    @Override
+    public String name()
+    {
+        return UringEngine.NAME;
+    }
+
+    @Override
+    public boolean requiresDirectBuffers()
+    {
+        return true;
+    }
+
+    @Override
+    public boolean requiresDescriptor()
+    {
+        return true;
+    }
+
+    @Override
+    public boolean prepare(final Request request)
+    {
+        ensureOpen();
+        final int index = request.index;
+        if (index < 0 || index >= queueDepth)
+        {
+            throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" + queueDepth);
+        }
+        if (userData[index] != 0)
+        {
+            throw new IllegalStateException("request already in the ring: index=" + index);
+        }
+        if (requestsInFlight >= queueDepth || requestsInFlight + internalInFlight >= ring.cqEntries ||
+            ring.sqSpace() <= 0)
+        {
+            return false;
+        }
+        final IoOp op = request.op;
+        if (op == null)
+        {
+            throw new IllegalArgumentException("request without operation: index=" + index);
+        }
+        if (request.fd < 0)
+        {
+            throw new IllegalArgumentException("request without descriptor: fd=" + request.fd + " rule=fd>=0");
+        }
+        final long userDataValue = TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
+        int opcode;
+        long address = 0;
+        int length = 0;
+        int opFlags = 0;
+        int bufIndex = 0;
+        long fileOffset = 0;
+        switch (op)
+        {
+            case READ:
+            case WRITE:
+            {
+                fileOffset = checkOffset(request.fileOffset);
+                final ByteBuffer buffer = request.buffer;
+                if (buffer == null)
+                {
+                    throw new IllegalArgumentException("request without buffer: op=" + op + " index=" + index);
+                }
+                final long bytes = request.length;
+                checkRange(op, buffer, request.bufferPosition, bytes);
+                address = Linux.address(buffer) + request.bufferPosition;
+                length = (int)bytes;
+                final int fixed = fixedBufferIndex(address, bytes);
+                if (fixed >= 0)
+                {
+                    opcode = op == IoOp.READ ? IoUring.IORING_OP_READ_FIXED : IoUring.IORING_OP_WRITE_FIXED;
+                    bufIndex = fixed;
+                    fixedBufferOps++;
+                }
+                else
+                {
+                    opcode = op == IoOp.READ ? IoUring.IORING_OP_READ : IoUring.IORING_OP_WRITE;
+                }
+                opFlags = request.rwFlags;
+                break;
+            }
+            case READV:
+            case WRITEV:
+            {
+                fileOffset = checkOffset(request.fileOffset);
+                final int count = request.segmentCount;
+                if (count < 1 || count > maxSegments)
+                {
+                    throw new IllegalArgumentException("segment count out of range: segmentCount=" + count +
+                        " range=1.." + maxSegments);
+                }
+                final ByteBuffer[] buffers = request.buffers;
+                if (buffers == null)
+                {
+                    throw new IllegalArgumentException("vectored request without buffers: op=" + op + " index=" + index);
+                }
+                final int base = index * maxSegments * IovecDescriptor.SIZE;
+                for (int i = 0; i < count; i++)
+                {
+                    final int b = request.segmentBuffers[i];
+                    if (b < 0 || b >= buffers.length || buffers[b] == null)
+                    {
+                        throw new IllegalArgumentException("segment buffer index out of range: segment=" + i +
+                            " bufferIndex=" + b + " buffers=" + buffers.length);
+                    }
+                    final int position = request.segmentPositions[i];
+                    final int segmentLength = request.segmentLengths[i];
+                    checkRange(op, buffers[b], position, segmentLength);
+                    final int iov = base + i * IovecDescriptor.SIZE;
+                    iovecs.putLong(iov + IovecDescriptor.BASE, Linux.address(buffers[b]) + position);
+                    iovecs.putLong(iov + IovecDescriptor.LEN, segmentLength);
+                }
+                opcode = op == IoOp.READV ? IoUring.IORING_OP_READV : IoUring.IORING_OP_WRITEV;
+                address = iovecAddress + base;
+                length = count;
+                opFlags = request.rwFlags;
+                break;
+            }
+            case FSYNC:
+                opcode = IoUring.IORING_OP_FSYNC;
+                break;
+            case FDATASYNC:
+                opcode = IoUring.IORING_OP_FSYNC;
+                opFlags = IoUring.IORING_FSYNC_DATASYNC;
+                break;
+            default:
+                throw new IllegalArgumentException("unsupported operation: op=" + op);
+        }
+        int fd = request.fd;
+        int sqeFlags = 0;
+        final int fixedFile = fixedFileIndex(request);
+        if (fixedFile >= 0)
+        {
+            fd = fixedFile;
+            sqeFlags = IoUring.IOSQE_FIXED_FILE;
+            fixedFileOps++;
+        }
+        writeSqe(opcode, sqeFlags, fd, fileOffset, address, length, opFlags, userDataValue, bufIndex);
+        slots[index] = request;
+        userData[index] = userDataValue;
+        requestsInFlight++;
+        return true;
+    }
+
+    private static long checkOffset(final long fileOffset)
+    {
+        if (fileOffset < 0)
+        {
+            // io_uring reads/writes at the file position for offset -1: never let one through
+            throw new IllegalArgumentException("negative offset: fileOffset=" + fileOffset + " rule=fileOffset>=0");
+        }
+        return fileOffset;
+    }
+
+    private static void checkRange(final IoOp op, final ByteBuffer buffer, final int position, final long length)
+    {
+        if (!buffer.isDirect())
+        {
+            throw new IllegalArgumentException("buffer is not direct: the kernel needs a native address: op=" + op);
+        }
+        if (position < 0 || length <= 0 || length > buffer.capacity() - (long)position)
+        {
+            throw new IllegalArgumentException("buffer range out of bounds: position=" + position + " length=" +
+                length + " capacity=" + buffer.capacity() + " rule=0<=position, 0<length<=capacity-position");
+        }
+        if (buffer.isReadOnly() && !op.writes())
+        {
+            throw new IllegalArgumentException("read into a read-only buffer: op=" + op);
+        }
+    }
+
+    private void writeSqe(final int opcode, final int flags, final int fd, final long offset, final long address,
+        final int length, final int opFlags, final long userDataValue, final int bufIndex)
+    {
+        final int sqe = ring.nextSqe();
+        final ByteBuffer s = sqes;
+        s.put(sqe + SqeDescriptor.OPCODE, (byte)opcode);
+        s.put(sqe + SqeDescriptor.FLAGS, (byte)flags);
+        s.putShort(sqe + SqeDescriptor.IOPRIO, (short)0);
+        s.putInt(sqe + SqeDescriptor.FD, fd);
+        s.putLong(sqe + SqeDescriptor.OFF, offset);
+        s.putLong(sqe + SqeDescriptor.ADDR, address);
+        s.putInt(sqe + SqeDescriptor.LEN, length);
+        s.putInt(sqe + SqeDescriptor.OP_FLAGS, opFlags);
+        s.putLong(sqe + SqeDescriptor.USER_DATA, userDataValue);
+        s.putShort(sqe + SqeDescriptor.BUF_INDEX, (short)bufIndex);
+        s.putShort(sqe + SqeDescriptor.PERSONALITY, (short)0);
+        s.putInt(sqe + SqeDescriptor.FILE_INDEX, 0);
+        s.putLong(sqe + SqeDescriptor.ADDR3, 0L);
+        s.putLong(sqe + SqeDescriptor.PAD2, 0L);
+    }
+
+    /** Makes room for one internal SQE, submitting what is prepared if the SQ is full. */
+    private void reserveInternalSqe()
+    {
+        for (int spins = 0; ring.sqSpace() <= 0; spins++)
+        {
+            if (submit() == 0)
+            {
+                if (ring.sqPoll)
+                {
+                    // the SQPOLL thread has not consumed the SQ yet: wait until it has room
+                    enter(0, 0, IoUring.IORING_ENTER_SQ_WAIT, 0, 0);
+                }
+                else if (spins > 1000)
+                {
+                    throw new IllegalStateException("io_uring SQ stays full: sqEntries=" + ring.sqEntries);
+                }
+            }
+        }
+    }
+
+    @Override
+    public int submit()
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        final int pending = ring.unsubmitted();
+        if (pending == 0)
+        {
+            return 0;
+        }
+        ring.publish();
+        if (ring.sqPoll)
+        {
+            if (ring.needsWakeup())
+            {
+                enter(0, 0, IoUring.IORING_ENTER_SQ_WAKEUP, 0, 0);
+            }
+            return pending;
+        }
+        final int r = enter(pending, 0, 0, 0, 0);
+        if (r >= 0)
+        {
+            ring.consumed(r);
+            return r;
+        }
+        if (r == -Errno.EBUSY || r == -Errno.EAGAIN || r == -Errno.EINTR)
+        {
+            // CQ overflow backlog or no memory for now: the SQEs stay in the ring for the next submit
+            return 0;
+        }
+        throw new IllegalStateException("io_uring_enter failed: errno=" + Errno.name(-r) + " toSubmit=" + pending);
+    }
+
+    private int enter(final int toSubmit, final int minComplete, final int flags, final long arg, final long argSize)
+    {
+        enterCalls++;
+        return IoUring.enter(ring.fd, toSubmit, minComplete, flags, arg, argSize);
+    }
+
+    @Override
+    public int reap(final CompletionSink sink)
+    {
+        if (closed)
+        {
+            return 0;
+        }
+        lastSink = sink;
+        int reaped = 0;
+        while (true)
+        {
+            reaped += drain(sink);
+            if (coopTaskRun && ring.taskRunPending())
+            {
+                // COOP_TASKRUN: completions wait as task work until we enter; the kernel flags it, we run it
+                enter(0, 0, IoUring.IORING_ENTER_GETEVENTS, 0, 0);
+                reaped += drain(sink);
+            }
+            if (!ring.cqOverflow())
+            {
+                return reaped;
+            }
+            // NODROP kept completions that did not fit: GETEVENTS flushes them into the room just made
+            enter(0, 0, IoUring.IORING_ENTER_GETEVENTS, 0, 0);
+            if (ring.cqTail() == ring.cqHead())
+            {
+                return reaped;
+            }
+        }
+    }
+
+    private int drain(final CompletionSink sink)
+    {
+        final ByteBuffer cq = ring.cq();
+        final int tail = ring.cqTail();
+        int reaped = 0;
+        // signed difference: stays right across wrap-around, and if a sink re-enters reap() and moves the head on
+        while (tail - ring.cqHead() > 0)
+        {
+            final int cqe = ring.cqeOffset(ring.cqHead());
+            final long ud = cq.getLong(cqe + CqeDescriptor.USER_DATA);
+            final int res = cq.getInt(cqe + CqeDescriptor.RES);
+            ring.advanceCq();
+            reaped += dispatch(ud, res, sink);
+        }
+        return reaped;
+    }
+
+    private int dispatch(final long ud, final int res, final CompletionSink sink)
+    {
+        final long tag = ud & TAG_MASK;
+        final int index = (int)(ud & 0xFFFF);
+        if (tag == TAG_REQUEST)
+        {
+            if (index >= queueDepth || userData[index] != ud)
+            {
+                unknownCompletions++;
+                return 0;
+            }
+            final Request request = slots[index];
+            userData[index] = 0;
+            requestsInFlight--;
+            sink.complete(request, res);
+            return 1;
+        }
+        internalInFlight--;
+        if (tag == TAG_CANCEL)
+        {
+            sink.cancelResult(slots[index], res);
+        }
+        else if (tag == TAG_WAKE)
+        {
+            wakeArmed = false;
+            wakeCompletions++;
+        }
+        else if (tag == TAG_NOP)
+        {
+            nopCompletions++;
+        }
+        else
+        {
+            internalInFlight++;
+            unknownCompletions++;
+        }
+        return 0;
+    }
+
+    @Override
+    public int inFlight()
+    {
+        return requestsInFlight;
+    }
+
+    @Override
+    public void await(final long timeoutNs)
+    {
+        if (closed || timeoutNs <= 0)
+        {
+            return;
+        }
+        armWake();
+        final int toSubmit = ring.sqPoll ? 0 : ring.unsubmitted();
+        ring.publish();
+        int flags = IoUring.IORING_ENTER_GETEVENTS | IoUring.IORING_ENTER_EXT_ARG;
+        if (ring.sqPoll && ring.needsWakeup())
+        {
+            flags |= IoUring.IORING_ENTER_SQ_WAKEUP;
+        }
+        scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, timeoutNs / 1_000_000_000L);
+        scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, timeoutNs % 1_000_000_000L);
+        final int r = enter(toSubmit, 1, flags, scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
+        if (r > 0 && !ring.sqPoll)
+        {
+            ring.consumed(r);
+        }
+        // -ETIME (timeout), -EINTR (signal), -EBUSY (overflow backlog): the agent reaps and carries on
+    }
+
+    private void armWake()
+    {
+        if (!wakeArmed && !closing)
+        {
+            reserveInternalSqe();
+            writeSqe(IoUring.IORING_OP_READ, 0, wakeFd, 0, scratchAddress + SCRATCH_WAKE_READ, 8, 0, TAG_WAKE, 0);
+            wakeArmed = true;
+            internalInFlight++;
+        }
+    }
+
+    @Override
+    public void wakeup()
+    {
+        wakers.incrementAndGet();
+        try
+        {
+            // closed is checked inside the wakers window: close() waits for wakers == 0 before closing wakeFd,
+            // so the descriptor cannot be closed (and its number reused) under this write
+            if (!closed)
+            {
+                Linux.write(wakeFd, scratchAddress + SCRATCH_WAKE_ONE, 8);
+            }
+        }
+        finally
+        {
+            wakers.decrementAndGet();
+        }
+    }
+
+    @Override
+    public void cancel(final Request request)
+    {
+        ensureOpen();
+        final int index = request.index;
+        if (index < 0 || index >= queueDepth)
+        {
+            throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" + queueDepth);
+        }
+        slots[index] = request;
+        final long target = userData[index] != 0 ? userData[index] :
+            TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
+        reserveInternalSqe();
+        writeSqe(IoUring.IORING_OP_ASYNC_CANCEL, 0, -1, 0, target, 0, 0, TAG_CANCEL | index, 0);
+        internalInFlight++;
+    }
+
+    /**
+     * Registers buffers (IORING_REGISTER_BUFFERS): later READ/WRITE requests whose range lies inside one of
+     * them use READ_FIXED/WRITE_FIXED (found by binary search, no allocation). The buffers stay referenced until
+     * {@link #unregisterBuffers()} or close. Agent thread, with no request in flight.
+     *
+     * @param buffers direct buffers.
+     * @return 0, or -errno from the kernel (e.g. -ENOMEM over RLIMIT_MEMLOCK).
+     */
+    public int registerBuffers(final ByteBuffer... buffers)
+    {
+        ensureOpen();
+        ensureQuiet("registerBuffers");
+        if (fixedBuffers.length > 0)
+        {
+            throw new IllegalStateException("buffers already registered: count=" + fixedBuffers.length);
+        }
+        final int count = buffers.length;
+        final long table = Linux.malloc(Math.max(1, (long)count * IovecDescriptor.SIZE));
+        try
+        {
+            final ByteBuffer t = Linux.wrap(table, Math.max(1, count * IovecDescriptor.SIZE));
+            final long[] starts = new long[count];
+            final Integer[] order = new Integer[count];
+            for (int i = 0; i < count; i++)
+            {
+                if (!buffers[i].isDirect() || buffers[i].capacity() == 0)
+                {
+                    throw new IllegalArgumentException("registered buffer must be direct and not empty: index=" + i);
+                }
+                starts[i] = Linux.address(buffers[i]);
+                t.putLong(i * IovecDescriptor.SIZE + IovecDescriptor.BASE, starts[i]);
+                t.putLong(i * IovecDescriptor.SIZE + IovecDescriptor.LEN, buffers[i].capacity());
+                order[i] = i;
+            }
+            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_BUFFERS, table, count);
+            if (r < 0)
+            {
+                return r;
+            }
+            Arrays.sort(order, (a, b) -> Long.compare(starts[a], starts[b]));
+            fixedStarts = new long[count];
+            fixedEnds = new long[count];
+            fixedIndexes = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                fixedStarts[i] = starts[order[i]];
+                fixedEnds[i] = starts[order[i]] + buffers[order[i]].capacity();
+                fixedIndexes[i] = order[i];
+            }
+            fixedBuffers = buffers.clone();
+            return 0;
+        }
+        finally
+        {
+            Linux.free(table);
+        }
+    }
+
+    /** Unregisters the buffers. Agent thread, with no request in flight. @return 0 or -errno. */
+    public int unregisterBuffers()
+    {
+        ensureOpen();
+        ensureQuiet("unregisterBuffers");
+        if (fixedBuffers.length == 0)
+        {
+            return 0;
+        }
+        final int r = IoUring.register(ring.fd, IoUring.IORING_UNREGISTER_BUFFERS, 0, 0);
+        fixedStarts = new long[0];
+        fixedEnds = new long[0];
+        fixedIndexes = new int[0];
+        fixedBuffers = new ByteBuffer[0];
+        return r;
+    }
+
+    private int fixedBufferIndex(final long address, final long length)
+    {
+        final long[] starts = fixedStarts;
+        int low = 0;
+        int high = starts.length - 1;
+        int found = -1;
+        while (low <= high)
+        {
+            final int mid = (low + high) >>> 1;
+            if (starts[mid] <= address)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        return found >= 0 && address + length <= fixedEnds[found] ? fixedIndexes[found] : -1;
+    }
+
+    /**
+     * Registers files (IORING_REGISTER_FILES): later requests on one of them (the same {@link FileAccess}
+     * object, not merely the same descriptor number) carry IOSQE_FIXED_FILE. Agent thread, with no request in
+     * flight; unregister before closing a registered file.
+     *
+     * @param files open files with descriptors.
+     * @return 0, or -errno from the kernel.
+     */
+    public int registerFiles(final FileAccess... files)
+    {
+        ensureOpen();
+        ensureQuiet("registerFiles");
+        if (fixedFiles.length > 0)
+        {
+            throw new IllegalStateException("files already registered: count=" + fixedFiles.length);
+        }
+        final long table = Linux.malloc(Math.max(4, 4L * files.length));
+        try
+        {
+            final ByteBuffer t = Linux.wrap(table, Math.max(4, 4 * files.length));
+            int maxFd = -1;
+            for (int i = 0; i < files.length; i++)
+            {
+                final int fd = files[i].fd();
+                if (fd < 0)
+                {
+                    throw new IllegalArgumentException("file without descriptor: file=" + files[i]);
+                }
+                t.putInt(4 * i, fd);
+                maxFd = Math.max(maxFd, fd);
+            }
+            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_FILES, table, files.length);
+            if (r < 0)
+            {
+                return r;
+            }
+            final int[] byFd = new int[maxFd + 1];
+            Arrays.fill(byFd, -1);
+            for (int i = 0; i < files.length; i++)
+            {
+                byFd[files[i].fd()] = i;
+            }
+            fixedFileByFd = byFd;
+            fixedFiles = files.clone();
+            return 0;
+        }
+        finally
+        {
+            Linux.free(table);
+        }
+    }
+
+    /** Unregisters the files. Agent thread, with no request in flight. @return 0 or -errno. */
+    public int unregisterFiles()
+    {
+        ensureOpen();
+        ensureQuiet("unregisterFiles");
+        if (fixedFiles.length == 0)
+        {
+            return 0;
+        }
+        final int r = IoUring.register(ring.fd, IoUring.IORING_UNREGISTER_FILES, 0, 0);
+        fixedFiles = new FileAccess[0];
+        fixedFileByFd = new int[0];
+        return r;
+    }
+
+    private int fixedFileIndex(final Request request)
+    {
+        final int fd = request.fd;
+        if (fd >= fixedFileByFd.length || request.file == null)
+        {
+            return -1;
+        }
+        final int index = fixedFileByFd[fd];
+        return index >= 0 && fixedFiles[index] == request.file ? index : -1;
+    }
+
+    /**
+     * An eventfd the kernel signals whenever it posts a completion (IORING_REGISTER_EVENTFD), for an
+     * application's epoll loop: readable means "call the ring's poll()". Created and registered on the first
+     * call; closed by {@link #close()} (remove it from any epoll set first). Agent thread.
+     *
+     * @return the eventfd.
+     * @throws IllegalStateException when the kernel refuses.
+     */
+    public int completionEventFd()
+    {
+        ensureOpen();
+        if (completionFd < 0)
+        {
+            final int fd = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
+            if (fd < 0)
+            {
+                throw new IllegalStateException("eventfd failed: errno=" + Errno.name(-fd));
+            }
+            scratch.putInt(SCRATCH_INT, fd);
+            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_EVENTFD, scratchAddress + SCRATCH_INT, 1);
+            if (r < 0)
+            {
+                Linux.close(fd);
+                throw new IllegalStateException("IORING_REGISTER_EVENTFD failed: errno=" + Errno.name(-r));
+            }
+            completionFd = fd;
+        }
+        return completionFd;
+    }
+
+    /** @return true when the ring runs with COOP_TASKRUN | TASKRUN_FLAG (asked for, and accepted by the kernel). */
+    public boolean coopTaskRun()
+    {
+        return coopTaskRun;
+    }
+
+    /** @return io_uring_enter calls made so far (submit, await, overflow flush, SQPOLL wakeup). */
+    public long enterCalls()
+    {
+        return enterCalls;
+    }
+
+    /** @return SQ entries the kernel gave. */
+    public int sqEntries()
+    {
+        return ring.sqEntries;
+    }
+
+    /** @return CQ entries the kernel gave. */
+    public int cqEntries()
+    {
+        return ring.cqEntries;
+    }
+
+    /** @return true when the ring runs a kernel submission thread. */
+    public boolean sqPoll()
+    {
+        return ring.sqPoll;
+    }
+
+    /** @return the CQ ring's dropped counter (0 with NODROP). */
+    public int cqDropped()
+    {
+        return ring.cqDropped();
+    }
+
+    long wakeCompletions()
+    {
+        return wakeCompletions;
+    }
+
+    long nopCompletions()
+    {
+        return nopCompletions;
+    }
+
+    long fixedBufferOps()
+    {
+        return fixedBufferOps;
+    }
+
+    long fixedFileOps()
+    {
+        return fixedFileOps;
+    }
+
+    long unknownCompletions()
+    {
+        return unknownCompletions;
+    }
+
+    int internalInFlight()
+    {
+        return internalInFlight;
+    }
+
+    /** Test hook: prepares {@code count} NOPs, outside admission (to fill and overflow the CQ). */
+    void prepareNops(final int count)
+    {
+        ensureOpen();
+        for (int i = 0; i < count; i++)
+        {
+            reserveInternalSqe();
+            writeSqe(IoUring.IORING_OP_NOP, 0, -1, 0, 0, 0, 0, TAG_NOP, 0);
+            internalInFlight++;
+        }
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("io_uring backend closed");
+        }
+    }
+
+    private void ensureQuiet(final String what)
+    {
+        if (requestsInFlight != 0)
+        {
+            throw new IllegalStateException(what + " needs no request in flight: inFlight=" + requestsInFlight);
+        }
+    }
+
+    /**
+     * Cancels and completes whatever is still in the ring (to the last sink given to {@link #reap}), waits for
+     * the internal operations, then unmaps the rings and closes every descriptor and frees the native memory.
+     * If the kernel still holds requests after {@value #CLOSE_DRAIN_NS} ns, their buffers and the native memory
+     * are kept forever rather than freed under the kernel. Idempotent.
+     */
+    @Override
+    public void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closing = true;
+        final CompletionSink sink = lastSink != null ? lastSink : DISCARD;
+        submit();
+        for (int i = 0; i < queueDepth; i++)
+        {
+            if (userData[i] != 0)
+            {
+                cancel(slots[i]);
+            }
+        }
+        if (wakeArmed)
+        {
+            Linux.write(wakeFd, scratchAddress + SCRATCH_WAKE_ONE, 8);
+        }
+        submit();
+        final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
+        while ((requestsInFlight > 0 || internalInFlight > 0) && System.nanoTime() - deadline < 0)
+        {
+            try
+            {
+                reap(sink);
+            }
+            catch (final RuntimeException e)
+            {
+                // a throwing sink must not stop the drain: the kernel may still be using the buffers
+                System.getLogger(UringBackend.class.getName()).log(System.Logger.Level.WARNING,
+                    "completion sink threw while closing the io_uring backend", e);
+            }
+            if (requestsInFlight > 0 || internalInFlight > 0)
+            {
+                submit();
+                scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, 0);
+                scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, 10_000_000L);
+                enter(0, 1, IoUring.IORING_ENTER_GETEVENTS | IoUring.IORING_ENTER_EXT_ARG,
+                    scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
+            }
+        }
+        closed = true;
+        while (wakers.get() != 0)
+        {
+            Thread.onSpinWait();
+        }
+        final boolean drained = requestsInFlight == 0 && internalInFlight == 0;
+        ring.close();
+        Linux.close(wakeFd);
+        if (completionFd >= 0)
+        {
+            Linux.close(completionFd);
+        }
+        if (drained)
+        {
+            Linux.free(scratchAddress);
+            Linux.free(iovecAddress);
+        }
+        else
+        {
+            synchronized (ABANDONED)
+            {
+                ABANDONED.add(slots.clone());
+                ABANDONED.add(fixedBuffers);
+            }
+            System.getLogger(UringBackend.class.getName()).log(System.Logger.Level.WARNING,
+                "io_uring closed with operations still in the kernel; their memory is kept: requests=" +
+                requestsInFlight + " internal=" + internalInFlight);
+        }
+        Arrays.fill(slots, null);
+        fixedBuffers = new ByteBuffer[0];
+        fixedFiles = new FileAccess[0];
+    }
+}

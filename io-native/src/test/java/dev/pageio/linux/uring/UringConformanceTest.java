@@ -1,0 +1,150 @@
+package dev.pageio.linux.uring;
+
+import dev.pageio.core.EngineConformanceTest;
+import dev.pageio.core.IoFile;
+import dev.pageio.core.IoRing;
+import dev.pageio.linux.Arch;
+import dev.pageio.linux.FdFileAccess;
+import org.junit.jupiter.api.Nested;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.EnumSet;
+
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+
+/** The conformance suite on io_uring: buffered on ext4, O_DIRECT on ext4 and on tmpfs. */
+class UringConformanceTest
+{
+    static final Path EXT4 = Path.of("target", "conformance-uring").toAbsolutePath();
+    static final Path TMPFS = Path.of("/dev/shm", "pageio-conformance-uring-" + ProcessHandle.current().pid());
+
+    @org.junit.jupiter.api.AfterAll
+    static void removeDirectories() throws Exception
+    {
+        for (final Path root : new Path[] {TMPFS, EXT4})
+        {
+            if (java.nio.file.Files.exists(root))
+            {
+                try (var paths = java.nio.file.Files.walk(root))
+                {
+                    for (final Path p : (Iterable<Path>)paths.sorted(java.util.Comparator.reverseOrder())::iterator)
+                    {
+                        java.nio.file.Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+    }
+
+    @Nested
+    class BufferedOnExt4 extends EngineConformanceTest
+    {
+        @Override
+        protected String engine()
+        {
+            return UringEngine.NAME;
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return EXT4;
+        }
+    }
+
+    @Nested
+    class DirectOnExt4 extends EngineConformanceTest
+    {
+        @Override
+        protected String engine()
+        {
+            return UringEngine.NAME;
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return EXT4;
+        }
+
+        @Override
+        protected IoFile openFile(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE, CREATE), Arch.O_DIRECT));
+        }
+
+        @Override
+        protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
+        }
+    }
+
+    @Nested
+    class DirectOnTmpfs extends EngineConformanceTest
+    {
+        @Override
+        protected String engine()
+        {
+            return UringEngine.NAME;
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return TMPFS;
+        }
+
+        @Override
+        protected IoFile openFile(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE, CREATE), Arch.O_DIRECT));
+        }
+
+        @Override
+        protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
+        }
+    }
+
+    /** COOP_TASKRUN | TASKRUN_FLAG rings: completions wait as task work until the agent enters when flagged. */
+    @Nested
+    class CoopTaskRunDirectOnExt4 extends EngineConformanceTest
+    {
+        @Override
+        protected String engine()
+        {
+            return UringEngine.NAME;
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return EXT4;
+        }
+
+        @Override
+        protected dev.pageio.core.RingConfig.Builder config()
+        {
+            return super.config().coopTaskRun(true);
+        }
+
+        @Override
+        protected IoFile openFile(final IoRing ring, final Path path) throws IOException
+        {
+            org.junit.jupiter.api.Assertions.assertTrue(((UringBackend)ring.backend()).coopTaskRun(),
+                "COOP_TASKRUN accepted by this kernel (5.19+)");
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE, CREATE), Arch.O_DIRECT));
+        }
+
+        @Override
+        protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
+        }
+    }
+}
