@@ -66,6 +66,9 @@ final class LibC
     /** See man 2 eventfd. */
     static native int eventfd(int initval, int flags);
 
+    /** See man 2 memfd_create. */
+    static native int memfd_create(String name, int flags);
+
     /** See man 2 pipe2; {@code fds} is the address of an int[2]. */
     static native int pipe2(long fds, int flags);
 

@@ -24,6 +24,8 @@ public final class Linux
     public static final int EFD_NONBLOCK = 04000;
     /** eventfd: close on exec. */
     public static final int EFD_CLOEXEC = 02000000;
+    /** memfd_create: close on exec. */
+    public static final int MFD_CLOEXEC = 1;
 
     private Linux()
     {
@@ -130,6 +132,12 @@ public final class Linux
     public static int eventfd(final int initval, final int flags)
     {
         return (int)result(LibC.eventfd(initval, flags));
+    }
+
+    /** See man 2 memfd_create. @return the descriptor or -errno. */
+    public static int memfdCreate(final String name, final int flags)
+    {
+        return (int)result(LibC.memfd_create(name, flags));
     }
 
     /** See man 2 pipe2. @param fds address of an int[2]. @return 0 or -errno. */

@@ -1,0 +1,272 @@
+package dev.pageio.linux.aio;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.Errno;
+import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.FileAccess;
+import dev.pageio.core.spi.IoEngine;
+import dev.pageio.core.spi.RingBackend;
+import dev.pageio.linux.Arch;
+import dev.pageio.linux.FdFileAccess;
+import dev.pageio.linux.Linux;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * The kernel AIO engine ({@code io_setup/io_submit/io_getevents/io_cancel/io_destroy}, no libaio): name
+ * {@code "aio"}, priority 200. See {@link AioBackend} for how a context is driven.
+ *
+ * <p><b>O_DIRECT files only.</b> Kernel AIO is asynchronous only for files opened O_DIRECT; on a buffered file
+ * io_submit performs the I/O synchronously and would stall the ring agent and every request behind it. This
+ * engine therefore refuses buffered files rather than silently blocking: {@link #openFile} requires
+ * {@link ExtendedOpenOption#DIRECT} among the options (and opens with O_DIRECT), {@link #checkFile} refuses a
+ * file not opened O_DIRECT with an {@link IllegalArgumentException} naming the path and the rule, and the backend
+ * completes a request on such a file with -EINVAL without handing it to the kernel. Buffered files belong on the
+ * thread engine.
+ *
+ * <p><b>Probe</b> (once, cached): io_setup/io_destroy of a one-event context ({@link #unavailableCause()} is
+ * e.g. {@code "io_setup: ENOSYS"} or {@code "io_setup: EPERM"} under seccomp), whether the kernel runs
+ * IOCB_CMD_FDSYNC (Linux 4.18+; elsewhere a syncer thread does fsync/fdatasync) and IOCB_CMD_POLL (Linux
+ * 4.18+; used to wake a blocked io_getevents).
+ *
+ * <p>Thread-safe.
+ */
+public final class AioEngine implements IoEngine
+{
+    private volatile Probe probe;
+
+    @Override
+    public String name()
+    {
+        return "aio";
+    }
+
+    @Override
+    public int priority()
+    {
+        return 200;
+    }
+
+    @Override
+    public String unavailableCause()
+    {
+        return probe().cause;
+    }
+
+    /** @return true when the kernel runs IOCB_CMD_FSYNC/FDSYNC iocbs (else a syncer thread does the syncs). */
+    public boolean kernelSync()
+    {
+        return probe().kernelSync;
+    }
+
+    /** @return true when the kernel runs IOCB_CMD_POLL iocbs (used by {@link AioBackend#wakeup()}). */
+    public boolean kernelPoll()
+    {
+        return probe().kernelPoll;
+    }
+
+    /** @return true: this engine takes only files opened O_DIRECT (see the class comment). */
+    public boolean requiresDirectFiles()
+    {
+        return true;
+    }
+
+    /**
+     * Refuses a file this engine cannot drive without blocking: one without a descriptor or not opened O_DIRECT.
+     *
+     * @param file the file about to be used on an aio ring.
+     * @throws IllegalArgumentException naming the path and the rule.
+     */
+    public static void checkFile(final FileAccess file)
+    {
+        if (file.fd() < 0)
+        {
+            throw new IllegalArgumentException("aio engine needs a file descriptor: path=" + file.path() +
+                " access=" + file.getClass().getSimpleName());
+        }
+        if (!file.direct())
+        {
+            throw new IllegalArgumentException("aio engine needs O_DIRECT files: kernel AIO blocks in io_submit " +
+                "on buffered files: path=" + file.path() + " direct=false; open it with O_DIRECT " +
+                "(ExtendedOpenOption.DIRECT) or use engine=threads");
+        }
+    }
+
+    @Override
+    public RingBackend openBackend(final RingConfig config) throws IOException
+    {
+        return open(config);
+    }
+
+    /**
+     * @param config the ring's configuration.
+     * @return a new backend with nr_events = queueDepth + 1.
+     * @throws IOException when the engine is unavailable or io_setup fails.
+     */
+    public AioBackend open(final RingConfig config) throws IOException
+    {
+        final Probe p = probe();
+        if (p.cause != null)
+        {
+            throw new IOException("aio engine unavailable: " + p.cause);
+        }
+        return new AioBackend(config, p.kernelSync, p.kernelPoll, config.queueDepth() + 1, false);
+    }
+
+    /**
+     * Opens a file with O_DIRECT. {@link ExtendedOpenOption#DIRECT} must be among the options: a buffered file
+     * is refused (see the class comment).
+     *
+     * @throws IllegalArgumentException when DIRECT is missing, naming the path and the rule.
+     */
+    @Override
+    public FileAccess openFile(final Path path, final Set<? extends OpenOption> options) throws IOException
+    {
+        if (!options.contains(ExtendedOpenOption.DIRECT))
+        {
+            throw new IllegalArgumentException("aio engine needs O_DIRECT files: kernel AIO blocks in io_submit " +
+                "on buffered files: path=" + path + " options=" + options +
+                "; add ExtendedOpenOption.DIRECT or use engine=threads");
+        }
+        final Set<OpenOption> rest = new HashSet<>(options);
+        rest.remove(ExtendedOpenOption.DIRECT);
+        return FdFileAccess.open(path, rest, Arch.O_DIRECT);
+    }
+
+    private Probe probe()
+    {
+        Probe p = probe;
+        if (p == null)
+        {
+            synchronized (this)
+            {
+                p = probe;
+                if (p == null)
+                {
+                    p = Probe.run();
+                    probe = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    @Override
+    public String toString()
+    {
+        final Probe p = probe;
+        return "AioEngine{probed=" + (p != null) + (p == null ? "" : " cause=" + p.cause + " kernelSync=" +
+            p.kernelSync + " kernelPoll=" + p.kernelPoll) + "}";
+    }
+
+    /** What the kernel offers, found once. */
+    private static final class Probe
+    {
+        final String cause;
+        final boolean kernelSync;
+        final boolean kernelPoll;
+
+        private Probe(final String cause, final boolean kernelSync, final boolean kernelPoll)
+        {
+            this.cause = cause;
+            this.kernelSync = kernelSync;
+            this.kernelPoll = kernelPoll;
+        }
+
+        static Probe run()
+        {
+            if (Arch.UNSUPPORTED_CAUSE != null)
+            {
+                return new Probe(Arch.UNSUPPORTED_CAUSE, false, false);
+            }
+            try
+            {
+                return probeKernel();
+            }
+            catch (final RuntimeException | LinkageError e)
+            {
+                return new Probe("aio probe failed: " + e, false, false);
+            }
+        }
+
+        // layout: ctx (8) | iocb (64) | iocb* (8) | io_event (32) | timespec (16)
+        private static Probe probeKernel()
+        {
+            final int size = 8 + IocbDescriptor.SIZE + 8 + IoEventDescriptor.SIZE + 16;
+            final long block = Linux.malloc(size);
+            if (block == 0)
+            {
+                return new Probe("aio probe: malloc failed", false, false);
+            }
+            try
+            {
+                Linux.memset(block, 0, size);
+                final ByteBuffer mem = Linux.wrap(block, size);
+                final int r = AioSyscalls.io_setup(1, block);
+                if (r < 0)
+                {
+                    return new Probe(-r == Errno.EAGAIN ? AioBackend.setupFailure(-r, 1) : "io_setup: " + Errno.name(-r),
+                        false, false);
+                }
+                final long ctx = mem.getLong(0);
+                try
+                {
+                    final int efd = Linux.eventfd(1, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
+                    final boolean poll = efd >= 0 && runs(ctx, mem, block, IocbDescriptor.CMD_POLL, efd,
+                        IocbDescriptor.POLLIN);
+                    if (efd >= 0)
+                    {
+                        Linux.close(efd);
+                    }
+                    final int memfd = Linux.memfdCreate("pageio-aio-probe", Linux.MFD_CLOEXEC);
+                    final boolean sync = memfd >= 0 && runs(ctx, mem, block, IocbDescriptor.CMD_FDSYNC, memfd, 0);
+                    if (memfd >= 0)
+                    {
+                        Linux.close(memfd);
+                    }
+                    return new Probe(null, sync, poll);
+                }
+                finally
+                {
+                    AioSyscalls.io_destroy(ctx);
+                }
+            }
+            finally
+            {
+                Linux.free(block);
+            }
+        }
+
+        /** Submits one iocb and waits (1 s at most) for its event: true when it was accepted and succeeded. */
+        private static boolean runs(final long ctx, final ByteBuffer mem, final long block, final short opcode,
+            final int fd, final long buf)
+        {
+            final int iocb = 8;
+            for (int i = 0; i < IocbDescriptor.SIZE; i++)
+            {
+                mem.put(iocb + i, (byte)0);
+            }
+            mem.putLong(iocb + IocbDescriptor.DATA, 1);
+            mem.putShort(iocb + IocbDescriptor.LIO_OPCODE, opcode);
+            mem.putInt(iocb + IocbDescriptor.FILDES, fd);
+            mem.putLong(iocb + IocbDescriptor.BUF, buf);
+            final int ptr = iocb + IocbDescriptor.SIZE;
+            mem.putLong(ptr, block + iocb);
+            final int event = ptr + 8;
+            final int ts = event + IoEventDescriptor.SIZE;
+            mem.putLong(ts, 1);
+            mem.putLong(ts + 8, 0);
+            if (AioSyscalls.io_submit(ctx, 1, block + ptr) != 1)
+            {
+                return false;
+            }
+            final long n = AioSyscalls.io_getevents(ctx, 1, 1, block + event, block + ts);
+            return n == 1 && mem.getLong(event + IoEventDescriptor.RES) >= 0;
+        }
+    }
+}
