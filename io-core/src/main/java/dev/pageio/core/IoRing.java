@@ -189,7 +189,8 @@ public final class IoRing implements AutoCloseable
      *
      * @param access the open file.
      * @return the file on this ring.
-     * @throws IllegalArgumentException when the engine needs a descriptor and the file has none.
+     * @throws IllegalArgumentException when the engine needs a descriptor and the file has none, or refuses the
+     *                                  file (kernel AIO: a file not opened O_DIRECT).
      */
     public IoFile adopt(final FileAccess access)
     {
@@ -199,6 +200,7 @@ public final class IoRing implements AutoCloseable
             throw new IllegalArgumentException("file has no descriptor: engine " + backend.name() +
                 " needs one: path=" + access.path() + " access=" + access.getClass().getSimpleName());
         }
+        selection.engine().checkFile(access);
         final IoFile file = new IoFile(this, access);
         files.add(file);
         if (closed)

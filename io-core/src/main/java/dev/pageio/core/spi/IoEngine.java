@@ -41,6 +41,17 @@ public interface IoEngine
     RingBackend openBackend(RingConfig config) throws IOException;
 
     /**
+     * Refuses a file this engine cannot serve, before it is put on a ring (kernel AIO: files not opened
+     * O_DIRECT, on which io_submit would block). Accepts everything by default.
+     *
+     * @param file the file.
+     * @throws IllegalArgumentException naming the path and the rule.
+     */
+    default void checkFile(final FileAccess file)
+    {
+    }
+
+    /**
      * Opens a file in the way this engine needs (a descriptor for kernel engines).
      *
      * @param path    the file.

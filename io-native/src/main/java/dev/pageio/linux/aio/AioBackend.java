@@ -61,7 +61,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p><b>Files.</b> Kernel AIO is asynchronous only for O_DIRECT files: on a buffered file io_submit does the
  * I/O synchronously and would block the ring. {@link AioEngine} refuses such files
- * ({@link AioEngine#checkFile}); as a last guard, a request on a file that is not O_DIRECT completes here with
+ * ({@link AioEngine#requireDirect}); as a last guard, a request on a file that is not O_DIRECT completes here with
  * -EINVAL instead of reaching the kernel.
  *
  * <p><b>Notification.</b> Every request's iocb carries IOCB_FLAG_RESFD with {@link #completionEventFd()}: the
@@ -352,7 +352,7 @@ public final class AioBackend implements RingBackend
         return true;
     }
 
-    /** @return true: kernel AIO is asynchronous only on O_DIRECT files (see {@link AioEngine#checkFile}). */
+    /** @return true: kernel AIO is asynchronous only on O_DIRECT files (see {@link AioEngine#requireDirect}). */
     public boolean requiresDirectFiles()
     {
         return true;

@@ -82,7 +82,17 @@ public final class AioEngine implements IoEngine
      * @param file the file about to be used on an aio ring.
      * @throws IllegalArgumentException naming the path and the rule.
      */
-    public static void checkFile(final FileAccess file)
+    @Override
+    public void checkFile(final FileAccess file)
+    {
+        requireDirect(file);
+    }
+
+    /**
+     * @param file the file.
+     * @throws IllegalArgumentException when it has no descriptor or is not open O_DIRECT.
+     */
+    public static void requireDirect(final FileAccess file)
     {
         if (file.fd() < 0)
         {

@@ -41,7 +41,7 @@ abstract class AioConformanceTest extends EngineConformanceTest
         final FdFileAccess access = FdFileAccess.open(path, options, Arch.O_DIRECT);
         try
         {
-            AioEngine.checkFile(access);
+            AioEngine.requireDirect(access);
             return ring.adopt(access);
         }
         catch (final RuntimeException e)

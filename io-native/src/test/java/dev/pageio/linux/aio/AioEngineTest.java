@@ -64,9 +64,17 @@ class AioEngineTest
             StandardOpenOption.CREATE), 0))
         {
             final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                () -> AioEngine.checkFile(buffered));
+                () -> AioEngine.requireDirect(buffered));
             assertTrue(refused.getMessage().contains("path=" + path) && refused.getMessage().contains("direct=false"),
                 refused.getMessage());
+            // The ring asks the engine before it takes a file: a buffered file never reaches an aio ring.
+            try (dev.pageio.core.IoRing ring = dev.pageio.core.IoRing.open(
+                dev.pageio.core.RingConfig.builder().engine("aio").queueDepth(8).build()))
+            {
+                final IllegalArgumentException adopted = assertThrows(IllegalArgumentException.class,
+                    () -> ring.adopt(buffered));
+                assertTrue(adopted.getMessage().contains("O_DIRECT"), adopted.getMessage());
+            }
         }
         finally
         {
@@ -85,7 +93,7 @@ class AioEngineTest
             try
             {
                 assertTrue(file.direct());
-                AioEngine.checkFile(file);
+                AioEngine.requireDirect(file);
             }
             finally
             {
