@@ -84,6 +84,7 @@ public final class AioBackend implements RingBackend
     private static final byte LOCAL = 4;
 
     private final int queueDepth;
+    private final dev.pageio.linux.AddressCache addressCache;
     private final int maxSegments;
     private final boolean kernelSync;
     private final boolean kernelPoll;
@@ -159,6 +160,7 @@ public final class AioBackend implements RingBackend
         final boolean forceGetevents) throws IOException
     {
         this.queueDepth = config.queueDepth();
+        this.addressCache = new dev.pageio.linux.AddressCache(queueDepth);
         this.maxSegments = config.maxSegments();
         this.kernelSync = kernelSync;
         this.kernelPoll = kernelPoll;
@@ -483,7 +485,7 @@ public final class AioBackend implements RingBackend
                     return true;
                 }
                 opcode = op == IoOp.READ ? IocbDescriptor.CMD_PREAD : IocbDescriptor.CMD_PWRITE;
-                buf = Linux.address(buffer) + position;
+                buf = addressCache.address(index, buffer) + position;
                 nbytes = length;
                 break;
             }
@@ -913,6 +915,7 @@ public final class AioBackend implements RingBackend
     @Override
     public void close()
     {
+        addressCache.clear();
         if (closed)
         {
             return;

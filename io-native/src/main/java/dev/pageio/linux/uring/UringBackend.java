@@ -78,6 +78,7 @@ public final class UringBackend implements RingBackend
     private final boolean coopTaskRun;
     private final ByteBuffer sqes;
     private final int queueDepth;
+    private final dev.pageio.linux.AddressCache addressCache;
     private final int maxSegments;
     private final Request[] slots;
     /** user_data of the slot's SQE while the request is in the ring, else 0. */
@@ -118,6 +119,7 @@ public final class UringBackend implements RingBackend
         this.coopTaskRun = ring.coopTaskRun();
         this.sqes = ring.sqes;
         this.queueDepth = queueDepth;
+        this.addressCache = new dev.pageio.linux.AddressCache(queueDepth);
         this.maxSegments = maxSegments;
         this.slots = new Request[queueDepth];
         this.userData = new long[queueDepth];
@@ -252,7 +254,7 @@ public final class UringBackend implements RingBackend
                 }
                 final long bytes = request.length;
                 checkRange(op, buffer, request.bufferPosition, bytes);
-                address = Linux.address(buffer) + request.bufferPosition;
+                address = addressCache.address(index, buffer) + request.bufferPosition;
                 length = (int)bytes;
                 final int fixed = fixedBufferIndex(address, bytes);
                 if (fixed >= 0)
@@ -913,6 +915,7 @@ public final class UringBackend implements RingBackend
     @Override
     public void close()
     {
+        addressCache.clear();
         if (closed)
         {
             return;

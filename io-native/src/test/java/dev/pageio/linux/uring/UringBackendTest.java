@@ -39,9 +39,52 @@ class UringBackendTest
         deleteDir(TMPFS_DIR);
     }
 
+    /**
+     * Backends with the kernel's default task-run flags: completions appear in the CQ with no enter at all, which
+     * the enter-count tests here show. Rings default to COOP_TASKRUN (see {@link #shouldReapCoopCompletions}).
+     */
     private static UringBackend open(final int queueDepth) throws Exception
     {
-        return UringBackend.open(RingConfig.builder().queueDepth(queueDepth).maxSegments(8).build());
+        return UringBackend.open(RingConfig.builder().queueDepth(queueDepth).maxSegments(8).coopTaskRun(false).build());
+    }
+
+    @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.Timeout(60)
+    void shouldReapCoopCompletionsByEnteringOnlyWhenTheKernelFlagsTaskWork() throws Exception
+    {
+        shouldReapCoopCompletions();
+    }
+
+    private void shouldReapCoopCompletions() throws Exception
+    {
+        final int depth = 32;
+        try (UringBackend backend = UringBackend.open(RingConfig.builder().queueDepth(depth).maxSegments(8).build());
+             FdFileAccess f = FdFileAccess.open(TMPFS_DIR.resolve("coop"),
+                 java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE,
+                     java.nio.file.StandardOpenOption.CREATE), dev.pageio.linux.Arch.O_DIRECT))
+        {
+            assertTrue(backend.coopTaskRun(), "rings default to COOP_TASKRUN | TASKRUN_FLAG on this kernel (5.19+)");
+            final RecordingSink sink = new RecordingSink(depth);
+            final ByteBuffer data = aligned(depth * 4096, 4096);
+            fill(data, 5);
+            assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, data, 0, depth * 4096)));
+            backend.submit();
+            reapUntil(backend, sink, () -> sink.completions == 1);
+            for (int round = 0; round < 20; round++)
+            {
+                for (int i = 0; i < depth; i++)
+                {
+                    assertTrue(backend.prepare(single(i, IoOp.READ, f, i * 4096L, data, i * 4096, 4096)));
+                }
+                final int before = sink.completions;
+                final long entersBefore = backend.enterCalls();
+                backend.submit();
+                reapUntil(backend, sink, () -> sink.completions - before == depth);
+                // one enter to submit; the rest only while the kernel flagged pending task work
+                assertTrue(backend.enterCalls() - entersBefore <= 1 + depth,
+                    "enters=" + (backend.enterCalls() - entersBefore));
+            }
+        }
     }
 
     private static Path dir(final String fs)

@@ -111,9 +111,9 @@ class UringConformanceTest
         }
     }
 
-    /** COOP_TASKRUN | TASKRUN_FLAG rings: completions wait as task work until the agent enters when flagged. */
+    /** Rings with the kernel's default task-run flags (the others run COOP_TASKRUN | TASKRUN_FLAG, the default). */
     @Nested
-    class CoopTaskRunDirectOnExt4 extends EngineConformanceTest
+    class DefaultTaskRunDirectOnExt4 extends EngineConformanceTest
     {
         @Override
         protected String engine()
@@ -130,14 +130,13 @@ class UringConformanceTest
         @Override
         protected dev.pageio.core.RingConfig.Builder config()
         {
-            return super.config().coopTaskRun(true);
+            return super.config().coopTaskRun(false);
         }
 
         @Override
         protected IoFile openFile(final IoRing ring, final Path path) throws IOException
         {
-            org.junit.jupiter.api.Assertions.assertTrue(((UringBackend)ring.backend()).coopTaskRun(),
-                "COOP_TASKRUN accepted by this kernel (5.19+)");
+            org.junit.jupiter.api.Assertions.assertFalse(((UringBackend)ring.backend()).coopTaskRun());
             return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE, CREATE), Arch.O_DIRECT));
         }
 
