@@ -32,8 +32,9 @@ final class BenchOptions implements Cloneable
         "  --barrier-every N  a barrier (fdatasync) after every N writes per job",
         "  --group-commit     each job writes a page then waits for a barrier, in a loop",
         "  --poll MODE        pageio agent idling: backoff (spin, then sleep in the kernel), spin, sleep  (default backoff)",
+        "  --submit-batch N   pageio agent: most requests per submit system call (default: RingConfig's)",
         "  --sleep-after T    pageio agent: idle time before it blocks in the kernel (e.g. 0, 20us, 1ms)",
-        "  --coop-taskrun     io_uring COOP_TASKRUN|TASKRUN_FLAG (no IPI per completion; see RingConfig)",
+        "  --coop-taskrun | --no-coop-taskrun   io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default) or off",
         "  --sqpoll           io_uring SQPOLL (a kernel thread polls the submission ring)",
         "  --json             the final report as JSON on stdout (one object per engine run)",
         "  --jmh [ARGS]       run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)",
@@ -60,7 +61,8 @@ final class BenchOptions implements Cloneable
     boolean help;
     String poll = "backoff";
     long sleepAfterNs = -1;
-    boolean coopTaskRun;
+    int submitBatch = dev.pageio.core.RingConfig.defaults().submitBatchMax();
+    boolean coopTaskRun = dev.pageio.core.RingConfig.defaults().coopTaskRun();
     boolean sqPoll;
     String[] jmhArgs;
 
@@ -114,6 +116,10 @@ final class BenchOptions implements Cloneable
                     noValue(flag, inline);
                     o.coopTaskRun = true;
                     break;
+                case "--no-coop-taskrun":
+                    noValue(flag, inline);
+                    o.coopTaskRun = false;
+                    break;
                 case "--sqpoll":
                     noValue(flag, inline);
                     o.sqPoll = true;
@@ -157,6 +163,7 @@ final class BenchOptions implements Cloneable
             case "--barrier-every":
             case "--poll":
             case "--sleep-after":
+            case "--submit-batch":
                 return true;
             default:
                 return false;
@@ -239,6 +246,20 @@ final class BenchOptions implements Cloneable
                 break;
             case "--sleep-after":
                 sleepAfterNs = Sizes.parseDurationNs(flag, value);
+                break;
+            case "--submit-batch":
+                try
+                {
+                    submitBatch = Integer.parseInt(value);
+                }
+                catch (final NumberFormatException e)
+                {
+                    throw new UsageException("bad --submit-batch=" + value + " (a whole number, 1 to 32768)");
+                }
+                if (submitBatch < 1 || submitBatch > 32768)
+                {
+                    throw new UsageException("bad --submit-batch=" + value + " (1 to 32768)");
+                }
                 break;
             case "--barrier-every":
                 barrierEvery = parseInt(flag, value, 1, Integer.MAX_VALUE);

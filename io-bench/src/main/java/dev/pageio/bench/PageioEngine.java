@@ -99,6 +99,7 @@ final class PageioEngine implements BenchEngine
                     .queueDepth(Math.min(32768, outstanding + 1))
                     .name("pageio-bench-ring-" + r)
                     .coopTaskRun(options.coopTaskRun)
+                    .submitBatchMax(options.submitBatch)
                     .sqPoll(options.sqPoll)
                     .idle(idle(options.poll), options.sleepAfterNs >= 0 ? options.sleepAfterNs : sleepAfter(options.poll))
                     .build());

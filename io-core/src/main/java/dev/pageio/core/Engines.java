@@ -83,18 +83,34 @@ public final class Engines
             }
             return new EngineSelection(engine, refused);
         }
-        for (final IoEngine engine : all())
+        final EngineSelection selection = selectAuto(all());
+        if (!logged)
+        {
+            logged = true;
+            LOGGER.log(System.Logger.Level.INFO, "pageio engine selection: " + selection);
+        }
+        return selection;
+    }
+
+    /**
+     * Automatic selection among the given engines: the first available in order of priority, with the cause of
+     * each refusal of a better one.
+     *
+     * @param candidates the engines (any order).
+     * @return the choice.
+     * @throws UnsupportedOperationException when none is available, with every cause.
+     */
+    public static EngineSelection selectAuto(final List<IoEngine> candidates)
+    {
+        final List<IoEngine> sorted = new ArrayList<>(candidates);
+        sorted.sort(Comparator.comparingInt(IoEngine::priority).reversed());
+        final Map<String, String> refused = new LinkedHashMap<>();
+        for (final IoEngine engine : sorted)
         {
             final String cause = engine.unavailableCause();
             if (cause == null)
             {
-                final EngineSelection selection = new EngineSelection(engine, refused);
-                if (!logged)
-                {
-                    logged = true;
-                    LOGGER.log(System.Logger.Level.INFO, "pageio engine selection: " + selection);
-                }
-                return selection;
+                return new EngineSelection(engine, refused);
             }
             refused.put(engine.name(), cause);
         }

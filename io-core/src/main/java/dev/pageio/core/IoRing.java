@@ -597,6 +597,39 @@ public final class IoRing implements AutoCloseable
         return answer;
     }
 
+    /**
+     * Runs {@code action} on the ring's agent, the one thread that may touch the backend: for engine-specific
+     * setup such as io_uring's registered buffers and files. Not for the hot path.
+     *
+     * @param action what to do with the backend.
+     * @param <T>    its result's type.
+     * @return completes with the action's result (on the agent; in CALLER mode, during a poll).
+     */
+    public <T> CompletableFuture<T> onAgent(final java.util.function.Function<RingBackend, T> action)
+    {
+        checkOpen();
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final Runnable command = () ->
+        {
+            try
+            {
+                result.complete(action.apply(backend));
+            }
+            catch (final RuntimeException e)
+            {
+                result.completeExceptionally(e);
+            }
+        };
+        if (onAgentThread())
+        {
+            command.run();
+            return result;
+        }
+        control.offer(command);
+        agent.wakeIfSleeping();
+        return result;
+    }
+
     // ------------------------------------------------------------------------------------------------ driving
 
     /**

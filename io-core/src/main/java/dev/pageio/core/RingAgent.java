@@ -86,7 +86,7 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         this.idleStrategy = config.newIdleStrategy();
         this.sleepAfterIdleNs = config.sleepAfterIdleNs();
         this.errorHandler = config.errorHandler();
-        this.batchMax = slots.length;
+        this.batchMax = Math.min(config.submitBatchMax(), slots.length);
         this.retries = new Request[slots.length];
         this.cancels = new CompletableFuture[slots.length];
     }

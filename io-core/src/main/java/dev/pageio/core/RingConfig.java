@@ -42,6 +42,7 @@ public final class RingConfig
     private final Supplier<IdleStrategy> idleStrategy;
     private final long sleepAfterIdleNs;
     private final int workerThreads;
+    private final int submitBatchMax;
     private final boolean sqPoll;
     private final boolean coopTaskRun;
     private final String name;
@@ -60,6 +61,7 @@ public final class RingConfig
         idleStrategy = b.idleStrategy;
         sleepAfterIdleNs = b.sleepAfterIdleNs;
         workerThreads = b.workerThreads;
+        submitBatchMax = b.submitBatchMax;
         sqPoll = b.sqPoll;
         coopTaskRun = b.coopTaskRun;
         name = b.name;
@@ -121,6 +123,18 @@ public final class RingConfig
     public long sleepAfterIdleNs()
     {
         return sleepAfterIdleNs;
+    }
+
+    /**
+     * @return the most new requests the agent hands to the kernel in one system call before it reaps again. Small
+     * batches get each slot back to the device sooner: measured on this project's virtio disk (4 KiB random reads,
+     * QD32), a cap of 32 gave 93-112K IOPS and a cap of 4 gave 100-135K (fio: 107-121K) in the same minutes,
+     * because a burst of 32 completions resubmitted together keeps requests marching in lock-step; on tmpfs the
+     * cap costs 2-4%.
+     */
+    public int submitBatchMax()
+    {
+        return submitBatchMax;
     }
 
     /** @return worker threads of the thread engine. */
@@ -186,7 +200,7 @@ public final class RingConfig
     {
         return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
             " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
-            sleepAfterIdleNs + " workerThreads=" + workerThreads + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " name=" + name + "}";
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " name=" + name + "}";
     }
 
     /** Builder; {@link #build()} validates. */
@@ -200,6 +214,7 @@ public final class RingConfig
         private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(100, 1_000, 1_000, 1_000);
         private long sleepAfterIdleNs = 50_000;
         private int workerThreads = 4;
+        private int submitBatchMax = 4;
         private boolean sqPoll;
         private boolean coopTaskRun = true;
         private String name = "pageio-ring";
@@ -263,6 +278,13 @@ public final class RingConfig
         public Builder workerThreads(final int workerThreads)
         {
             this.workerThreads = workerThreads;
+            return this;
+        }
+
+        /** @param submitBatchMax 1 to 32768: see {@link RingConfig#submitBatchMax()}. @return this. */
+        public Builder submitBatchMax(final int submitBatchMax)
+        {
+            this.submitBatchMax = submitBatchMax;
             return this;
         }
 
@@ -339,6 +361,10 @@ public final class RingConfig
             if (sleepAfterIdleNs < 0)
             {
                 throw new IllegalArgumentException("sleepAfterIdleNs negative: sleepAfterIdleNs=" + sleepAfterIdleNs);
+            }
+            if (submitBatchMax < 1 || submitBatchMax > 32768)
+            {
+                throw new IllegalArgumentException("submitBatchMax out of range: submitBatchMax=" + submitBatchMax + " range=1..32768");
             }
             if (workerThreads < 1 || workerThreads > 256)
             {

@@ -54,10 +54,41 @@ public final class PageStore implements AutoCloseable
     private final int maxSegments;
     private volatile long pageCount;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final boolean buffersRegistered;
+
+    /**
+     * On an io_uring ring the store owns, registers the pool's whole region as one fixed buffer, so that page I/O
+     * from pool buffers goes as READ_FIXED/WRITE_FIXED (the kernel skips pinning the pages per request). An
+     * optimisation: where the kernel refuses (memlock limits), the store runs without it.
+     */
+    private static boolean registerBuffers(final IoRing ring, final AlignedBufferPool pool)
+    {
+        if (!"io_uring".equals(ring.engineName()) || pool.regionBytes() > Integer.MAX_VALUE)
+        {
+            return false;
+        }
+        final java.nio.ByteBuffer region = dev.pageio.linux.Linux.wrap(pool.baseAddress(), (int)pool.regionBytes());
+        try
+        {
+            final int r = ring.onAgent(backend ->
+                ((dev.pageio.linux.uring.UringBackend)backend).registerBuffers(region)).get();
+            return r >= 0;
+        }
+        catch (final java.util.concurrent.ExecutionException | RuntimeException e)
+        {
+            return false;
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
 
     private PageStore(final PageStoreConfig config, final DirectFile file, final IoRing ring, final boolean ownsRing,
-        final IoFile ioFile, final AlignedBufferPool pool, final long pageCount)
+        final IoFile ioFile, final AlignedBufferPool pool, final long pageCount, final boolean buffersRegistered)
     {
+        this.buffersRegistered = buffersRegistered;
         this.config = config;
         this.file = file;
         this.ring = ring;
@@ -114,7 +145,8 @@ public final class PageStore implements AutoCloseable
             ioFile = ring.adopt(file);
             final AlignedBufferPool pool = AlignedBufferPool.forFile(file, config.bufferCount(), pageSize,
                 config.bufferPoolMode());
-            return new PageStore(config, file, ring, ownsRing, ioFile, pool, size / pageSize);
+            final boolean registered = ownsRing && registerBuffers(ring, pool);
+            return new PageStore(config, file, ring, ownsRing, ioFile, pool, size / pageSize, registered);
         }
         catch (final IOException | RuntimeException e)
         {
@@ -180,6 +212,12 @@ public final class PageStore implements AutoCloseable
     public long pageCount()
     {
         return pageCount;
+    }
+
+    /** @return true when the pool's memory is registered with io_uring (fixed-buffer reads and writes). */
+    public boolean buffersRegistered()
+    {
+        return buffersRegistered;
     }
 
     /** @return the pool of page buffers (aligned for this file, one page each). */

@@ -139,6 +139,13 @@ class PageStoreTest
                 verify(page, p, 7);
                 store.buffers().release(page);
             }
+            if (engine.equals("io_uring"))
+            {
+                assertTrue(store.buffersRegistered(), "the pool is registered with io_uring");
+                final long fixed = store.ring().onAgent(b ->
+                    ((dev.pageio.linux.uring.UringBackend)b).fixedBufferOps()).get(10, TimeUnit.SECONDS);
+                assertEquals(24, fixed, "every page read went as READ_FIXED from the registered pool");
+            }
         }
     }
 

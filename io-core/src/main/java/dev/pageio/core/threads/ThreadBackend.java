@@ -22,13 +22,18 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Threading: prepare, submit, reap, cancel, await, close: the agent. wakeup: any thread. Workers: their own
  * loop. Cancel is decided by a CAS on the slot's worker state: QUEUED → CANCELED before a worker takes it, or
- * QUEUED → RUNNING by the worker, whichever comes first.
+ * QUEUED → RUNNING by the worker, whichever comes first. A request canceled in the work queue completes at once
+ * (the next reap); its entry stays in the queue and is dropped by the worker that polls it. If the slot is reused
+ * meanwhile, the queue holds two entries for it: whichever a worker polls first runs the new request, and the
+ * other is dropped, because only one CAS from QUEUED succeeds per preparation.
  */
 final class ThreadBackend implements RingBackend
 {
+    private static final long CLOSE_JOIN_NS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
     private static final int W_QUEUED = 0;
     private static final int W_CANCELED = 1;
     private static final int W_RUNNING = 2;
+    private static final int W_DONE = 3;
     private static final VarHandle AGENT_WOKEN;
 
     static
@@ -61,7 +66,8 @@ final class ThreadBackend implements RingBackend
     ThreadBackend(final RingConfig config)
     {
         final int depth = Math.max(2, config.queueDepth());
-        work = new MpmcArrayQueue<>(depth);
+        // twice the depth: an entry canceled in the queue stays there (a queue cannot remove it) until a worker drops it
+        work = new MpmcArrayQueue<>(2 * depth);
         done = new MpscArrayQueue<>(depth);
         idleWorkers = new MpmcArrayQueue<>(Math.max(2, config.workerThreads()));
         workerState = new AtomicIntegerArray(config.queueDepth());
@@ -128,13 +134,22 @@ final class ThreadBackend implements RingBackend
     public int reap(final CompletionSink sink)
     {
         int n = 0;
-        for (int i = 0; i < cancelAnswerCount; i++)
+        final int answers = cancelAnswerCount;
+        cancelAnswerCount = 0;
+        for (int i = 0; i < answers; i++)
         {
             final Request r = cancelAnswers[i];
             cancelAnswers[i] = null;
             sink.cancelResult(r, cancelResults[i]);
+            if (cancelResults[i] == 0)
+            {
+                // canceled before any worker took it: it completes here, now; the entry left in the work queue is
+                // dropped by the worker that polls it (its CAS from W_QUEUED fails)
+                inFlight--;
+                n++;
+                sink.complete(r, -Errno.ECANCELED);
+            }
         }
-        cancelAnswerCount = 0;
         Request r;
         while ((r = done.relaxedPoll()) != null)
         {
@@ -195,10 +210,13 @@ final class ThreadBackend implements RingBackend
         {
             LockSupport.unpark(worker);
         }
+        // Bounded: a worker stuck in a blocking call (a hung NFS server, a FIFO) must not hang close for ever.
+        // Workers are daemon threads; one still blocked is left behind and named to the caller.
+        final long deadline = System.nanoTime() + CLOSE_JOIN_NS;
+        boolean interrupted = false;
         for (final Thread worker : workers)
         {
-            boolean interrupted = false;
-            while (worker.isAlive())
+            while (worker.isAlive() && System.nanoTime() - deadline < 0)
             {
                 try
                 {
@@ -210,9 +228,17 @@ final class ThreadBackend implements RingBackend
                     interrupted = true;
                 }
             }
-            if (interrupted)
+        }
+        if (interrupted)
+        {
+            Thread.currentThread().interrupt();
+        }
+        for (final Thread worker : workers)
+        {
+            if (worker.isAlive())
             {
-                Thread.currentThread().interrupt();
+                throw new IllegalStateException("thread engine closed with a worker still blocked in a call: worker=" +
+                    worker.getName() + " (left behind as a daemon thread)");
             }
         }
     }
@@ -242,14 +268,14 @@ final class ThreadBackend implements RingBackend
                 continue;
             }
             spins = 0;
-            if (workerState.compareAndSet(r.index, W_QUEUED, W_RUNNING))
+            if (!workerState.compareAndSet(r.index, W_QUEUED, W_RUNNING))
             {
-                r.result = execute(r);
+                // A stale entry: canceled (and completed by the agent), or the slot's request already taken by
+                // another worker through an earlier entry of the same slot. Exactly one CAS wins per preparation.
+                continue;
             }
-            else
-            {
-                r.result = -Errno.ECANCELED;
-            }
+            r.result = execute(r);
+            workerState.set(r.index, W_DONE);
             done.offer(r);
             final Thread agent = agentWaiting;
             if (agent != null)

@@ -858,7 +858,7 @@ public final class UringBackend implements RingBackend
         return nopCompletions;
     }
 
-    long fixedBufferOps()
+    public long fixedBufferOps()
     {
         return fixedBufferOps;
     }

@@ -16,7 +16,8 @@ import java.nio.file.Path;
 import java.util.Set;
 
 /**
- * The io_uring engine (priority 300, the default on Linux). {@link #unavailableCause()} probes once per JVM:
+ * The io_uring engine (priority 300, the default on Linux). {@link #unavailableCause()} probes once per engine
+ * instance (the one ServiceLoader gives {@code Engines} lives as long as the JVM):
  * io_uring_setup of a small ring (ENOSYS, EPERM from seccomp or {@code kernel.io_uring_disabled}, ENOMEM from
  * memlock limits become the cause, as text), the features the backend relies on (NODROP, EXT_ARG), and
  * IORING_REGISTER_PROBE for every opcode it uses.
@@ -35,11 +36,8 @@ public final class UringEngine implements IoEngine
         "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "ASYNC_CANCEL", "READ", "WRITE",
     };
 
-    /** Probed once, on first use (class initialisation is the once). */
-    private static final class Probe
-    {
-        static final String CAUSE = probe();
-    }
+    /** The probe's answer: null until probed, "" when available, else the cause. Once per engine instance. */
+    private volatile String probed;
 
     @Override
     public String name()
@@ -56,7 +54,21 @@ public final class UringEngine implements IoEngine
     @Override
     public String unavailableCause()
     {
-        return Probe.CAUSE;
+        String answer = probed;
+        if (answer == null)
+        {
+            synchronized (this)
+            {
+                answer = probed;
+                if (answer == null)
+                {
+                    final String cause = probe();
+                    answer = cause == null ? "" : cause;
+                    probed = answer;
+                }
+            }
+        }
+        return answer.isEmpty() ? null : answer;
     }
 
     @Override
