@@ -314,17 +314,7 @@ final class BarrierTracker
     {
         if (poison != null)
         {
-            Request w = waitHead;
-            waitHead = null;
-            waitTail = null;
-            while (w != null)
-            {
-                final Request next = w.nextWaiter;
-                w.nextWaiter = null;
-                barriers++;
-                sink.barrierFailed(w, poison);
-                w = next;
-            }
+            abortWaiting(poison, sink);
             return;
         }
         // Complete every waiting barrier already covered.

@@ -431,41 +431,19 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
 
     private void failWith(final Request r, final IoFailure failure)
     {
-        final IoFile file = (IoFile)r.owner;
-        final IoHandler<Object> handler = r.handler;
-        final Object attachment = r.attachment;
-        final long token = r.token;
-        final boolean write = r.op.writes();
-        final long seq = r.writeSeq;
-        final IoOp op = r.op;
-        final int fd = r.fd;
-        final long offset = r.requestedOffset;
-        final long length = r.requestedLength;
-        final CompletableFuture<CancelOutcome> answer = freeSlot(r);
-        try
-        {
-            handler.failed(failure, attachment, token);
-        }
-        catch (final Throwable t)
-        {
-            errorHandler.onError(t);
-        }
-        if (answer != null)
-        {
-            answer.complete(failure.canceled() ? CancelOutcome.CANCELED : CancelOutcome.ALREADY_DONE);
-        }
-        if (write)
-        {
-            file.barriers.writeDone(seq, op, fd, offset, length, failure.errno(), this);
-        }
-        else if (op.syncs())
-        {
-            file.barriers.plainSyncFailed(op, fd, failure.errno(), this);
-        }
-        file.exit();
+        end(r, 0, failure);
     }
 
     private void finish(final Request r, final long result)
+    {
+        end(r, result, null);
+    }
+
+    /**
+     * The one way a request ends: the slot is freed first (so that the handler can submit again at once), then the
+     * handler runs, then a pending cancel is answered, then the file's barrier state and request count learn of it.
+     */
+    private void end(final Request r, final long result, final IoFailure failure)
     {
         final IoFile file = (IoFile)r.owner;
         final IoHandler<Object> handler = r.handler;
@@ -480,7 +458,14 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         final CompletableFuture<CancelOutcome> answer = freeSlot(r);
         try
         {
-            handler.completed(result, attachment, token);
+            if (failure == null)
+            {
+                handler.completed(result, attachment, token);
+            }
+            else
+            {
+                handler.failed(failure, attachment, token);
+            }
         }
         catch (final Throwable t)
         {
@@ -488,11 +473,16 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         }
         if (answer != null)
         {
-            answer.complete(CancelOutcome.ALREADY_DONE);
+            answer.complete(failure != null && failure.canceled() ? CancelOutcome.CANCELED : CancelOutcome.ALREADY_DONE);
         }
         if (write)
         {
-            file.barriers.writeDone(seq, op, fd, offset, length, 0, this);
+            file.barriers.writeDone(seq, op, fd, offset, length, failure == null ? 0 : failure.errno(), this);
+        }
+        else if (failure != null && op.syncs())
+        {
+            // a plain fsync may be the one that reports a writeback error: the file's barriers must learn of it
+            file.barriers.plainSyncFailed(op, fd, failure.errno(), this);
         }
         file.exit();
     }
