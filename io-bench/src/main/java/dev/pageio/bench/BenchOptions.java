@@ -35,6 +35,7 @@ final class BenchOptions implements Cloneable
         "  --submit-batch N   pageio agent: most requests per submit system call (default: RingConfig's)",
         "  --sleep-after T    pageio agent: idle time before it blocks in the kernel (e.g. 0, 20us, 1ms)",
         "  --coop-taskrun | --no-coop-taskrun   io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default) or off",
+        "  --defer-taskrun | --no-defer-taskrun   io_uring SINGLE_ISSUER|DEFER_TASKRUN on dedicated rings",
         "  --sqpoll           io_uring SQPOLL (a kernel thread polls the submission ring)",
         "  --json             the final report as JSON on stdout (one object per engine run)",
         "  --jmh [ARGS]       run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)",
@@ -64,6 +65,7 @@ final class BenchOptions implements Cloneable
     int submitBatch = dev.pageio.core.RingConfig.defaults().submitBatchMax();
     boolean coopTaskRun = dev.pageio.core.RingConfig.defaults().coopTaskRun();
     boolean sqPoll;
+    boolean deferTaskRun = dev.pageio.core.RingConfig.defaults().deferTaskRun();
     String[] jmhArgs;
 
     /**
@@ -119,6 +121,14 @@ final class BenchOptions implements Cloneable
                 case "--no-coop-taskrun":
                     noValue(flag, inline);
                     o.coopTaskRun = false;
+                    break;
+                case "--defer-taskrun":
+                    noValue(flag, inline);
+                    o.deferTaskRun = true;
+                    break;
+                case "--no-defer-taskrun":
+                    noValue(flag, inline);
+                    o.deferTaskRun = false;
                     break;
                 case "--sqpoll":
                     noValue(flag, inline);

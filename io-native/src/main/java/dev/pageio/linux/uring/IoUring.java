@@ -18,6 +18,14 @@ final class IoUring
     static final int IORING_SETUP_COOP_TASKRUN = 1 << 8;
     /** linux/io_uring.h: with COOP_TASKRUN, IORING_SQ_TASKRUN in sq.flags says task work is pending (5.19+). */
     static final int IORING_SETUP_TASKRUN_FLAG = 1 << 9;
+    /** linux/io_uring.h: the ring starts disabled; IORING_REGISTER_ENABLE_RINGS enables it (5.10+). */
+    static final int IORING_SETUP_R_DISABLED = 1 << 6;
+    /** linux/io_uring.h: one task submits (the one that enables the ring, with R_DISABLED) (6.0+). */
+    static final int IORING_SETUP_SINGLE_ISSUER = 1 << 12;
+    /** linux/io_uring.h: completion work runs only when the issuer enters with GETEVENTS (6.1+). */
+    static final int IORING_SETUP_DEFER_TASKRUN = 1 << 13;
+    /** linux/io_uring.h: enables a ring set up with R_DISABLED; the caller becomes the single issuer. */
+    static final int IORING_REGISTER_ENABLE_RINGS = 12;
     static final int IORING_SETUP_CQSIZE = 1 << 3;
     static final int IORING_SETUP_CLAMP = 1 << 4;
     static final int IORING_SETUP_SUBMIT_ALL = 1 << 7;

@@ -76,6 +76,8 @@ public final class UringBackend implements RingBackend
 
     private final UringRing ring;
     private final boolean coopTaskRun;
+    /** DEFER_TASKRUN rings start disabled: the first thread to use the backend enables it and is its only issuer. */
+    private boolean attached;
     private final ByteBuffer sqes;
     private final int queueDepth;
     private final dev.pageio.linux.AddressCache addressCache;
@@ -117,6 +119,7 @@ public final class UringBackend implements RingBackend
     {
         this.ring = ring;
         this.coopTaskRun = ring.coopTaskRun();
+        this.attached = !ring.deferTaskRun();
         this.sqes = ring.sqes;
         this.queueDepth = queueDepth;
         this.addressCache = new dev.pageio.linux.AddressCache(queueDepth);
@@ -148,7 +151,8 @@ public final class UringBackend implements RingBackend
         final int queueDepth = config.queueDepth();
         final int sqEntries = Math.min(IoUring.IORING_MAX_ENTRIES, ceilPowerOfTwo(queueDepth));
         final int cqEntries = Math.min(IoUring.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
-        final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS, config.coopTaskRun());
+        final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS, config.coopTaskRun(),
+            config.deferTaskRun() && config.threadMode() == RingConfig.ThreadMode.DEDICATED);
         int wakeFd = -1;
         long scratch = 0;
         long iovecs = 0;
@@ -404,6 +408,7 @@ public final class UringBackend implements RingBackend
     @Override
     public int submit()
     {
+        attach();
         if (closed)
         {
             return 0;
@@ -445,6 +450,7 @@ public final class UringBackend implements RingBackend
     @Override
     public int reap(final CompletionSink sink)
     {
+        attach();
         if (closed)
         {
             return 0;
@@ -542,6 +548,7 @@ public final class UringBackend implements RingBackend
         {
             return;
         }
+        attach();
         armWake();
         final int toSubmit = ring.sqPoll ? 0 : ring.unsubmitted();
         ring.publish();
@@ -890,8 +897,29 @@ public final class UringBackend implements RingBackend
         }
     }
 
+    /** Enables a DEFER_TASKRUN ring from the calling thread, which becomes its single issuer. Once. */
+    private void attach()
+    {
+        if (!attached)
+        {
+            attached = true;
+            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_ENABLE_RINGS, 0, 0);
+            if (r < 0)
+            {
+                throw new IllegalStateException("io_uring ENABLE_RINGS failed: " + Errno.name(-r));
+            }
+        }
+    }
+
+    /** @return true when the ring runs DEFER_TASKRUN (single issuer: the thread that first used the backend). */
+    public boolean deferTaskRun()
+    {
+        return ring.deferTaskRun();
+    }
+
     private void ensureOpen()
     {
+        attach();
         if (closed)
         {
             throw new IllegalStateException("io_uring backend closed");

@@ -140,6 +140,18 @@ final class UringRing implements AutoCloseable
         final boolean coopTaskRun)
         throws IOException
     {
+        return open(sqEntries, cqEntries, sqPoll, sqThreadIdleMs, coopTaskRun, false);
+    }
+
+    /**
+     * As above, with {@code deferTaskRun}: SINGLE_ISSUER | DEFER_TASKRUN | R_DISABLED (with COOP_TASKRUN and
+     * TASKRUN_FLAG): completion work runs only inside the issuer's GETEVENTS enters, and the ring must be enabled
+     * (IORING_REGISTER_ENABLE_RINGS) by the thread that will drive it. Dropped where the kernel refuses (< 6.1).
+     */
+    static UringRing open(final int sqEntries, final int cqEntries, final boolean sqPoll, final int sqThreadIdleMs,
+        final boolean coopTaskRun, final boolean deferTaskRun)
+        throws IOException
+    {
         final long paramsAddress = Linux.malloc(IoUringParamsDescriptor.SIZE);
         if (paramsAddress == 0)
         {
@@ -150,8 +162,21 @@ final class UringRing implements AutoCloseable
             final ByteBuffer params = Linux.wrap(paramsAddress, IoUringParamsDescriptor.SIZE);
             int flags = IoUring.IORING_SETUP_CLAMP | IoUring.IORING_SETUP_SUBMIT_ALL |
                 (cqEntries > 0 ? IoUring.IORING_SETUP_CQSIZE : 0) | (sqPoll ? IoUring.IORING_SETUP_SQPOLL : 0) |
-                (coopTaskRun ? IoUring.IORING_SETUP_COOP_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG : 0);
-            int fd = setup(params, sqEntries, cqEntries, flags, sqThreadIdleMs);
+                (coopTaskRun || deferTaskRun ? IoUring.IORING_SETUP_COOP_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG : 0);
+            final int defer = IoUring.IORING_SETUP_SINGLE_ISSUER | IoUring.IORING_SETUP_DEFER_TASKRUN |
+                IoUring.IORING_SETUP_R_DISABLED;
+            int fd = setup(params, sqEntries, cqEntries, deferTaskRun && !sqPoll ? flags | defer : flags, sqThreadIdleMs);
+            if (deferTaskRun && !sqPoll)
+            {
+                if (fd == -Errno.EINVAL)
+                {
+                    fd = setup(params, sqEntries, cqEntries, flags, sqThreadIdleMs);
+                }
+                else
+                {
+                    flags |= defer;
+                }
+            }
             if (fd == -Errno.EINVAL && coopTaskRun)
             {
                 flags &= ~(IoUring.IORING_SETUP_COOP_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG);
@@ -304,6 +329,12 @@ final class UringRing implements AutoCloseable
     }
 
     /** @return true when the kernel holds completions that did not fit in the CQ ring (NODROP). */
+    /** @return true when the ring was set up with DEFER_TASKRUN (and so SINGLE_ISSUER and R_DISABLED). */
+    boolean deferTaskRun()
+    {
+        return (setupFlags & IoUring.IORING_SETUP_DEFER_TASKRUN) != 0;
+    }
+
     /** @return true when the ring was set up with COOP_TASKRUN and TASKRUN_FLAG. */
     boolean coopTaskRun()
     {

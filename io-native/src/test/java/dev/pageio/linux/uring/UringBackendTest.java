@@ -45,7 +45,8 @@ class UringBackendTest
      */
     private static UringBackend open(final int queueDepth) throws Exception
     {
-        return UringBackend.open(RingConfig.builder().queueDepth(queueDepth).maxSegments(8).coopTaskRun(false).build());
+        return UringBackend.open(RingConfig.builder().queueDepth(queueDepth).maxSegments(8).coopTaskRun(false)
+            .deferTaskRun(false).build());
     }
 
     @org.junit.jupiter.api.Test
@@ -55,15 +56,48 @@ class UringBackendTest
         shouldReapCoopCompletions();
     }
 
+    @org.junit.jupiter.api.Test
+    @org.junit.jupiter.api.Timeout(60)
+    void shouldRunADeferTaskRunRingFromTheThreadThatFirstUsesIt() throws Exception
+    {
+        // DEDICATED rings default to SINGLE_ISSUER | DEFER_TASKRUN: the ring starts disabled and the first thread
+        // to use the backend (here this one; in a ring, its agent) enables it and is its only issuer.
+        try (UringBackend backend = UringBackend.open(RingConfig.builder().queueDepth(32).maxSegments(8).build());
+             FdFileAccess f = FdFileAccess.open(TMPFS_DIR.resolve("defer"),
+                 java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE,
+                     java.nio.file.StandardOpenOption.CREATE), dev.pageio.linux.Arch.O_DIRECT))
+        {
+            assertTrue(backend.deferTaskRun(), "DEFER_TASKRUN accepted by this kernel (6.1+)");
+            final RecordingSink sink = new RecordingSink(32);
+            final ByteBuffer data = aligned(32 * 4096, 4096);
+            fill(data, 9);
+            assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, data, 0, 32 * 4096)));
+            backend.submit();
+            reapUntil(backend, sink, () -> sink.completions == 1);
+            for (int i = 0; i < 32; i++)
+            {
+                assertTrue(backend.prepare(single(i, IoOp.READ, f, i * 4096L, data, i * 4096, 4096)));
+            }
+            backend.submit();
+            reapUntil(backend, sink, () -> sink.completions == 33);
+            // another thread may wake it, but not drive it
+            final Thread other = new Thread(backend::wakeup);
+            other.start();
+            other.join();
+            backend.await(1_000_000L);
+        }
+    }
+
     private void shouldReapCoopCompletions() throws Exception
     {
         final int depth = 32;
-        try (UringBackend backend = UringBackend.open(RingConfig.builder().queueDepth(depth).maxSegments(8).build());
+        try (UringBackend backend = UringBackend.open(RingConfig.builder().queueDepth(depth).maxSegments(8)
+                 .deferTaskRun(false).build());
              FdFileAccess f = FdFileAccess.open(TMPFS_DIR.resolve("coop"),
                  java.util.EnumSet.of(java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE,
                      java.nio.file.StandardOpenOption.CREATE), dev.pageio.linux.Arch.O_DIRECT))
         {
-            assertTrue(backend.coopTaskRun(), "rings default to COOP_TASKRUN | TASKRUN_FLAG on this kernel (5.19+)");
+            assertTrue(backend.coopTaskRun(), "COOP_TASKRUN | TASKRUN_FLAG are on by default on this kernel (5.19+)");
             final RecordingSink sink = new RecordingSink(depth);
             final ByteBuffer data = aligned(depth * 4096, 4096);
             fill(data, 5);

@@ -101,6 +101,10 @@ class UringConformanceTest
         @Override
         protected IoFile openFile(final IoRing ring, final Path path) throws IOException
         {
+            // the defaults: DEFER_TASKRUN on a dedicated agent, never on a CALLER ring
+            org.junit.jupiter.api.Assertions.assertEquals(
+                ring.config().threadMode() == dev.pageio.core.RingConfig.ThreadMode.DEDICATED,
+                ((UringBackend)ring.backend()).deferTaskRun());
             return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE, CREATE), Arch.O_DIRECT));
         }
 
@@ -111,7 +115,10 @@ class UringConformanceTest
         }
     }
 
-    /** Rings with the kernel's default task-run flags (the others run COOP_TASKRUN | TASKRUN_FLAG, the default). */
+    /**
+     * Rings with the kernel's default task-run flags. The others run the defaults: SINGLE_ISSUER | DEFER_TASKRUN |
+     * COOP_TASKRUN | TASKRUN_FLAG on their dedicated agent (and COOP alone in the CALLER-mode test).
+     */
     @Nested
     class DefaultTaskRunDirectOnExt4 extends EngineConformanceTest
     {
@@ -130,7 +137,7 @@ class UringConformanceTest
         @Override
         protected dev.pageio.core.RingConfig.Builder config()
         {
-            return super.config().coopTaskRun(false);
+            return super.config().coopTaskRun(false).deferTaskRun(false);
         }
 
         @Override
