@@ -151,6 +151,30 @@ public class RingBenchmark
         return target;
     }
 
+    /** @return completions so far: submit one no-op (IORING_OP_NOP on io_uring), reap it: the ring's own cost. */
+    @Benchmark
+    public int submitAndReapOneNop()
+    {
+        final int target = done.completed + done.failed + 1;
+        file.nop(done, null, 0);
+        awaitCompletions(target);
+        return target;
+    }
+
+    /** @return completions so far: submit 32 no-ops, reap all 32 (time per no-op). */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int submitAndReapBatchOf32Nops()
+    {
+        final int target = done.completed + done.failed + BATCH;
+        for (int i = 0; i < BATCH; i++)
+        {
+            file.nop(done, null, 0);
+        }
+        awaitCompletions(target);
+        return target;
+    }
+
     /** @return completions so far: submit 32 reads, reap all 32 (time per read). */
     @Benchmark
     @OperationsPerInvocation(BATCH)

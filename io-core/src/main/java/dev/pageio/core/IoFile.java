@@ -299,6 +299,28 @@ public final class IoFile implements AutoCloseable
         return barriers.poison();
     }
 
+    /**
+     * A no-op through the ring and its engine (IORING_OP_NOP on io_uring): completes with 0. Measures the ring's
+     * own per-request cost; touches nothing.
+     *
+     * @param handler    called once on completion.
+     * @param attachment passed to the handler.
+     * @param token      passed to the handler.
+     * @param <A>        the attachment's type.
+     */
+    public <A> void nop(final IoHandler<? super A> handler, final A attachment, final long token)
+    {
+        ring.submit(this, IoOp.NOP, 0, null, null, handler, attachment, token, null);
+    }
+
+    /** @return completes with 0; see {@link #nop(IoHandler, Object, long)}. */
+    public CompletableFuture<Long> nop()
+    {
+        final CompletableFuture<Long> f = new CompletableFuture<>();
+        nop(FutureHandler.INSTANCE, f, 0);
+        return f;
+    }
+
     // ------------------------------------------------------------------------------------------------ futures
 
     /** @return the bytes read; see {@link #read(long, ByteBuffer, IoHandler, Object, long)}. */

@@ -16,6 +16,11 @@ public enum IoOp
     /** fdatasync(2): data and the metadata needed to read it back. */
     FDATASYNC,
     /**
+     * A no-op through the engine (io_uring's IORING_OP_NOP; completed at once by the others): the cost of the ring
+     * itself, for benchmarks and health checks.
+     */
+    NOP,
+    /**
      * A barrier: waits in the ring until the writes it covers completed, then syncs (see {@code BARRIER.md}).
      * Never reaches a backend as such; the sync it issues is an FSYNC or FDATASYNC.
      */

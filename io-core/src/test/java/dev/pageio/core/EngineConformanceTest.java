@@ -301,6 +301,19 @@ public abstract class EngineConformanceTest
     }
 
     @Test
+    void shouldCompleteANopWithZeroAndTouchNothing() throws Exception
+    {
+        try (IoFile file = openFile(ring, dir.resolve("nop")))
+        {
+            for (int i = 0; i < 64; i++)
+            {
+                assertEquals(0L, get(file.nop()));
+            }
+            assertEquals(0, file.size());
+        }
+    }
+
+    @Test
     void shouldCompleteZeroLengthRequestsWithZero() throws Exception
     {
         try (IoFile file = openFile(ring, dir.resolve("zero")))

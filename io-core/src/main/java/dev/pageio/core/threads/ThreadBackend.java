@@ -306,6 +306,8 @@ final class ThreadBackend implements RingBackend
                 case FDATASYNC:
                     file.sync(false);
                     return 0;
+                case NOP:
+                    return 0;
                 default:
                     return -Errno.EINVAL;
             }

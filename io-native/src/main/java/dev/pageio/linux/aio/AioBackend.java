@@ -532,6 +532,10 @@ public final class AioBackend implements RingBackend
                 buf = 0;
                 nbytes = 0;
                 break;
+            case NOP:
+                // kernel AIO has no no-op command (IOCB_CMD_NOOP is refused): complete it here
+                completeLocally(index, 0);
+                return true;
             default:
                 completeLocally(index, -Errno.EINVAL);
                 return true;

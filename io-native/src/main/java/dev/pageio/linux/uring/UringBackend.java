@@ -318,6 +318,9 @@ public final class UringBackend implements RingBackend
                 opcode = IoUring.IORING_OP_FSYNC;
                 opFlags = IoUring.IORING_FSYNC_DATASYNC;
                 break;
+            case NOP:
+                opcode = IoUring.IORING_OP_NOP;
+                break;
             default:
                 throw new IllegalArgumentException("unsupported operation: op=" + op);
         }
