@@ -4,9 +4,9 @@ import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
-import org.jctools.queues.MpmcArrayQueue;
-import org.jctools.queues.MpscArrayQueue;
-import org.jctools.queues.MpscUnboundedArrayQueue;
+import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -53,9 +53,9 @@ public final class IoRing implements AutoCloseable
     private final RingBackend backend;
     private final RingAgent agent;
     private final Request[] slots;
-    private final MpmcArrayQueue<Request> freeSlots;
-    private final MpscArrayQueue<Request> submissions;
-    private final MpscUnboundedArrayQueue<Runnable> control;
+    private final MpmcVarHandleArrayQueue<Request> freeSlots;
+    private final MpscVarHandleArrayQueue<Request> submissions;
+    private final MpscUnboundedVarHandleArrayQueue<Runnable> control;
     private final Set<IoFile> files = ConcurrentHashMap.newKeySet();
     private final Thread agentThread;
     private final AtomicInteger pollers = new AtomicInteger();
@@ -70,9 +70,9 @@ public final class IoRing implements AutoCloseable
         this.backend = backend;
         final int depth = config.queueDepth();
         this.slots = new Request[depth];
-        this.freeSlots = new MpmcArrayQueue<>(Math.max(2, depth));
-        this.submissions = new MpscArrayQueue<>(Math.max(2, depth));
-        this.control = new MpscUnboundedArrayQueue<>(64);
+        this.freeSlots = new MpmcVarHandleArrayQueue<>(Math.max(2, depth));
+        this.submissions = new MpscVarHandleArrayQueue<>(Math.max(2, depth));
+        this.control = new MpscUnboundedVarHandleArrayQueue<>(64);
         for (int i = 0; i < depth; i++)
         {
             slots[i] = new Request(i, config.maxSegments());

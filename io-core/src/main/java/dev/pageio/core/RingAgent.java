@@ -5,9 +5,9 @@ import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.IdleStrategy;
-import org.jctools.queues.MpmcArrayQueue;
-import org.jctools.queues.MpscArrayQueue;
-import org.jctools.queues.MpscUnboundedArrayQueue;
+import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -44,9 +44,9 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
 
     private final IoRing ring;
     private final RingBackend backend;
-    private final MpscArrayQueue<Request> submissions;
-    private final MpscUnboundedArrayQueue<Runnable> control;
-    private final MpmcArrayQueue<Request> freeSlots;
+    private final MpscVarHandleArrayQueue<Request> submissions;
+    private final MpscUnboundedVarHandleArrayQueue<Runnable> control;
+    private final MpmcVarHandleArrayQueue<Request> freeSlots;
     private final Request[] slots;
     private final IdleStrategy idleStrategy;
     private final long sleepAfterIdleNs;
@@ -72,9 +72,9 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         final IoRing ring,
         final RingConfig config,
         final RingBackend backend,
-        final MpscArrayQueue<Request> submissions,
-        final MpscUnboundedArrayQueue<Runnable> control,
-        final MpmcArrayQueue<Request> freeSlots,
+        final MpscVarHandleArrayQueue<Request> submissions,
+        final MpscUnboundedVarHandleArrayQueue<Runnable> control,
+        final MpmcVarHandleArrayQueue<Request> freeSlots,
         final Request[] slots)
     {
         this.ring = ring;

@@ -6,8 +6,8 @@ import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
-import org.jctools.queues.MpmcArrayQueue;
-import org.jctools.queues.MpscArrayQueue;
+import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -48,9 +48,9 @@ final class ThreadBackend implements RingBackend
         }
     }
 
-    private final MpmcArrayQueue<Request> work;
-    private final MpscArrayQueue<Request> done;
-    private final MpmcArrayQueue<Thread> idleWorkers;
+    private final MpmcVarHandleArrayQueue<Request> work;
+    private final MpscVarHandleArrayQueue<Request> done;
+    private final MpmcVarHandleArrayQueue<Thread> idleWorkers;
     private final AtomicIntegerArray workerState;
     private final Thread[] workers;
     private final Request[] cancelAnswers;
@@ -67,9 +67,9 @@ final class ThreadBackend implements RingBackend
     {
         final int depth = Math.max(2, config.queueDepth());
         // twice the depth: an entry canceled in the queue stays there (a queue cannot remove it) until a worker drops it
-        work = new MpmcArrayQueue<>(2 * depth);
-        done = new MpscArrayQueue<>(depth);
-        idleWorkers = new MpmcArrayQueue<>(Math.max(2, config.workerThreads()));
+        work = new MpmcVarHandleArrayQueue<>(2 * depth);
+        done = new MpscVarHandleArrayQueue<>(depth);
+        idleWorkers = new MpmcVarHandleArrayQueue<>(Math.max(2, config.workerThreads()));
         workerState = new AtomicIntegerArray(config.queueDepth());
         cancelAnswers = new Request[config.queueDepth()];
         cancelResults = new int[config.queueDepth()];
