@@ -429,8 +429,8 @@ public final class AioBackend implements RingBackend
         return syncer == null ? 0 : syncer.syncs.get();
     }
 
-    @Override
-    public boolean prepare(final Request request)
+    /** @return the request's slot index, after checking the backend is open and the index in range. */
+    private int checkedIndex(final Request request)
     {
         if (closed)
         {
@@ -442,6 +442,13 @@ public final class AioBackend implements RingBackend
             throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" +
                 queueDepth);
         }
+        return index;
+    }
+
+    @Override
+    public boolean prepare(final Request request)
+    {
+        final int index = checkedIndex(request);
         if (slotState[index] != FREE)
         {
             throw new IllegalStateException("request slot already in the backend: index=" + index + " state=" +
@@ -830,16 +837,7 @@ public final class AioBackend implements RingBackend
     @Override
     public void cancel(final Request request)
     {
-        if (closed)
-        {
-            throw new IllegalStateException("backend closed: engine=aio");
-        }
-        final int index = request.index;
-        if (index < 0 || index >= queueDepth)
-        {
-            throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" +
-                queueDepth);
-        }
+        final int index = checkedIndex(request);
         if (slots[index] != request)
         {
             // already reaped (or never here): nothing to cancel

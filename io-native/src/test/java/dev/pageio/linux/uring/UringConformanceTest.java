@@ -39,9 +39,16 @@ class UringConformanceTest
         }
     }
 
-    @Nested
-    class BufferedOnExt4 extends EngineConformanceTest
+    /** The suite on io_uring in a directory; buffered files unless a subclass opens them O_DIRECT. */
+    abstract class OnUring extends EngineConformanceTest
     {
+        private final Path directory;
+
+        OnUring(final Path directory)
+        {
+            this.directory = directory;
+        }
+
         @Override
         protected String engine()
         {
@@ -51,23 +58,16 @@ class UringConformanceTest
         @Override
         protected Path directory()
         {
-            return EXT4;
+            return directory;
         }
     }
 
-    @Nested
-    class DirectOnExt4 extends EngineConformanceTest
+    /** O_DIRECT files, adopted by the ring. */
+    abstract class DirectOnUring extends OnUring
     {
-        @Override
-        protected String engine()
+        DirectOnUring(final Path directory)
         {
-            return UringEngine.NAME;
-        }
-
-        @Override
-        protected Path directory()
-        {
-            return EXT4;
+            super(directory);
         }
 
         @Override
@@ -84,18 +84,29 @@ class UringConformanceTest
     }
 
     @Nested
-    class DirectOnTmpfs extends EngineConformanceTest
+    class BufferedOnExt4 extends OnUring
     {
-        @Override
-        protected String engine()
+        BufferedOnExt4()
         {
-            return UringEngine.NAME;
+            super(EXT4);
         }
+    }
 
-        @Override
-        protected Path directory()
+    @Nested
+    class DirectOnExt4 extends DirectOnUring
+    {
+        DirectOnExt4()
         {
-            return TMPFS;
+            super(EXT4);
+        }
+    }
+
+    @Nested
+    class DirectOnTmpfs extends DirectOnUring
+    {
+        DirectOnTmpfs()
+        {
+            super(TMPFS);
         }
 
         @Override
@@ -105,13 +116,7 @@ class UringConformanceTest
             org.junit.jupiter.api.Assertions.assertEquals(
                 ring.config().threadMode() == dev.pageio.core.RingConfig.ThreadMode.DEDICATED,
                 ((UringBackend)ring.backend()).deferTaskRun());
-            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE, CREATE), Arch.O_DIRECT));
-        }
-
-        @Override
-        protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
-        {
-            return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
+            return super.openFile(ring, path);
         }
     }
 
@@ -120,18 +125,11 @@ class UringConformanceTest
      * COOP_TASKRUN | TASKRUN_FLAG on their dedicated agent (and COOP alone in the CALLER-mode test).
      */
     @Nested
-    class DefaultTaskRunDirectOnExt4 extends EngineConformanceTest
+    class DefaultTaskRunDirectOnExt4 extends DirectOnUring
     {
-        @Override
-        protected String engine()
+        DefaultTaskRunDirectOnExt4()
         {
-            return UringEngine.NAME;
-        }
-
-        @Override
-        protected Path directory()
-        {
-            return EXT4;
+            super(EXT4);
         }
 
         @Override
@@ -144,13 +142,7 @@ class UringConformanceTest
         protected IoFile openFile(final IoRing ring, final Path path) throws IOException
         {
             org.junit.jupiter.api.Assertions.assertFalse(((UringBackend)ring.backend()).coopTaskRun());
-            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE, CREATE), Arch.O_DIRECT));
-        }
-
-        @Override
-        protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
-        {
-            return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
+            return super.openFile(ring, path);
         }
     }
 }
