@@ -1,6 +1,5 @@
 package dev.pageio.core;
 
-import dev.pageio.core.spi.Request;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -1127,11 +1126,5 @@ public abstract class EngineConformanceTest
         {
             f.completeExceptionally(failure);
         }
-    }
-
-    /** For subclasses' engine-specific tests: the state of a slot. */
-    protected static boolean queued(final Request r)
-    {
-        return r.state() == Request.QUEUED;
     }
 }
