@@ -1,9 +1,6 @@
 package dev.pageio.core;
 
-import dev.pageio.core.spi.Request;
-
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The fsync-barrier state of one file, as {@code BARRIER.md} defines it.
@@ -28,16 +25,25 @@ final class BarrierTracker
     /** What the tracker asks of the agent (agent thread). */
     interface Sink
     {
-        void barrierSucceeded(Request barrier);
+        void barrierSucceeded(Slot barrier);
 
-        void barrierFailed(Request barrier, IoFailure cause);
+        void barrierFailed(Slot barrier, IoFailure cause);
 
-        void issueSync(Request carrier);
+        void issueSync(Slot carrier);
     }
 
-    private final IoFile file;
+    /** Receives the events a {@link BarrierObserver} sees, for the file this tracker belongs to. */
+    interface Listener
+    {
+        void writeCompleted(long writeSeq, boolean ok, long nanoTime);
+
+        void syncIssued(long covers, boolean full, long nanoTime);
+    }
+
+    private final String pathText;
+    private final Progress progress;
     private final boolean syncWrites;
-    private final BarrierObserver observer;
+    private final Listener listener;
     private final boolean naive;
     private final long[] bits;
     private final int window;
@@ -49,9 +55,9 @@ final class BarrierTracker
     private long durableFull;
     private IoFailure poison;
 
-    private Request waitHead;
-    private Request waitTail;
-    private Request carrier;
+    private Slot waitHead;
+    private Slot waitTail;
+    private Slot carrier;
     private long carrierSnapshot;
     private boolean carrierFull;
 
@@ -62,12 +68,23 @@ final class BarrierTracker
     private long syncs;
     private long barriers;
 
-    BarrierTracker(final IoFile file, final RingConfig config, final long initialSize)
+    /**
+     * @param pathText    the file's path, for error messages.
+     * @param syncWrites  true when the file was opened O_DSYNC/O_SYNC: a completed write is durable.
+     * @param config      the ring's configuration (window, submit timeout).
+     * @param policy      {@link BarrierPolicy#STRICT} except in the tests that prove the detectors.
+     * @param initialSize the file's size when it was put on the ring.
+     * @param progress    how a submitter waiting for the window helps the ring along.
+     * @param listener    the observer's view of this file, or null.
+     */
+    BarrierTracker(final String pathText, final boolean syncWrites, final RingConfig config, final BarrierPolicy policy,
+        final long initialSize, final Progress progress, final Listener listener)
     {
-        this.file = file;
-        this.syncWrites = file.access().syncWrites();
-        this.observer = config.barrierObserver();
-        this.naive = config.naiveBarriers();
+        this.pathText = pathText;
+        this.progress = progress;
+        this.syncWrites = syncWrites;
+        this.listener = listener;
+        this.naive = policy == BarrierPolicy.NAIVE_FOR_TESTING;
         this.window = config.barrierWindow();
         this.bits = new long[window / 64];
         this.submitTimeoutNs = config.submitTimeoutNs();
@@ -90,6 +107,7 @@ final class BarrierTracker
     long nextSeq()
     {
         long deadline = 0;
+        int attempt = 0;
         while (true)
         {
             final long s = lastSeq.get();
@@ -103,7 +121,7 @@ final class BarrierTracker
             }
             if (deadline == 0)
             {
-                if (submitTimeoutNs == 0 || file.ring().onAgentThread())
+                if (submitTimeoutNs == 0 || progress.onAgentThread())
                 {
                     throw windowFull(s);
                 }
@@ -113,17 +131,14 @@ final class BarrierTracker
             {
                 throw windowFull(s);
             }
-            if (!file.ring().helpProgress())
-            {
-                LockSupport.parkNanos(10_000);
-            }
+            Backoff.idle(progress, attempt++, deadline);
         }
     }
 
     private QueueFullException windowFull(final long s)
     {
         return new QueueFullException("barrier window full: write seq=" + (completed + 1) + " has not completed while " +
-            (s - completed - 1) + " later ones did: window=" + window + " path=" + file.pathText());
+            (s - completed - 1) + " later ones did: window=" + window + " path=" + pathText);
     }
 
     // ------------------------------------------------------------------------------------------ agent thread
@@ -165,13 +180,13 @@ final class BarrierTracker
         else if (errno != Errno.ECANCELED && poison == null)
         {
             // A canceled write was revoked by its caller; any other failure of a covered write poisons the file.
-            poison = IoFailure.of(op, file.pathText(), fd, offset, length, errno,
+            poison = IoFailure.of(op, pathText, fd, offset, length, errno,
                 "write failed: the file's barriers fail from now on", null);
         }
         markCompleted(seq);
-        if (observer != null)
+        if (listener != null)
         {
-            observer.writeCompleted(file, seq, errno == 0, System.nanoTime());
+            listener.writeCompleted(seq, errno == 0, System.nanoTime());
         }
         pump(sink);
     }
@@ -187,7 +202,7 @@ final class BarrierTracker
         {
             return;
         }
-        poison = IoFailure.of(op, file.pathText(), fd, 0, 0, errno,
+        poison = IoFailure.of(op, pathText, fd, 0, 0, errno,
             "sync failed: a writeback error was reported to a plain sync, so the file's barriers fail from now on", null);
         pump(sink);
     }
@@ -220,12 +235,12 @@ final class BarrierTracker
     /** The ring is closing: every barrier still waiting fails (the one carrying a sync completes with it). */
     void abortWaiting(final IoFailure cause, final Sink sink)
     {
-        Request w = waitHead;
+        Slot w = waitHead;
         waitHead = null;
         waitTail = null;
         while (w != null)
         {
-            final Request next = w.nextWaiter;
+            final Slot next = w.nextWaiter;
             w.nextWaiter = null;
             barriers++;
             sink.barrierFailed(w, cause);
@@ -234,7 +249,7 @@ final class BarrierTracker
     }
 
     /** A barrier arrived at the agent. */
-    void arrive(final Request barrier, final Sink sink)
+    void arrive(final Slot barrier, final Sink sink)
     {
         if (poison != null)
         {
@@ -261,13 +276,13 @@ final class BarrierTracker
         pump(sink);
     }
 
-    /** The sync carried by {@code carrierRequest} completed with {@code result} (0 or -errno, EINTR already retried). */
-    void syncDone(final Request carrierRequest, final long result, final Sink sink)
+    /** The sync carried by {@code carrierSlot} completed with {@code result} (0 or -errno, EINTR already retried). */
+    void syncDone(final Slot carrierSlot, final long result, final Sink sink)
     {
         carrier = null;
         if (result < 0 && poison == null)
         {
-            poison = IoFailure.of(carrierRequest.op, file.pathText(), carrierRequest.fd, 0, 0, (int)-result,
+            poison = IoFailure.of(carrierSlot.request.op, pathText, carrierSlot.request.fd, 0, 0, (int)-result,
                 "barrier sync failed: the file's barriers fail from now on", null);
         }
         if (result >= 0 && poison == null)
@@ -278,21 +293,21 @@ final class BarrierTracker
                 durableFull = Math.max(durableFull, carrierSnapshot);
             }
         }
-        carrierRequest.carriesSync = false;
-        carrierRequest.op = IoOp.BARRIER;
+        carrierSlot.carriesSync = false;
+        carrierSlot.request.op = IoOp.BARRIER;
         barriers++;
         if (poison != null)
         {
-            sink.barrierFailed(carrierRequest, poison);
+            sink.barrierFailed(carrierSlot, poison);
         }
         else
         {
-            sink.barrierSucceeded(carrierRequest);
+            sink.barrierSucceeded(carrierSlot);
         }
         pump(sink);
     }
 
-    private boolean satisfied(final Request barrier)
+    private boolean satisfied(final Slot barrier)
     {
         final long s = barrier.barrierSeq;
         if (syncWrites)
@@ -303,9 +318,9 @@ final class BarrierTracker
         return s <= (needsFull(barrier) ? durableFull : durableData);
     }
 
-    private boolean needsFull(final Request barrier)
+    private boolean needsFull(final Slot barrier)
     {
-        final BarrierMode mode = BarrierMode.values()[barrier.barrierMode];
+        final BarrierMode mode = barrier.barrierMode;
         return mode == BarrierMode.FULL || (mode == BarrierMode.AUTO && growthSeq > durableFull);
     }
 
@@ -318,11 +333,11 @@ final class BarrierTracker
             return;
         }
         // Complete every waiting barrier already covered.
-        Request prev = null;
-        Request w = waitHead;
+        Slot prev = null;
+        Slot w = waitHead;
         while (w != null)
         {
-            final Request next = w.nextWaiter;
+            final Slot next = w.nextWaiter;
             if (satisfied(w))
             {
                 unlink(prev, w);
@@ -355,7 +370,7 @@ final class BarrierTracker
         unlink(prev, w);
         final long snapshot = naive ? Math.max(c, w.barrierSeq) : c;
         boolean full = false;
-        for (Request x = waitHead; x != null; x = x.nextWaiter)
+        for (Slot x = waitHead; x != null; x = x.nextWaiter)
         {
             full |= x.barrierSeq <= snapshot && needsFull(x);
         }
@@ -368,18 +383,18 @@ final class BarrierTracker
             sizeAtFullSync = maxEndCompleted;
         }
         w.carriesSync = true;
-        w.op = full ? IoOp.FSYNC : IoOp.FDATASYNC;
+        w.request.op = full ? IoOp.FSYNC : IoOp.FDATASYNC;
         syncs++;
-        if (observer != null)
+        if (listener != null)
         {
-            observer.syncIssued(file, snapshot, full, System.nanoTime());
+            listener.syncIssued(snapshot, full, System.nanoTime());
         }
         sink.issueSync(w);
     }
 
-    private void unlink(final Request prev, final Request w)
+    private void unlink(final Slot prev, final Slot w)
     {
-        final Request next = w.nextWaiter;
+        final Slot next = w.nextWaiter;
         if (prev == null)
         {
             waitHead = next;

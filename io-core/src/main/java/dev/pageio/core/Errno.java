@@ -39,6 +39,7 @@ public final class Errno
     public static final int EOPNOTSUPP = 95;
     public static final int ETIMEDOUT = 110;
     public static final int EALREADY = 114;
+    public static final int EINPROGRESS = 115;
     public static final int EDQUOT = 122;
     public static final int ECANCELED = 125;
 

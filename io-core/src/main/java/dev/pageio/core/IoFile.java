@@ -4,12 +4,10 @@ import dev.pageio.core.spi.FileAccess;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CompletionException;
 
 /**
  * A file open on a ring. Every method may be called from any thread. Reads and writes name an explicit file
@@ -28,42 +26,23 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class IoFile implements AutoCloseable
 {
-    private static final VarHandle CLOSE_DONE;
-
-    static
-    {
-        try
-        {
-            CLOSE_DONE = MethodHandles.lookup().findVarHandle(IoFile.class, "closeDone", int.class);
-        }
-        catch (final ReflectiveOperationException e)
-        {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final IoRing ring;
     private final FileAccess access;
     private final String pathText;
-    private final int offsetAlignment;
-    private final int memoryAlignment;
-    /** Requests accepted and not yet completed (incremented by submitters, decremented by the agent). */
-    final AtomicLong outstanding = new AtomicLong();
-    private volatile boolean closed;
-    @SuppressWarnings("unused") // through CLOSE_DONE
-    private volatile int closeDone;
+    private final Submission submission;
+    private final RingDriver driver;
+    private final FileState state;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile IoFailure closeBarrierFailure;
-    /** Barrier state (BARRIER.md): write numbering, completed and durable watermarks, poison. */
-    final BarrierTracker barriers;
 
-    IoFile(final IoRing ring, final FileAccess access)
+    IoFile(final IoRing ring, final FileAccess access, final Submission submission, final RingDriver driver,
+        final BarrierPolicy barrierPolicy)
     {
         this.ring = ring;
         this.access = access;
         this.pathText = String.valueOf(access.path());
-        this.offsetAlignment = Math.max(1, access.offsetAlignment());
-        this.memoryAlignment = Math.max(1, access.memoryAlignment());
+        this.submission = submission;
+        this.driver = driver;
         long size;
         try
         {
@@ -73,7 +52,10 @@ public final class IoFile implements AutoCloseable
         {
             size = 0;
         }
-        this.barriers = new BarrierTracker(this, ring.config(), size);
+        final BarrierObserver observer = ring.config().barrierObserver();
+        final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), ring.config(), barrierPolicy,
+            size, driver, observer == null ? null : new ObserverBinding(observer, this));
+        this.state = new FileState(access, pathText, barriers, this::finishClose);
     }
 
     /** @return the ring the file is open on. */
@@ -97,7 +79,7 @@ public final class IoFile implements AutoCloseable
     /** @return true once {@link #close()} or {@link #closeAsync()} was called. */
     public boolean isClosed()
     {
-        return closed;
+        return state.isClosed();
     }
 
     /**
@@ -117,9 +99,10 @@ public final class IoFile implements AutoCloseable
         }
     }
 
-    String pathText()
+    /** @return what the ring's machinery sees of this file. */
+    FileState state()
     {
-        return pathText;
+        return state;
     }
 
     // ---------------------------------------------------------------------------------------------- callbacks
@@ -137,7 +120,7 @@ public final class IoFile implements AutoCloseable
     public <A> void read(
         final long fileOffset, final ByteBuffer dst, final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        ring.submit(this, IoOp.READ, fileOffset, dst, null, handler, attachment, token, null);
+        submission.submit(state, IoOp.READ, fileOffset, dst, null, handler, attachment, token);
     }
 
     /**
@@ -154,7 +137,7 @@ public final class IoFile implements AutoCloseable
     public <A> void write(
         final long fileOffset, final ByteBuffer src, final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        ring.submit(this, IoOp.WRITE, fileOffset, src, null, handler, attachment, token, null);
+        submission.submit(state, IoOp.WRITE, fileOffset, src, null, handler, attachment, token);
     }
 
     /**
@@ -170,7 +153,7 @@ public final class IoFile implements AutoCloseable
     public <A> void readv(
         final long fileOffset, final ByteBuffer[] dsts, final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        ring.submit(this, IoOp.READV, fileOffset, null, dsts, handler, attachment, token, null);
+        submission.submit(state, IoOp.READV, fileOffset, null, dsts, handler, attachment, token);
     }
 
     /**
@@ -186,7 +169,7 @@ public final class IoFile implements AutoCloseable
     public <A> void writev(
         final long fileOffset, final ByteBuffer[] srcs, final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        ring.submit(this, IoOp.WRITEV, fileOffset, null, srcs, handler, attachment, token, null);
+        submission.submit(state, IoOp.WRITEV, fileOffset, null, srcs, handler, attachment, token);
     }
 
     /**
@@ -200,7 +183,7 @@ public final class IoFile implements AutoCloseable
      */
     public <A> void fsync(final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        ring.submit(this, IoOp.FSYNC, 0, null, null, handler, attachment, token, null);
+        submission.submit(state, IoOp.FSYNC, 0, null, null, handler, attachment, token);
     }
 
     /**
@@ -213,7 +196,7 @@ public final class IoFile implements AutoCloseable
      */
     public <A> void fdatasync(final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        ring.submit(this, IoOp.FDATASYNC, 0, null, null, handler, attachment, token, null);
+        submission.submit(state, IoOp.FDATASYNC, 0, null, null, handler, attachment, token);
     }
 
     /**
@@ -231,7 +214,7 @@ public final class IoFile implements AutoCloseable
      */
     public <A> void barrier(final BarrierMode mode, final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        ring.submitBarrier(this, mode, barriers.lastSeq(), handler, attachment, token, false);
+        submission.submitBarrier(state, mode, state.barriers.lastSeq(), handler, attachment, token, false);
     }
 
     /** @return completes with the covered sequence number; see {@link #barrier(BarrierMode, IoHandler, Object, long)}. */
@@ -262,7 +245,7 @@ public final class IoFile implements AutoCloseable
         {
             if (error != null)
             {
-                final Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null ?
+                final Throwable cause = error instanceof CompletionException && error.getCause() != null ?
                     error.getCause() : error;
                 result.completeExceptionally(IoFailure.of(IoOp.WRITE, pathText, access.fd(), fileOffset,
                     src.remaining(), Errno.ECANCELED, "not issued: the barrier it waited for failed: " + cause.getMessage(),
@@ -284,19 +267,19 @@ public final class IoFile implements AutoCloseable
     /** @return syncs issued for barriers on this file so far (agent's count; approximate while running). */
     public long barrierSyncs()
     {
-        return barriers.syncs();
+        return state.barriers.syncs();
     }
 
     /** @return barriers completed on this file so far (agent's count; approximate while running). */
     public long barriersCompleted()
     {
-        return barriers.barriers();
+        return state.barriers.barriers();
     }
 
     /** @return the failure that poisoned this file's barriers, or null (agent's view; approximate while running). */
     public IoFailure barrierPoison()
     {
-        return barriers.poison();
+        return state.barriers.poison();
     }
 
     /**
@@ -310,7 +293,7 @@ public final class IoFile implements AutoCloseable
      */
     public <A> void nop(final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        ring.submit(this, IoOp.NOP, 0, null, null, handler, attachment, token, null);
+        submission.submit(state, IoOp.NOP, 0, null, null, handler, attachment, token);
     }
 
     /** @return completes with 0; see {@link #nop(IoHandler, Object, long)}. */
@@ -371,126 +354,9 @@ public final class IoFile implements AutoCloseable
         return f;
     }
 
-    // ---------------------------------------------------------------------------------------------- checking
-
     void checkOpen()
     {
-        if (closed)
-        {
-            throw new ClosedFileException("file closed: path=" + pathText);
-        }
-    }
-
-    /** Counts in the barrier of close, which is accepted although the file is closed to everything else. */
-    void enterForClose()
-    {
-        outstanding.incrementAndGet();
-    }
-
-    /** Counts a request in; refused when the file is closed (the count is rolled back first). */
-    void enter()
-    {
-        outstanding.incrementAndGet();
-        if (closed)
-        {
-            exit();
-            throw new ClosedFileException("file closed: path=" + pathText);
-        }
-    }
-
-    /** Counts a request out (agent thread, or a submitter rolling back). */
-    void exit()
-    {
-        if (outstanding.decrementAndGet() == 0 && closed)
-        {
-            finishClose();
-        }
-    }
-
-    /**
-     * Validates a transfer's arguments against the rules of the file (alignment) and the ring (direct buffers).
-     *
-     * @return the total length.
-     */
-    long checkTransfer(final IoOp op, final long fileOffset, final ByteBuffer buffer, final ByteBuffer[] buffers,
-        final boolean directBuffersRequired, final int maxSegments)
-    {
-        if (fileOffset < 0)
-        {
-            throw new IllegalArgumentException("offset negative: offset=" + fileOffset + " op=" + op);
-        }
-        long length;
-        if (op.vectored())
-        {
-            if (buffers == null)
-            {
-                throw new NullPointerException("buffers null: op=" + op);
-            }
-            if (buffers.length > maxSegments)
-            {
-                throw new IllegalArgumentException("too many segments: segments=" + buffers.length +
-                    " maxSegments=" + maxSegments);
-            }
-            length = 0;
-            for (int i = 0; i < buffers.length; i++)
-            {
-                final ByteBuffer b = buffers[i];
-                if (b == null)
-                {
-                    throw new NullPointerException("buffer null: op=" + op + " segment=" + i);
-                }
-                checkBuffer(op, b, directBuffersRequired, i);
-                length += b.remaining();
-            }
-        }
-        else
-        {
-            if (buffer == null)
-            {
-                throw new NullPointerException("buffer null: op=" + op);
-            }
-            checkBuffer(op, buffer, directBuffersRequired, -1);
-            length = buffer.remaining();
-        }
-        if (fileOffset > Long.MAX_VALUE - length)
-        {
-            throw new IllegalArgumentException("offset+length overflows: offset=" + fileOffset + " length=" + length);
-        }
-        if (offsetAlignment > 1 && fileOffset % offsetAlignment != 0)
-        {
-            throw new IllegalArgumentException("offset not aligned: offset=" + fileOffset + " alignment=" +
-                offsetAlignment + " (O_DIRECT) path=" + pathText);
-        }
-        return length;
-    }
-
-    private void checkBuffer(final IoOp op, final ByteBuffer b, final boolean directRequired, final int segment)
-    {
-        final String where = segment >= 0 ? " segment=" + segment : "";
-        if (!op.writes() && b.isReadOnly())
-        {
-            throw new IllegalArgumentException("buffer read-only: a read needs a writable buffer: op=" + op + where);
-        }
-        if ((directRequired || offsetAlignment > 1) && !b.isDirect())
-        {
-            throw new IllegalArgumentException("buffer not direct: engine " + ring.engineName() +
-                (offsetAlignment > 1 ? " and O_DIRECT need" : " needs") + " native memory: op=" + op + where);
-        }
-        if (offsetAlignment > 1)
-        {
-            final int length = b.remaining();
-            if (length % offsetAlignment != 0)
-            {
-                throw new IllegalArgumentException("length not aligned: length=" + length + " alignment=" +
-                    offsetAlignment + " (O_DIRECT) path=" + pathText + where);
-            }
-            if (memoryAlignment > 1 && b.alignmentOffset(b.position(), memoryAlignment) != 0)
-            {
-                throw new IllegalArgumentException("buffer address not aligned: misalignment=" +
-                    b.alignmentOffset(b.position(), memoryAlignment) + " alignment=" + memoryAlignment +
-                    " (O_DIRECT) path=" + pathText + where);
-            }
-        }
+        state.checkOpen();
     }
 
     // ------------------------------------------------------------------------------------------------- close
@@ -505,29 +371,25 @@ public final class IoFile implements AutoCloseable
      */
     public CompletableFuture<Void> closeAsync()
     {
-        synchronized (closeFuture)
+        // Counted in until the close barrier is: else the last write's exit() could see 0 and close the
+        // descriptor before the barrier is queued, and the barrier would sync a closed (or reused) fd.
+        if (!state.beginClose())
         {
-            if (closed)
-            {
-                return closeFuture;
-            }
-            // Counted in until the close barrier is: else the last write's exit() could see 0 and close the
-            // descriptor before the barrier is queued, and the barrier would sync a closed (or reused) fd.
-            outstanding.incrementAndGet();
-            closed = true;
+            return closeFuture;
         }
-        if (barriers.lastSeq() > 0 && !ring.isClosed())
+        final long lastSeq = state.barriers.lastSeq();
+        if (lastSeq > 0 && !submission.isClosed())
         {
             try
             {
-                ring.submitBarrier(this, BarrierMode.AUTO, barriers.lastSeq(), CLOSE_BARRIER, this, 0, true);
+                submission.submitBarrier(state, BarrierMode.AUTO, lastSeq, CLOSE_BARRIER, this, 0, true);
             }
             catch (final IllegalStateException e)
             {
                 // The ring closed meanwhile: close without the barrier.
             }
         }
-        exit();
+        state.exit();
         return closeFuture;
     }
 
@@ -553,31 +415,54 @@ public final class IoFile implements AutoCloseable
     public void close()
     {
         final CompletableFuture<Void> f = closeAsync();
-        ring.awaitFuture(f, "file close: path=" + pathText);
+        driver.awaitFuture(f, "file close: path=" + pathText);
     }
 
+    /** The close hook of {@link FileState}: runs once, when the file is closed and its last request is done. */
     private void finishClose()
     {
-        if (CLOSE_DONE.compareAndSet(this, 0, 1))
+        ring.forget(this);
+        try
         {
-            ring.forget(this);
-            try
+            access.close();
+            final IoFailure barrierFailure = closeBarrierFailure;
+            if (barrierFailure != null)
             {
-                access.close();
-                final IoFailure barrierFailure = closeBarrierFailure;
-                if (barrierFailure != null)
-                {
-                    closeFuture.completeExceptionally(barrierFailure);
-                }
-                else
-                {
-                    closeFuture.complete(null);
-                }
+                closeFuture.completeExceptionally(barrierFailure);
             }
-            catch (final IOException | RuntimeException e)
+            else
             {
-                closeFuture.completeExceptionally(e);
+                closeFuture.complete(null);
             }
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            closeFuture.completeExceptionally(e);
+        }
+    }
+
+    /** The ring's {@link BarrierObserver}, told which file: the tracker below knows only its path. */
+    private static final class ObserverBinding implements BarrierTracker.Listener
+    {
+        private final BarrierObserver observer;
+        private final IoFile file;
+
+        ObserverBinding(final BarrierObserver observer, final IoFile file)
+        {
+            this.observer = observer;
+            this.file = file;
+        }
+
+        @Override
+        public void writeCompleted(final long writeSeq, final boolean ok, final long nanoTime)
+        {
+            observer.writeCompleted(file, writeSeq, ok, nanoTime);
+        }
+
+        @Override
+        public void syncIssued(final long covers, final boolean full, final long nanoTime)
+        {
+            observer.syncIssued(file, covers, full, nanoTime);
         }
     }
 

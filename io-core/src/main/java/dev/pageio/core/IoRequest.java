@@ -1,7 +1,5 @@
 package dev.pageio.core;
 
-import dev.pageio.core.spi.Request;
-
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -70,7 +68,7 @@ public final class IoRequest
     private volatile Thread waiter;
     private long result;
     private IoFailure failure;
-    Request slot;
+    Slot slot;
     long slotGeneration;
     IoRing.Batch batch;
 
@@ -220,7 +218,7 @@ public final class IoRequest
         switch (status())
         {
             case IN_PROGRESS:
-                return 115;
+                return Errno.EINPROGRESS;
             case FAILED:
             case CANCELED:
                 return failure.errno();
@@ -253,6 +251,7 @@ public final class IoRequest
     {
         final long deadline = System.nanoTime() + timeoutNs;
         final Thread me = Thread.currentThread();
+        int attempt = 0;
         try
         {
             while (true)
@@ -269,16 +268,12 @@ public final class IoRequest
                         WAITER.compareAndSet(r, null, me);
                     }
                 }
-                final long left = deadline - System.nanoTime();
-                if (left <= 0)
+                if (deadline - System.nanoTime() <= 0)
                 {
                     return -1;
                 }
-                if (!helpProgress(requests))
-                {
-                    // Bounded park: another thread may hold a request's waiter slot, so its unpark may not reach us.
-                    LockSupport.parkNanos(Math.min(left, 1_000_000L));
-                }
+                // Bounded park: another thread may hold a request's waiter slot, so its unpark may not reach us.
+                Backoff.idle(progressOf(requests), attempt++, deadline);
             }
         }
         finally
@@ -317,16 +312,17 @@ public final class IoRequest
         return true;
     }
 
-    private static boolean helpProgress(final IoRequest[] requests)
+    /** @return the driver of the ring of a request still in progress (to help along while waiting). */
+    private static Progress progressOf(final IoRequest[] requests)
     {
         for (final IoRequest r : requests)
         {
             if (r != null && r.file != null && r.status() == IoStatus.IN_PROGRESS)
             {
-                return r.file.ring().helpProgress();
+                return r.file.ring().progress();
             }
         }
-        return false;
+        return Backoff.NO_HELP;
     }
 
     /**

@@ -2,11 +2,9 @@ package dev.pageio.core;
 
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
-import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
 import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
-import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,11 +19,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * A ring: one engine context (io_uring instance, aio context, worker pool) driven by one agent, with a
@@ -45,51 +42,41 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class IoRing implements AutoCloseable
 {
-    private static final long AWAIT_SLICE_NS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long CLOSE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
 
     private final RingConfig config;
     private final EngineSelection selection;
     private final RingBackend backend;
+    private final BarrierPolicy barrierPolicy;
+    private final int capacity;
     private final RingAgent agent;
-    private final Request[] slots;
-    private final MpmcVarHandleArrayQueue<Request> freeSlots;
-    private final MpscVarHandleArrayQueue<Request> submissions;
-    private final MpscUnboundedVarHandleArrayQueue<Runnable> control;
-    private final Set<IoFile> files = ConcurrentHashMap.newKeySet();
-    private final Thread agentThread;
-    private final AtomicInteger pollers = new AtomicInteger();
-    private volatile Thread pollingThread;
-    private volatile boolean closed;
+    private final RingDriver driver;
+    private final Submission submission;
+    private final Map<FileState, IoFile> files = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
-    private IoRing(final RingConfig config, final EngineSelection selection, final RingBackend backend)
+    private IoRing(final RingConfig config, final EngineSelection selection, final RingBackend backend,
+        final BarrierPolicy barrierPolicy)
     {
         this.config = config;
         this.selection = selection;
         this.backend = backend;
+        this.barrierPolicy = barrierPolicy;
         final int depth = config.queueDepth();
-        this.slots = new Request[depth];
-        this.freeSlots = new MpmcVarHandleArrayQueue<>(Math.max(2, depth));
-        this.submissions = new MpscVarHandleArrayQueue<>(Math.max(2, depth));
-        this.control = new MpscUnboundedVarHandleArrayQueue<>(64);
+        this.capacity = depth;
+        final Slot[] slots = new Slot[depth];
+        final MpmcVarHandleArrayQueue<Slot> freeSlots = new MpmcVarHandleArrayQueue<>(Math.max(2, depth));
+        final MpscVarHandleArrayQueue<Slot> submissions = new MpscVarHandleArrayQueue<>(Math.max(2, depth));
         for (int i = 0; i < depth; i++)
         {
-            slots[i] = new Request(i, config.maxSegments());
-            slots[i].clear();
+            slots[i] = new Slot(i, config.maxSegments());
             freeSlots.offer(slots[i]);
         }
-        this.agent = new RingAgent(this, config, backend, submissions, control, freeSlots, slots);
-        if (config.threadMode() == RingConfig.ThreadMode.DEDICATED)
-        {
-            agentThread = new Thread(agent::run, config.name() + "-" + backend.name());
-            agentThread.setDaemon(true);
-            agentThread.start();
-        }
-        else
-        {
-            agentThread = null;
-        }
+        this.agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.keySet(), this::onTerminated);
+        this.driver = new RingDriver(config, agent, terminated);
+        this.submission = new Submission(config, backend.name(), backend.requiresDirectBuffers(), freeSlots, submissions,
+            agent, driver);
+        driver.start();
     }
 
     /**
@@ -111,7 +98,7 @@ public final class IoRing implements AutoCloseable
             try
             {
                 final RingBackend backend = engine.openBackend(config);
-                return new IoRing(config, new EngineSelection(engine, refused), backend);
+                return new IoRing(config, new EngineSelection(engine, refused), backend, BarrierPolicy.STRICT);
             }
             catch (final IOException | RuntimeException e)
             {
@@ -126,6 +113,29 @@ public final class IoRing implements AutoCloseable
                 }
             }
         }
+    }
+
+    /**
+     * Opens a ring on the given engine instance, whatever the configuration's {@code engine} names and whether or
+     * not the engine is registered with {@link java.util.ServiceLoader}: for an engine built by the caller (a
+     * simulated device in tests, an engine with its own settings). No fallback: if the engine refuses, this fails.
+     *
+     * @param config the configuration (its {@code engine} name is not used).
+     * @param engine the engine.
+     * @return the ring, running.
+     * @throws IOException when the engine could not open a context.
+     */
+    public static IoRing open(final RingConfig config, final IoEngine engine) throws IOException
+    {
+        return open(config, engine, BarrierPolicy.STRICT);
+    }
+
+    /** {@link #open(RingConfig, IoEngine)} with a barrier policy: for the tests that prove the detectors. */
+    static IoRing open(final RingConfig config, final IoEngine engine, final BarrierPolicy barrierPolicy)
+        throws IOException
+    {
+        Objects.requireNonNull(engine, "engine");
+        return new IoRing(config, new EngineSelection(engine, Map.of()), engine.openBackend(config), barrierPolicy);
     }
 
     /** @return the configuration. */
@@ -155,13 +165,13 @@ public final class IoRing implements AutoCloseable
     /** @return the most requests outstanding at once. */
     public int capacity()
     {
-        return slots.length;
+        return capacity;
     }
 
     /** @return true once {@link #close()} was called. */
     public boolean isClosed()
     {
-        return closed;
+        return submission.isClosed();
     }
 
     /**
@@ -201,11 +211,11 @@ public final class IoRing implements AutoCloseable
                 " needs one: path=" + access.path() + " access=" + access.getClass().getSimpleName());
         }
         selection.engine().checkFile(access);
-        final IoFile file = new IoFile(this, access);
-        files.add(file);
-        if (closed)
+        final IoFile file = new IoFile(this, access, submission, driver, barrierPolicy);
+        files.put(file.state(), file);
+        if (submission.isClosed())
         {
-            files.remove(file);
+            files.remove(file.state());
             file.closeAsync();
             throw new ClosedRingException("ring closed: ring=" + config.name());
         }
@@ -214,150 +224,14 @@ public final class IoRing implements AutoCloseable
 
     void forget(final IoFile file)
     {
-        files.remove(file);
+        files.remove(file.state());
     }
 
     // -------------------------------------------------------------------------------------------- submitting
 
     private void checkOpen()
     {
-        if (closed)
-        {
-            throw new ClosedRingException("ring closed: ring=" + config.name() + " engine=" + backend.name());
-        }
-    }
-
-    /** The one path by which every request enters the ring. */
-    @SuppressWarnings("unchecked")
-    void submit(
-        final IoFile file,
-        final IoOp op,
-        final long fileOffset,
-        final ByteBuffer buffer,
-        final ByteBuffer[] buffers,
-        final IoHandler<?> handler,
-        final Object attachment,
-        final long token,
-        final IoRequest control)
-    {
-        checkOpen();
-        file.checkOpen();
-        if (handler == null)
-        {
-            throw new NullPointerException("handler null: op=" + op);
-        }
-        long length = 0;
-        if (op.transfersData())
-        {
-            length = file.checkTransfer(op, fileOffset, buffer, buffers, backend.requiresDirectBuffers(),
-                config.maxSegments());
-        }
-        final Request r = acquireOpen();
-        try
-        {
-            file.enter();
-        }
-        catch (final RuntimeException e)
-        {
-            release(r);
-            throw e;
-        }
-        if (op.writes())
-        {
-            try
-            {
-                r.writeSeq = file.barriers.nextSeq();
-            }
-            catch (final RuntimeException e)
-            {
-                release(r);
-                file.exit();
-                throw e;
-            }
-        }
-        r.op = op;
-        r.file = file.access();
-        r.fd = file.access().fd();
-        r.fileOffset = fileOffset;
-        r.requestedOffset = fileOffset;
-        r.length = length;
-        r.requestedLength = length;
-        r.transferred = 0;
-        r.owner = file;
-        r.handler = (IoHandler<Object>)handler;
-        r.attachment = attachment;
-        r.token = token;
-        if (op.vectored())
-        {
-            r.buffers = buffers;
-            int n = 0;
-            for (int i = 0; i < buffers.length; i++)
-            {
-                final int remaining = buffers[i].remaining();
-                if (remaining > 0)
-                {
-                    r.segmentBuffers[n] = i;
-                    r.segmentPositions[n] = buffers[i].position();
-                    r.segmentLengths[n] = remaining;
-                    n++;
-                }
-            }
-            r.segmentCount = n;
-        }
-        else if (buffer != null)
-        {
-            r.buffer = buffer;
-            r.bufferPosition = buffer.position();
-        }
-        if (control != null)
-        {
-            control.slot = r;
-            control.slotGeneration = r.generation();
-        }
-        publish(r);
-    }
-
-    /** Queues a barrier with coverage {@code seq} (taken by the caller: see group barriers). */
-    @SuppressWarnings("unchecked")
-    void submitBarrier(final IoFile file, final BarrierMode mode, final long seq, final IoHandler<?> handler,
-        final Object attachment, final long token, final boolean forClose)
-    {
-        checkOpen();
-        if (handler == null || mode == null)
-        {
-            throw new NullPointerException("handler or mode null: op=BARRIER");
-        }
-        if (!forClose)
-        {
-            file.checkOpen();
-        }
-        final Request r = acquireOpen();
-        try
-        {
-            if (forClose)
-            {
-                file.enterForClose();
-            }
-            else
-            {
-                file.enter();
-            }
-        }
-        catch (final RuntimeException e)
-        {
-            release(r);
-            throw e;
-        }
-        r.op = IoOp.BARRIER;
-        r.file = file.access();
-        r.fd = file.access().fd();
-        r.owner = file;
-        r.barrierSeq = seq;
-        r.barrierMode = mode.ordinal();
-        r.handler = (IoHandler<Object>)handler;
-        r.attachment = attachment;
-        r.token = token;
-        publish(r);
+        submission.checkOpen();
     }
 
     /**
@@ -377,93 +251,16 @@ public final class IoRing implements AutoCloseable
             {
                 throw new IllegalArgumentException("file is on another ring: file=" + files[i]);
             }
-            seqs[i] = files[i].barriers.lastSeq();
+            seqs[i] = files[i].state().barriers.lastSeq();
         }
         final CompletableFuture<?>[] each = new CompletableFuture<?>[files.length];
         for (int i = 0; i < files.length; i++)
         {
             final CompletableFuture<Long> f = new CompletableFuture<>();
-            submitBarrier(files[i], mode, seqs[i], IoFile.FutureHandler.INSTANCE, f, 0, false);
+            submission.submitBarrier(files[i].state(), mode, seqs[i], IoFile.FutureHandler.INSTANCE, f, 0, false);
             each[i] = f;
         }
         return CompletableFuture.allOf(each);
-    }
-
-    List<IoFile> openFiles()
-    {
-        return List.copyOf(files);
-    }
-
-    private void publish(final Request r)
-    {
-        r.setState(Request.QUEUED);
-        // The offer is the release that hands the slot's plain fields to the agent (its poll is the acquire).
-        if (!submissions.offer(r))
-        {
-            throw new IllegalStateException("submission queue refused a slot: a ring invariant is broken: " + r);
-        }
-        agent.wakeIfSleeping();
-    }
-
-    /**
-     * Takes a slot, then looks at {@link #closed} again. The agent shuts down only once every slot is free; it
-     * sets closed before it counts. Holding a slot before this second look means either the agent counts ours
-     * (and drains it), or we see closed and give it back: no request is published to a ring that has stopped.
-     */
-    private Request acquireOpen()
-    {
-        final Request r = acquire();
-        if (closed)
-        {
-            release(r);
-            checkOpen();
-        }
-        return r;
-    }
-
-    private Request acquire()
-    {
-        Request r = freeSlots.poll();
-        if (r != null)
-        {
-            return r;
-        }
-        final long timeoutNs = config.submitTimeoutNs();
-        if (timeoutNs == 0)
-        {
-            throw new QueueFullException("ring full: queueDepth=" + slots.length + " submitTimeoutNs=0 ring=" + config.name());
-        }
-        if (onAgentThread())
-        {
-            throw new QueueFullException("ring full: queueDepth=" + slots.length +
-                " and the ring's own agent thread cannot wait for a slot: ring=" + config.name());
-        }
-        final long deadline = System.nanoTime() + timeoutNs;
-        int spins = 0;
-        while ((r = freeSlots.poll()) == null)
-        {
-            checkOpen();
-            if (System.nanoTime() - deadline >= 0)
-            {
-                throw new QueueFullException("ring full: queueDepth=" + slots.length + " submitTimeoutNs=" +
-                    timeoutNs + " passed: ring=" + config.name());
-            }
-            if (++spins < 100)
-            {
-                Thread.onSpinWait();
-            }
-            else if (!helpProgress())
-            {
-                LockSupport.parkNanos(10_000);
-            }
-        }
-        return r;
-    }
-
-    private void release(final Request r)
-    {
-        r.clear();
-        freeSlots.offer(r);
     }
 
     /**
@@ -485,8 +282,11 @@ public final class IoRing implements AutoCloseable
             {
                 throw new IllegalArgumentException("request's file is on another ring: file=" + request.file);
             }
-            submit(request.file, request.op, request.fileOffset, request.buffer, request.buffers,
-                IoRequest.HANDLER, request, 0, request);
+            final Slot slot = submission.fill(request.file.state(), request.op, request.fileOffset, request.buffer,
+                request.buffers, IoRequest.HANDLER, request, 0);
+            request.slot = slot;
+            request.slotGeneration = slot.generation();
+            submission.publish(slot);
         }
         catch (final RuntimeException e)
         {
@@ -507,12 +307,12 @@ public final class IoRing implements AutoCloseable
     public CompletableFuture<Void> submitBatch(final BatchMode mode, final IoRequest... requests)
     {
         checkOpen();
-        if (requests.length > slots.length)
+        if (requests.length > capacity)
         {
             throw new IllegalArgumentException("batch larger than the ring: batch=" + requests.length +
-                " queueDepth=" + slots.length);
+                " queueDepth=" + capacity);
         }
-        if (mode == BatchMode.WAIT && onAgentThread())
+        if (mode == BatchMode.WAIT && driver.onAgentThread())
         {
             throw new IllegalStateException("a WAIT batch cannot be submitted from the ring's own agent thread");
         }
@@ -549,7 +349,7 @@ public final class IoRing implements AutoCloseable
         }
         if (mode == BatchMode.WAIT)
         {
-            awaitFuture(batch.future, "batch of " + requests.length);
+            driver.awaitFuture(batch.future, "batch of " + requests.length);
         }
         return batch.future;
     }
@@ -580,20 +380,19 @@ public final class IoRing implements AutoCloseable
 
     CompletableFuture<CancelOutcome> cancel(final IoRequest request)
     {
-        final Request slot = request.slot;
+        final Slot slot = request.slot;
         final long generation = request.slotGeneration;
         if (slot == null || request.isDone())
         {
             return CompletableFuture.completedFuture(CancelOutcome.ALREADY_DONE);
         }
         final CompletableFuture<CancelOutcome> answer = new CompletableFuture<>();
-        if (closed && terminated.isDone())
+        if (submission.isClosed() && terminated.isDone())
         {
             answer.complete(CancelOutcome.ALREADY_DONE);
             return answer;
         }
-        control.offer(() -> agent.cancel(slot, generation, answer));
-        agent.wakeIfSleeping();
+        agent.execute(() -> agent.cancel(slot, generation, answer));
         return answer;
     }
 
@@ -605,7 +404,7 @@ public final class IoRing implements AutoCloseable
      * @param <T>    its result's type.
      * @return completes with the action's result (on the agent; in CALLER mode, during a poll).
      */
-    public <T> CompletableFuture<T> onAgent(final java.util.function.Function<RingBackend, T> action)
+    public <T> CompletableFuture<T> onAgent(final Function<RingBackend, T> action)
     {
         checkOpen();
         final CompletableFuture<T> result = new CompletableFuture<>();
@@ -620,13 +419,12 @@ public final class IoRing implements AutoCloseable
                 result.completeExceptionally(e);
             }
         };
-        if (onAgentThread())
+        if (driver.onAgentThread())
         {
             command.run();
             return result;
         }
-        control.offer(command);
-        agent.wakeIfSleeping();
+        agent.execute(command);
         return result;
     }
 
@@ -638,14 +436,13 @@ public final class IoRing implements AutoCloseable
      */
     public void pause()
     {
-        agent.paused = true;
+        driver.pause();
     }
 
     /** Lets held requests go to the kernel. */
     public void resume()
     {
-        agent.paused = false;
-        agent.wakeIfSleeping();
+        driver.resume();
     }
 
     /**
@@ -657,113 +454,22 @@ public final class IoRing implements AutoCloseable
      */
     public int poll()
     {
-        if (agentThread != null)
-        {
-            throw new IllegalStateException("ring has a dedicated agent thread: poll() is for ThreadMode.CALLER rings");
-        }
-        if (!pollers.compareAndSet(0, 1))
-        {
-            throw new IllegalStateException("another thread is polling this ring: ring=" + config.name());
-        }
-        try
-        {
-            pollingThread = Thread.currentThread();
-            if (terminated.isDone())
-            {
-                return 0;
-            }
-            return agent.doWork();
-        }
-        finally
-        {
-            pollingThread = null;
-            pollers.set(0);
-        }
+        return driver.poll();
     }
 
     /**
-     * Called by threads that wait (for a slot, a request, a close): on a CALLER ring that nobody is polling now,
-     * drives one duty cycle so that waiting makes progress.
+     * Registers buffers with the engine, for the engines that can pin them once and address them by index
+     * afterwards (io_uring's fixed buffers): runs on the ring's agent, like {@link #onAgent}. The SPI answers
+     * {@code -EOPNOTSUPP} where the engine cannot ({@link RingBackend#registerBuffers}); a caller treats that
+     * as "use plain buffers", not as an error.
      *
-     * @return true when it did work.
+     * @param buffers direct buffers, each registered under its index in this array.
+     * @return completes with 0, or {@code -errno} ({@code -EOPNOTSUPP} where the engine has no such feature).
      */
-    boolean helpProgress()
+    public CompletableFuture<Integer> registerBuffers(final ByteBuffer... buffers)
     {
-        if (agentThread == null && !terminated.isDone() && pollers.compareAndSet(0, 1))
-        {
-            try
-            {
-                pollingThread = Thread.currentThread();
-                return agent.doWork() > 0;
-            }
-            finally
-            {
-                pollingThread = null;
-                pollers.set(0);
-            }
-        }
-        return false;
-    }
-
-    boolean onAgentThread()
-    {
-        final Thread t = Thread.currentThread();
-        return t == agentThread || t == pollingThread;
-    }
-
-    void awaitFuture(final CompletableFuture<?> future, final String what)
-    {
-        if (future.isDone())
-        {
-            join(future, what);
-            return;
-        }
-        if (onAgentThread())
-        {
-            throw new IllegalStateException("cannot wait on the ring's own agent thread (it would wait for itself): " + what);
-        }
-        while (!future.isDone())
-        {
-            if (!helpProgress())
-            {
-                try
-                {
-                    future.get(agentThread != null ? AWAIT_SLICE_NS : 100_000, TimeUnit.NANOSECONDS);
-                }
-                catch (final TimeoutException | ExecutionException ignore)
-                {
-                    // loop: done or not yet
-                }
-                catch (final InterruptedException e)
-                {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting: " + what, e);
-                }
-            }
-        }
-        join(future, what);
-    }
-
-    private static void join(final CompletableFuture<?> future, final String what)
-    {
-        try
-        {
-            future.get();
-        }
-        catch (final ExecutionException e)
-        {
-            final Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException)
-            {
-                throw (RuntimeException)cause;
-            }
-            throw new IllegalStateException(what + " failed: " + cause, cause);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted: " + what, e);
-        }
+        Objects.requireNonNull(buffers, "buffers");
+        return onAgent(b -> b.registerBuffers(buffers));
     }
 
     // ------------------------------------------------------------------------------------------------- close
@@ -776,50 +482,8 @@ public final class IoRing implements AutoCloseable
     @Override
     public void close()
     {
-        if (!closed)
-        {
-            closed = true;
-            agent.closing = true;
-            agent.wakeIfSleeping();
-        }
-        if (onAgentThread())
-        {
-            return;
-        }
-        if (agentThread == null)
-        {
-            final long deadline = System.nanoTime() + CLOSE_TIMEOUT_NS;
-            while (!terminated.isDone())
-            {
-                if (!helpProgress())
-                {
-                    LockSupport.parkNanos(100_000);
-                }
-                if (System.nanoTime() - deadline > 0 && pollers.get() == 0)
-                {
-                    agent.terminate("close timed out");
-                }
-            }
-        }
-        else
-        {
-            boolean interrupted = false;
-            while (agentThread.isAlive())
-            {
-                try
-                {
-                    agentThread.join();
-                }
-                catch (final InterruptedException e)
-                {
-                    interrupted = true;
-                }
-            }
-            if (interrupted)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
+        submission.close();
+        driver.close(CLOSE_TIMEOUT_NS);
     }
 
     /** @return completes when the ring has shut down and freed its resources. */
@@ -831,7 +495,7 @@ public final class IoRing implements AutoCloseable
     /** Agent's last step: close what is left. */
     void onTerminated()
     {
-        for (final IoFile file : List.copyOf(files))
+        for (final IoFile file : List.copyOf(files.values()))
         {
             file.closeAsync();
         }
@@ -839,15 +503,22 @@ public final class IoRing implements AutoCloseable
         terminated.complete(null);
     }
 
+    /** @return slots taken by requests not yet completed. */
     int slotsInUse()
     {
-        return slots.length - freeSlots.size();
+        return submission.slotsInUse();
+    }
+
+    /** @return the ring's driver, for a waiting {@link IoRequest} to help a CALLER ring that nobody polls. */
+    Progress progress()
+    {
+        return driver;
     }
 
     @Override
     public String toString()
     {
-        return "IoRing{name=" + config.name() + " engine=" + backend.name() + " queueDepth=" + slots.length +
-            " closed=" + closed + "}";
+        return "IoRing{name=" + config.name() + " engine=" + backend.name() + " queueDepth=" + capacity +
+            " closed=" + isClosed() + "}";
     }
 }

@@ -3,32 +3,40 @@ package dev.pageio.core;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
+import org.agrona.CloseHelper;
 import org.agrona.ErrorHandler;
-import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.Agent;
+import org.agrona.concurrent.AgentTerminationException;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
 import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Collection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The duty cycle of one ring: run control commands (cancel), drain the submission queue into the backend,
  * submit once per batch, reap completions, finish requests (resubmitting short transfers, EINTR and EAGAIN) and
- * run their handlers. Owned by one thread: the ring's agent thread, or the caller of {@link IoRing#poll()}.
+ * run their handlers. An Agrona {@link Agent}: {@link RingDriver} runs it on the ring's own thread
+ * ({@code AgentRunner}) or in the caller's polls ({@code AgentInvoker}). It is given the slot table, the queues,
+ * the open files' {@link FileState}s and a termination callback, and knows nothing of the API objects.
  *
- * <p>Sleeping: after {@code sleepAfterIdleNs} without work the agent sets {@link #sleeping}, looks at the
- * queues once more, and blocks in {@link RingBackend#await}. A submitter offers first and reads
- * {@link #sleeping} after; the agent writes it first and reads the queues after. Both are volatile accesses,
- * so one of the two sees the other: no wakeup is lost (Dekker's pattern).
+ * <p>Sleeping: after {@code sleepAfterIdleNs} without work, {@link RingIdleStrategy} calls {@link #sleepInKernel()},
+ * which sets {@link #sleeping}, looks at the queues once more, and blocks in {@link RingBackend#await}. A submitter
+ * offers first and reads {@link #sleeping} after; the agent writes it first and reads the queues after. Both are
+ * volatile accesses, so one of the two sees the other: no wakeup is lost (Dekker's pattern).
  */
-final class RingAgent implements CompletionSink, BarrierTracker.Sink
+final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
 {
     private static final VarHandle SLEEPING;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
     private static final long CLOSE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
+    private static final int PREPARED = 1;
+    private static final int FULL = 0;
+    private static final int REFUSED = -1;
 
     static
     {
@@ -42,96 +50,74 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         }
     }
 
-    private final IoRing ring;
+    private final String roleName;
     private final RingBackend backend;
-    private final MpscVarHandleArrayQueue<Request> submissions;
+    private final MpscVarHandleArrayQueue<Slot> submissions;
     private final MpscUnboundedVarHandleArrayQueue<Runnable> control;
-    private final MpmcVarHandleArrayQueue<Request> freeSlots;
-    private final Request[] slots;
-    private final IdleStrategy idleStrategy;
-    private final long sleepAfterIdleNs;
+    private final MpmcVarHandleArrayQueue<Slot> freeSlots;
+    private final Slot[] slots;
+    private final Collection<FileState> files;
+    private final Runnable onTerminated;
     private final ErrorHandler errorHandler;
     private final int batchMax;
 
     /** Requests to hand to the backend again (short transfers, EINTR, EAGAIN, or refused when it was full). */
-    private final Request[] retries;
+    private final Slot[] retries;
     private int retryCount;
     /** Pending cancel answers, by slot index. */
     private final CompletableFuture<CancelOutcome>[] cancels;
 
     @SuppressWarnings("unused") // through SLEEPING
     private volatile int sleeping;
-    volatile boolean paused;
-    volatile boolean closing;
+    private volatile boolean paused;
+    private volatile boolean closing;
     private boolean closeStarted;
     private long closeDeadlineNs;
     private boolean terminated;
 
+    /** {@code slots} is indexed by {@code Request.index}; {@code files} is a live view; {@code onTerminated} runs once. */
     @SuppressWarnings("unchecked")
     RingAgent(
-        final IoRing ring,
         final RingConfig config,
         final RingBackend backend,
-        final MpscVarHandleArrayQueue<Request> submissions,
-        final MpscUnboundedVarHandleArrayQueue<Runnable> control,
-        final MpmcVarHandleArrayQueue<Request> freeSlots,
-        final Request[] slots)
+        final Slot[] slots,
+        final MpscVarHandleArrayQueue<Slot> submissions,
+        final MpmcVarHandleArrayQueue<Slot> freeSlots,
+        final Collection<FileState> files,
+        final Runnable onTerminated)
     {
-        this.ring = ring;
+        this.roleName = config.name() + "-" + backend.name();
         this.backend = backend;
         this.submissions = submissions;
-        this.control = control;
+        this.control = new MpscUnboundedVarHandleArrayQueue<>(64);
         this.freeSlots = freeSlots;
         this.slots = slots;
-        this.idleStrategy = config.newIdleStrategy();
-        this.sleepAfterIdleNs = config.sleepAfterIdleNs();
+        this.files = files;
+        this.onTerminated = onTerminated;
         this.errorHandler = config.errorHandler();
         this.batchMax = Math.min(config.submitBatchMax(), slots.length);
-        this.retries = new Request[slots.length];
+        this.retries = new Slot[slots.length];
         this.cancels = new CompletableFuture[slots.length];
     }
 
-    /** The dedicated thread's loop. */
-    void run()
+    @Override
+    public String roleName()
     {
-        long idleSinceNs = 0;
-        while (!terminated)
-        {
-            int work;
-            try
-            {
-                work = doWork();
-            }
-            catch (final Throwable t)
-            {
-                errorHandler.onError(t);
-                work = 1;
-            }
-            if (work > 0)
-            {
-                idleStrategy.reset();
-                idleSinceNs = 0;
-                continue;
-            }
-            final long now = System.nanoTime();
-            if (idleSinceNs == 0)
-            {
-                idleSinceNs = now;
-            }
-            if (now - idleSinceNs >= sleepAfterIdleNs)
-            {
-                sleep();
-                idleSinceNs = 0;
-                idleStrategy.reset();
-            }
-            else
-            {
-                idleStrategy.idle();
-            }
-        }
+        return roleName;
     }
 
-    private void sleep()
+    @Override
+    public void onClose()
+    {
+        // Stopped from outside before the close finished (e.g. the runner was closed): free the backend anyway.
+        terminate(null);
+    }
+
+    /**
+     * Called by {@link RingIdleStrategy} after {@code sleepAfterIdleNs} without work: blocks in the kernel until a
+     * completion, a wakeup or {@link #AWAIT_NS}, unless work arrived meanwhile.
+     */
+    void sleepInKernel()
     {
         SLEEPING.setVolatile(this, 1);
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
@@ -158,12 +144,38 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         }
     }
 
-    /** One duty cycle. */
-    int doWork()
+    /** Any thread: runs {@code command} on the agent during its next duty cycle. */
+    void execute(final Runnable command)
+    {
+        control.offer(command);
+        wakeIfSleeping();
+    }
+
+    /** Any thread: holds (true) or releases (false) queued requests. */
+    void paused(final boolean paused)
+    {
+        this.paused = paused;
+        wakeIfSleeping();
+    }
+
+    /** Any thread: starts the close (queued requests fail, in-flight ones are canceled), once. */
+    void startClose()
+    {
+        closing = true;
+        wakeIfSleeping();
+    }
+
+    /**
+     * One duty cycle.
+     *
+     * @throws AgentTerminationException once the ring has shut down, so that the runner stops.
+     */
+    @Override
+    public int doWork()
     {
         if (terminated)
         {
-            return 0;
+            throw new AgentTerminationException("ring terminated: " + roleName);
         }
         int work = runControl();
         work += prepareAndSubmit();
@@ -201,70 +213,67 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         boolean full = false;
         while (retryCount > 0)
         {
-            final Request r = retries[retryCount - 1];
-            if (closing && r.transferred == 0 && !r.carriesSync)
+            final Slot slot = retries[--retryCount];
+            retries[retryCount] = null;
+            if (closing && slot.transferred == 0 && !slot.carriesSync)
             {
-                retryCount--;
-                fail(r, Errno.ECANCELED, "ring closed");
+                fail(slot, Errno.ECANCELED, "ring closed");
                 handled++;
                 continue;
             }
-            final int accepted = prepare(r);
-            if (accepted == 0)
+            final int outcome = prepare(slot);
+            if (outcome == FULL)
             {
+                retries[retryCount++] = slot; // back on top, where it was
                 full = true;
                 break;
             }
-            retries[--retryCount] = null;
-            if (accepted < 0)
+            if (outcome == PREPARED)
             {
-                refused(r);
-                continue;
+                prepared++;
             }
-            prepared++;
         }
         while (!full && (!paused || closing) && prepared < batchMax)
         {
-            final Request r = submissions.relaxedPoll();
-            if (r == null)
+            final Slot slot = submissions.relaxedPoll();
+            if (slot == null)
             {
                 break;
             }
             handled++;
-            if (!r.casState(Request.QUEUED, Request.ACTIVE))
+            if (!slot.casState(Slot.QUEUED, Slot.ACTIVE))
             {
                 // Canceled while queued: its handler already ran; only the slot comes back now.
-                freeSlot(r);
+                freeSlot(slot);
                 continue;
             }
             if (closing)
             {
-                fail(r, Errno.ECANCELED, "ring closed");
+                fail(slot, Errno.ECANCELED, "ring closed");
                 continue;
             }
-            if (r.op == IoOp.BARRIER)
+            final IoOp op = slot.request.op;
+            if (op == IoOp.BARRIER)
             {
-                ((IoFile)r.owner).barriers.arrive(r, this);
+                slot.file.barriers.arrive(slot, this);
                 continue;
             }
-            if (r.op.transfersData() && r.length == 0)
+            if (op.transfersData() && slot.request.length == 0)
             {
-                finish(r, 0);
+                finish(slot, 0);
                 continue;
             }
-            final int accepted = prepare(r);
-            if (accepted == 0)
+            final int outcome = prepare(slot);
+            if (outcome == FULL)
             {
-                retries[retryCount++] = r;
+                retries[retryCount++] = slot;
                 full = true;
                 break;
             }
-            if (accepted < 0)
+            if (outcome == PREPARED)
             {
-                refused(r);
-                continue;
+                prepared++;
             }
-            prepared++;
         }
         if (prepared > 0)
         {
@@ -273,49 +282,49 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         return prepared + handled;
     }
 
-    private RuntimeException prepareError;
-
-    /** @return 1 when the backend took the request, 0 when it is full, -1 when it threw (see {@link #refused}). */
-    private int prepare(final Request r)
+    /**
+     * Offers a request to the backend. A backend that throws breaks {@link RingBackend#prepare}'s bad-request rule;
+     * the request still ends (EINVAL) rather than being lost, and the exception goes to the error handler.
+     *
+     * @return {@link #PREPARED}, {@link #FULL} or {@link #REFUSED}.
+     */
+    private int prepare(final Slot slot)
     {
         try
         {
-            return backend.prepare(r) ? 1 : 0;
+            return backend.prepare(slot.request) ? PREPARED : FULL;
         }
         catch (final RuntimeException e)
         {
-            prepareError = e;
-            return -1;
+            refused(slot, e);
+            return REFUSED;
         }
     }
 
     /** A backend refused a request by throwing: the request fails (EINVAL) rather than being lost. */
-    private void refused(final Request r)
+    private void refused(final Slot slot, final RuntimeException e)
     {
-        final RuntimeException e = prepareError;
-        prepareError = null;
         errorHandler.onError(e);
-        if (r.carriesSync)
+        if (slot.carriesSync)
         {
-            ((IoFile)r.owner).barriers.syncDone(r, -Errno.EINVAL, this);
+            slot.file.barriers.syncDone(slot, -Errno.EINVAL, this);
             return;
         }
-        fail(r, Errno.EINVAL, "engine " + backend.name() + " refused the request: " + e.getMessage());
+        fail(slot, Errno.EINVAL, "engine " + backend.name() + " refused the request: " + e.getMessage());
     }
 
-    // ------------------------------------------------------------------------------------------ completions
-
     @Override
-    public void complete(final Request r, final long result)
+    public void complete(final Request request, final long result)
     {
-        if (r.carriesSync)
+        final Slot slot = slots[request.index];
+        if (slot.carriesSync)
         {
             if (result == -Errno.EINTR || result == -Errno.EAGAIN)
             {
-                retries[retryCount++] = r;
+                retries[retryCount++] = slot;
                 return;
             }
-            ((IoFile)r.owner).barriers.syncDone(r, result, this);
+            slot.file.barriers.syncDone(slot, result, this);
             return;
         }
         if (result < 0)
@@ -323,77 +332,80 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
             final int errno = (int)-result;
             if ((errno == Errno.EINTR || errno == Errno.EAGAIN) && !closing)
             {
-                retries[retryCount++] = r;
+                retries[retryCount++] = slot;
                 return;
             }
-            fail(r, errno, null);
+            fail(slot, errno, null);
             return;
         }
-        if (r.op.transfersData())
+        final IoOp op = request.op;
+        if (op.transfersData())
         {
-            if (result == 0 || result > r.length)
+            if (result == 0 || result > request.length)
             {
-                if (result > r.length || (r.op.writes() && r.length > 0))
+                if (result > request.length || (op.writes() && request.length > 0))
                 {
-                    fail(r, Errno.EIO, result == 0 ? "write made no progress" : "kernel reported more bytes than asked: " + result);
+                    fail(slot, Errno.EIO, result == 0 ? "write made no progress" : "kernel reported more bytes than asked: " + result);
                 }
                 else
                 {
-                    finish(r, r.transferred);
+                    finish(slot, slot.transferred);
                 }
                 return;
             }
-            r.advance(result);
+            slot.advance(result);
             // A short read on an O_DIRECT file is end of file: the remainder would be misaligned.
-            if (r.length > 0 && !(r.file.direct() && !r.op.writes()))
+            if (request.length > 0 && !(request.file.direct() && !op.writes()))
             {
-                retries[retryCount++] = r;
+                retries[retryCount++] = slot;
                 return;
             }
-            finish(r, r.transferred);
+            finish(slot, slot.transferred);
             return;
         }
-        finish(r, 0);
+        finish(slot, 0);
     }
 
     @Override
-    public void cancelResult(final Request r, final int result)
+    public void cancelResult(final Request request, final int result)
     {
-        final CompletableFuture<CancelOutcome> answer = cancels[r.index];
+        final CompletableFuture<CancelOutcome> answer = cancels[request.index];
         if (answer != null && result != 0 && result != -Errno.ENOENT)
         {
             // In progress where it cannot be stopped: it completes normally later.
-            cancels[r.index] = null;
+            cancels[request.index] = null;
             answer.complete(CancelOutcome.NOT_CANCELED);
         }
         // 0 (canceled) and ENOENT (no longer there) are answered when the request's own completion arrives.
     }
 
     /** Control command: a cancel for a slot in the given generation. */
-    void cancel(final Request r, final long generation, final CompletableFuture<CancelOutcome> answer)
+    void cancel(final Slot slot, final long generation, final CompletableFuture<CancelOutcome> answer)
     {
-        if (r.generation() != generation || r.state() == Request.FREE || r.state() == Request.CANCELED)
+        if (slot.generation() != generation || slot.state() == Slot.FREE || slot.state() == Slot.CANCELED)
         {
             answer.complete(CancelOutcome.ALREADY_DONE);
             return;
         }
-        if (cancels[r.index] != null)
+        final int index = slot.index();
+        if (cancels[index] != null)
         {
-            cancels[r.index].whenComplete((outcome, error) -> answer.complete(outcome));
+            cancels[index].whenComplete((outcome, error) -> answer.complete(outcome));
             return;
         }
-        if (r.casState(Request.QUEUED, Request.CANCELED))
+        if (slot.casState(Slot.QUEUED, Slot.CANCELED))
         {
             // Still in the submission queue (which cannot remove it): complete it now, free the slot when drained.
-            final IoFile file = (IoFile)r.owner;
-            final IoFailure failure = IoFailure.of(r.op, file.pathText(), r.fd, r.requestedOffset, r.requestedLength,
-                Errno.ECANCELED, "canceled while queued", null);
-            final IoHandler<Object> handler = r.handler;
-            final Object attachment = r.attachment;
-            final long token = r.token;
-            r.handler = null;
-            r.attachment = null;
-            r.owner = null;
+            final FileState file = slot.file;
+            final Request r = slot.request;
+            final IoFailure failure = IoFailure.of(r.op, file.pathText, r.fd, slot.requestedOffset,
+                slot.requestedLength, Errno.ECANCELED, "canceled while queued", null);
+            final IoHandler<Object> handler = slot.handler;
+            final Object attachment = slot.attachment;
+            final long token = slot.token;
+            slot.handler = null;
+            slot.attachment = null;
+            slot.file = null;
             try
             {
                 handler.failed(failure, attachment, token);
@@ -404,58 +416,51 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
             }
             if (r.op.writes())
             {
-                file.barriers.writeDone(r.writeSeq, r.op, r.fd, r.requestedOffset, r.requestedLength, Errno.ECANCELED, this);
+                file.barriers.writeDone(slot.writeSeq, r.op, r.fd, slot.requestedOffset, slot.requestedLength,
+                    Errno.ECANCELED, this);
             }
             file.exit();
             answer.complete(CancelOutcome.CANCELED);
             return;
         }
-        for (int i = 0; i < retryCount; i++)
+        if (isRetry(slot))
         {
-            if (retries[i] == r)
-            {
-                // Between two kernel submissions: part of it may be done, so it completes normally.
-                answer.complete(CancelOutcome.NOT_CANCELED);
-                return;
-            }
+            // Between two kernel submissions: part of it may be done, so it completes normally.
+            answer.complete(CancelOutcome.NOT_CANCELED);
+            return;
         }
-        cancels[r.index] = answer;
-        backend.cancel(r);
+        cancels[index] = answer;
+        backend.cancel(slot.request);
     }
 
-    private void fail(final Request r, final int errno, final String detail)
+    private void fail(final Slot slot, final int errno, final String detail)
     {
-        final IoFile file = (IoFile)r.owner;
-        failWith(r, IoFailure.of(r.op, file.pathText(), r.fd, r.requestedOffset, r.requestedLength, errno, detail, null));
+        end(slot, 0, IoFailure.of(slot.request.op, slot.file.pathText, slot.request.fd, slot.requestedOffset,
+            slot.requestedLength, errno, detail, null));
     }
 
-    private void failWith(final Request r, final IoFailure failure)
+    private void finish(final Slot slot, final long result)
     {
-        end(r, 0, failure);
-    }
-
-    private void finish(final Request r, final long result)
-    {
-        end(r, result, null);
+        end(slot, result, null);
     }
 
     /**
      * The one way a request ends: the slot is freed first (so that the handler can submit again at once), then the
      * handler runs, then a pending cancel is answered, then the file's barrier state and request count learn of it.
      */
-    private void end(final Request r, final long result, final IoFailure failure)
+    private void end(final Slot slot, final long result, final IoFailure failure)
     {
-        final IoFile file = (IoFile)r.owner;
-        final IoHandler<Object> handler = r.handler;
-        final Object attachment = r.attachment;
-        final long token = r.token;
-        final boolean write = r.op.writes();
-        final long seq = r.writeSeq;
-        final IoOp op = r.op;
-        final int fd = r.fd;
-        final long offset = r.requestedOffset;
-        final long length = r.requestedLength;
-        final CompletableFuture<CancelOutcome> answer = freeSlot(r);
+        final FileState file = slot.file;
+        final IoHandler<Object> handler = slot.handler;
+        final Object attachment = slot.attachment;
+        final long token = slot.token;
+        final IoOp op = slot.request.op;
+        final boolean write = op.writes();
+        final long seq = slot.writeSeq;
+        final int fd = slot.request.fd;
+        final long offset = slot.requestedOffset;
+        final long length = slot.requestedLength;
+        final CompletableFuture<CancelOutcome> answer = freeSlot(slot);
         try
         {
             if (failure == null)
@@ -487,40 +492,42 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         file.exit();
     }
 
-    // ---------------------------------------------------------------------------------------------- barriers
-
     @Override
-    public void barrierSucceeded(final Request barrier)
+    public void barrierSucceeded(final Slot barrier)
     {
         finish(barrier, barrier.barrierSeq);
     }
 
     @Override
-    public void barrierFailed(final Request barrier, final IoFailure cause)
+    public void barrierFailed(final Slot barrier, final IoFailure cause)
     {
-        failWith(barrier, cause);
+        end(barrier, 0, cause);
     }
 
     @Override
-    public void issueSync(final Request carrier)
+    public void issueSync(final Slot carrier)
     {
-        carrier.length = 0;
+        carrier.request.length = 0;
         retries[retryCount++] = carrier;
     }
 
     /** Frees the slot before the handler runs, so that the handler can submit again at once. */
-    private CompletableFuture<CancelOutcome> freeSlot(final Request r)
+    private CompletableFuture<CancelOutcome> freeSlot(final Slot slot)
     {
-        final CompletableFuture<CancelOutcome> answer = cancels[r.index];
-        cancels[r.index] = null;
-        r.clear();
-        r.nextGeneration();
-        r.setState(Request.FREE);
-        freeSlots.offer(r);
+        final int index = slot.index();
+        final CompletableFuture<CancelOutcome> answer = cancels[index];
+        cancels[index] = null;
+        slot.clear();
+        slot.nextGeneration();
+        slot.setState(Slot.FREE);
+        freeSlots.offer(slot);
         return answer;
     }
 
-    // ------------------------------------------------------------------------------------------------- close
+    private int slotsInUse()
+    {
+        return slots.length - freeSlots.size();
+    }
 
     private int closeStep()
     {
@@ -528,21 +535,21 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         {
             closeStarted = true;
             closeDeadlineNs = System.nanoTime() + CLOSE_TIMEOUT_NS;
-            for (final IoFile file : ring.openFiles())
+            for (final FileState file : files)
             {
-                file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText(), file.access().fd(), 0, 0,
+                file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText, file.access.fd(), 0, 0,
                     Errno.ECANCELED, "ring closed", null), this);
             }
-            for (final Request r : slots)
+            for (final Slot slot : slots)
             {
-                if (r.state() == Request.ACTIVE && cancels[r.index] == null && !isRetry(r))
+                if (slot.state() == Slot.ACTIVE && cancels[slot.index()] == null && !isRetry(slot))
                 {
-                    cancels[r.index] = new CompletableFuture<>();
-                    backend.cancel(r);
+                    cancels[slot.index()] = new CompletableFuture<>();
+                    backend.cancel(slot.request);
                 }
             }
         }
-        if (ring.slotsInUse() == 0 && backend.inFlight() == 0 && submissions.isEmpty())
+        if (slotsInUse() == 0 && backend.inFlight() == 0 && submissions.isEmpty())
         {
             terminate(null);
             return 1;
@@ -550,17 +557,17 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         if (System.nanoTime() - closeDeadlineNs > 0)
         {
             terminate("requests still in flight after " + TimeUnit.NANOSECONDS.toSeconds(CLOSE_TIMEOUT_NS) +
-                " s: inFlight=" + backend.inFlight() + " slotsInUse=" + ring.slotsInUse());
+                " s: inFlight=" + backend.inFlight() + " slotsInUse=" + slotsInUse());
             return 1;
         }
         return 0;
     }
 
-    private boolean isRetry(final Request r)
+    private boolean isRetry(final Slot slot)
     {
         for (int i = 0; i < retryCount; i++)
         {
-            if (retries[i] == r)
+            if (retries[i] == slot)
             {
                 return true;
             }
@@ -568,6 +575,12 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         return false;
     }
 
+    /**
+     * The agent's last step: closes the backend and runs the termination callback, once. Called by the agent, or
+     * by the driver of a CALLER ring whose close timed out while nobody polled.
+     *
+     * @param problem why the close is forced, or null for a clean close.
+     */
     void terminate(final String problem)
     {
         if (terminated)
@@ -577,16 +590,9 @@ final class RingAgent implements CompletionSink, BarrierTracker.Sink
         terminated = true;
         if (problem != null)
         {
-            errorHandler.onError(new IllegalStateException("ring close: " + problem + " ring=" + ring));
+            errorHandler.onError(new IllegalStateException("ring close: " + problem + " ring=" + roleName));
         }
-        try
-        {
-            backend.close();
-        }
-        catch (final Throwable t)
-        {
-            errorHandler.onError(t);
-        }
-        ring.onTerminated();
+        CloseHelper.close(errorHandler, backend);
+        onTerminated.run();
     }
 }

@@ -1,5 +1,6 @@
 package dev.pageio.core;
 
+import org.agrona.BitUtil;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.BackoffIdleStrategy;
 import org.agrona.concurrent.IdleStrategy;
@@ -49,7 +50,6 @@ public final class RingConfig
     private final String name;
     private final ErrorHandler errorHandler;
     private final BarrierObserver barrierObserver;
-    private final boolean naiveBarriers;
     private final int barrierWindow;
 
     private RingConfig(final Builder b)
@@ -69,7 +69,6 @@ public final class RingConfig
         name = b.name;
         errorHandler = b.errorHandler;
         barrierObserver = b.barrierObserver;
-        naiveBarriers = b.naiveBarriers;
         barrierWindow = b.barrierWindow;
     }
 
@@ -196,12 +195,6 @@ public final class RingConfig
         return barrierObserver;
     }
 
-    /** @return true in the deliberately wrong test mode where a barrier syncs without waiting for its writes. */
-    public boolean naiveBarriers()
-    {
-        return naiveBarriers;
-    }
-
     /**
      * @return how many writes of one file may complete beyond one that has not (the completed-watermark window);
      * a submitter waits, as for a full ring, past it.
@@ -237,7 +230,6 @@ public final class RingConfig
         private String name = "pageio-ring";
         private ErrorHandler errorHandler = Throwable::printStackTrace;
         private BarrierObserver barrierObserver;
-        private boolean naiveBarriers;
         private int barrierWindow = 1 << 16;
 
         private Builder()
@@ -347,19 +339,6 @@ public final class RingConfig
             return this;
         }
 
-        /**
-         * FOR TESTS ONLY: barriers sync at once, without waiting for the writes they cover, as a naive
-         * implementation would. Exists so that an ordering detector can show it catches the mistake.
-         *
-         * @param naive true for the wrong behaviour.
-         * @return this.
-         */
-        public Builder naiveBarriersForTesting(final boolean naive)
-        {
-            this.naiveBarriers = naive;
-            return this;
-        }
-
         /** @param window power of two, 64 to 2^24: see {@link RingConfig#barrierWindow()}. @return this. */
         public Builder barrierWindow(final int window)
         {
@@ -394,7 +373,7 @@ public final class RingConfig
             {
                 throw new IllegalArgumentException("workerThreads out of range: workerThreads=" + workerThreads + " range=1..256");
             }
-            if (barrierWindow < 64 || barrierWindow > (1 << 24) || Integer.bitCount(barrierWindow) != 1)
+            if (barrierWindow < 64 || barrierWindow > (1 << 24) || !BitUtil.isPowerOfTwo(barrierWindow))
             {
                 throw new IllegalArgumentException("barrierWindow not a power of two in 64..2^24: barrierWindow=" + barrierWindow);
             }

@@ -400,7 +400,7 @@ public abstract class EngineConformanceTest
             ring.pause();
             request.write(file, 0, pattern(PAGE, 1)).submit();
             assertEquals(IoStatus.IN_PROGRESS, request.status());
-            assertEquals(115, request.errno(), "EINPROGRESS");
+            assertEquals(Errno.EINPROGRESS, request.errno(), "EINPROGRESS");
             assertThrows(IllegalStateException.class, request::result);
             assertThrows(IllegalStateException.class, request::submit, "no second submission while in progress");
             ring.resume();
@@ -992,8 +992,8 @@ public abstract class EngineConformanceTest
         for (int attempt = 0; attempt < 5 && caught == 0; attempt++)
         {
             final OrderingDetector detector = new OrderingDetector();
-            final IoRing naive = extraRing(config().queueDepth(512).barrierObserver(detector)
-                .naiveBarriersForTesting(true).build());
+            final IoRing naive = TestRings.openWithNaiveBarriers(config().queueDepth(512).barrierObserver(detector).build());
+            extraRings.add(naive);
             runBarrierWorkload(naive, "naive-" + attempt);
             caught = detector.violations.get();
         }

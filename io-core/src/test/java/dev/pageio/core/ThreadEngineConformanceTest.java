@@ -1,18 +1,27 @@
 package dev.pageio.core;
 
+import org.junit.jupiter.api.Nested;
+
 import java.nio.file.Path;
 
-class ThreadEngineConformanceTest extends EngineConformanceTest
+/** The conformance suite on the thread engine: channel files in the module's target/. The same shape as the others. */
+class ThreadEngineConformanceTest
 {
-    @Override
-    protected String engine()
-    {
-        return "threads";
-    }
+    static final Path TARGET = Path.of("target", "conformance").toAbsolutePath();
 
-    @Override
-    protected Path directory()
+    @Nested
+    class ChannelFiles extends EngineConformanceTest
     {
-        return Path.of("target", "conformance").toAbsolutePath();
+        @Override
+        protected String engine()
+        {
+            return "threads";
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return TARGET;
+        }
     }
 }

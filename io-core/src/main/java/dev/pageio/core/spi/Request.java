@@ -1,53 +1,25 @@
 package dev.pageio.core.spi;
 
-import dev.pageio.core.IoHandler;
 import dev.pageio.core.IoOp;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 
 /**
- * One preallocated request slot of a ring. Its {@link #index} is what travels to the kernel as
- * {@code user_data} / {@code aio_data}. No slot is allocated per I/O.
+ * What a backend reads and writes of one request: the operation, the file, where, which bytes, the flags and the
+ * result. One {@code Request} per slot of a ring, preallocated: no object is allocated per I/O. Its
+ * {@link #index} and {@link #generation()} are what travel to the kernel as {@code user_data} / {@code aio_data}.
+ * The ring's own bookkeeping (handler, state, barrier links) is not here: a backend sees only this.
  *
- * <p>Threading: a submitting thread owns the slot from acquisition until it publishes it to the submission
- * queue (the queue's offer is the release, the agent's poll the acquire); from then on the ring agent owns
- * it until it is freed. Only {@link #state} is touched by other threads (cancel), through CAS.
+ * <p>Threading: the submitting thread fills it before it publishes the request to the ring's submission queue
+ * (the queue's offer is the release, the agent's poll the acquire); from then on only the ring agent touches it,
+ * until it is freed.
  *
- * <p>The fields describe the work that <em>remains</em>: after a short transfer the agent advances
- * {@link #fileOffset}, {@link #bufferPosition} (or the segments) and {@link #length}, and adds to
- * {@link #transferred}; the original offset and length stay in {@link #requestedOffset} and
- * {@link #requestedLength} for error reports. Backends read these fields in {@link RingBackend#prepare}.
+ * <p>The fields describe the work that <em>remains</em>: after a short transfer the agent {@link #advance}s
+ * {@link #fileOffset}, {@link #bufferPosition} (or the segments) and {@link #length}. Backends read these fields
+ * in {@link RingBackend#prepare}.
  */
 public final class Request
 {
-    /** Free, in the pool. */
-    public static final int FREE = 0;
-    /** Published to the submission queue, not yet seen by the agent. */
-    public static final int QUEUED = 1;
-    /** Handed to the backend (in the kernel or in a worker). */
-    public static final int ACTIVE = 2;
-    /** Canceled while still queued; the agent completes it with ECANCELED when it drains it. */
-    public static final int CANCELED = 3;
-
-    private static final VarHandle STATE;
-    private static final VarHandle GENERATION;
-
-    static
-    {
-        try
-        {
-            final MethodHandles.Lookup lookup = MethodHandles.lookup();
-            STATE = lookup.findVarHandle(Request.class, "state", int.class);
-            GENERATION = lookup.findVarHandle(Request.class, "generation", long.class);
-        }
-        catch (final ReflectiveOperationException e)
-        {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     /** Index in the ring's slot table: the kernel's user_data. */
     public final int index;
     /** Offsets of the remaining vectored segments, in the buffers of {@link #buffers}. */
@@ -57,10 +29,7 @@ public final class Request
     /** Index into {@link #buffers} of each remaining segment. */
     public final int[] segmentBuffers;
 
-    @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state;
-    @SuppressWarnings("unused") // accessed through GENERATION
-    private volatile long generation;
+    private long generation;
 
     /** The operation. */
     public IoOp op;
@@ -80,35 +49,10 @@ public final class Request
     public ByteBuffer[] buffers;
     /** Number of remaining segments. */
     public int segmentCount;
-    /** Bytes transferred so far. */
-    public long transferred;
-    /** Offset the request asked for. */
-    public long requestedOffset;
-    /** Length the request asked for. */
-    public long requestedLength;
     /** Extra per-request flags for the kernel (e.g. RWF_DSYNC); 0 by default. */
     public int rwFlags;
     /** Result posted by a backend that completes from another thread (the thread engine). */
     public long result;
-
-    /** The completion callback. */
-    public IoHandler<Object> handler;
-    /** The attachment passed to the callback. */
-    public Object attachment;
-    /** The token passed to the callback. */
-    public long token;
-    /** Ring-internal bookkeeping of the file this request belongs to; opaque to backends. */
-    public Object owner;
-    /** Sequence number of a write in its file (for barriers); 0 for other operations. */
-    public long writeSeq;
-    /** A barrier's coverage: the last write sequence number it covers. Ring-internal. */
-    public long barrierSeq;
-    /** A barrier's mode (ring-internal), and whether this slot now carries the barrier's sync. */
-    public int barrierMode;
-    /** True while this barrier's slot carries the sync for its file (ring-internal). */
-    public boolean carriesSync;
-    /** Next barrier waiting on the same file (ring-internal list; no allocation). */
-    public Request nextWaiter;
 
     /**
      * @param index       slot index.
@@ -120,40 +64,26 @@ public final class Request
         this.segmentPositions = new int[maxSegments];
         this.segmentLengths = new int[maxSegments];
         this.segmentBuffers = new int[maxSegments];
-    }
-
-    /** @return the state: FREE, QUEUED, ACTIVE or CANCELED. */
-    public int state()
-    {
-        return (int)STATE.getVolatile(this);
+        this.fd = -1;
     }
 
     /**
-     * @param expected the state expected.
-     * @param next     the state to set.
-     * @return true when the state was {@code expected} and is now {@code next}.
+     * @return how many times this slot has been used: tells one use from the next (a backend puts its low bits in
+     * {@code user_data}). Agent thread.
      */
-    public boolean casState(final int expected, final int next)
-    {
-        return STATE.compareAndSet(this, expected, next);
-    }
-
-    /** @param next the state to set, with release semantics. */
-    public void setState(final int next)
-    {
-        STATE.setRelease(this, next);
-    }
-
-    /** @return how many times this slot has been used: tells one use from the next. */
     public long generation()
     {
-        return (long)GENERATION.getVolatile(this);
+        return generation;
     }
 
-    /** Bumps the generation; called by the ring when the slot is freed. */
-    public void nextGeneration()
+    /**
+     * Set by the ring when the slot is freed; agent thread.
+     *
+     * @param generation the slot's new generation.
+     */
+    public void generation(final long generation)
     {
-        GENERATION.setRelease(this, (long)GENERATION.getVolatile(this) + 1);
+        this.generation = generation;
     }
 
     /**
@@ -163,7 +93,6 @@ public final class Request
      */
     public void advance(final long bytes)
     {
-        transferred += bytes;
         fileOffset += bytes;
         length -= bytes;
         if (op.vectored())
@@ -195,33 +124,26 @@ public final class Request
         }
     }
 
-    /** Drops every reference the slot holds, so that a freed slot keeps no buffer or handler alive. */
+    /** Drops every reference the request holds, so that a freed slot keeps no buffer or file alive. */
     public void clear()
     {
         op = null;
         file = null;
         fd = -1;
+        fileOffset = 0;
         buffer = null;
+        bufferPosition = 0;
         buffers = null;
         segmentCount = 0;
-        handler = null;
-        attachment = null;
-        owner = null;
-        transferred = 0;
         length = 0;
         rwFlags = 0;
         result = 0;
-        writeSeq = 0;
-        barrierSeq = 0;
-        barrierMode = 0;
-        carriesSync = false;
-        nextWaiter = null;
     }
 
     @Override
     public String toString()
     {
         return "Request{index=" + index + " op=" + op + " fd=" + fd + " offset=" + fileOffset +
-            " length=" + length + " state=" + state() + "}";
+            " length=" + length + " generation=" + generation + "}";
     }
 }

@@ -1,5 +1,7 @@
 package dev.pageio.core.spi;
 
+import java.nio.ByteBuffer;
+
 /**
  * One kernel context (an io_uring instance, an aio context, a worker pool) driven by exactly one thread,
  * the ring agent. Every method except {@link #wakeup()} is called by that thread only.
@@ -10,6 +12,9 @@ package dev.pageio.core.spi;
  */
 public interface RingBackend extends AutoCloseable
 {
+    /** The errno of an unsupported optional feature (Linux {@code EOPNOTSUPP}), negated in answers. */
+    int EOPNOTSUPP = 95;
+
     /** @return the engine's name, e.g. {@code "io_uring"}. */
     String name();
 
@@ -21,6 +26,13 @@ public interface RingBackend extends AutoCloseable
 
     /**
      * Takes a request for the next {@link #submit()}: writes its SQE or iocb, or queues it.
+     *
+     * <p>The bad-request rule, the same for every backend: a request the backend cannot encode (an operation it
+     * does not know, a missing buffer or file, a segment count or address the kernel structure cannot hold)
+     * is accepted (true) and completes through the {@link CompletionSink} at a later {@link #reap} with
+     * {@code -EINVAL}, like any kernel error. {@code prepare} never throws for a bad request: an exception on the
+     * agent thread would stop every other request of the ring. (The ring's own checks, made at submission, keep
+     * such requests out; this rule is the backstop that keeps the JVM and the ring safe when they do not.)
      *
      * @param request the request (its fields describe the remaining work).
      * @return false when the backend is full now; the agent keeps the request and offers it again after
@@ -62,9 +74,23 @@ public interface RingBackend extends AutoCloseable
      * {@link CompletionSink#cancelResult} during a later {@link #reap}; a backend that cannot cancel answers
      * there with {@code -EALREADY}.
      *
-     * @param request the request, state {@link Request#ACTIVE}.
+     * @param request a request handed over by {@link #prepare} and not yet completed.
      */
     void cancel(Request request);
+
+    /**
+     * Registers buffers with the kernel context so that later transfers from them cost less (io_uring's fixed
+     * buffers: pinned once, addressed by index). Called on the agent thread ({@code IoRing.registerBuffers}).
+     * An engine without such a feature answers {@code -EOPNOTSUPP}, the default; registering an empty array
+     * answers 0 there too.
+     *
+     * @param buffers direct buffers; each is registered under its index in the array.
+     * @return 0 on success, else {@code -errno} ({@code -EOPNOTSUPP} where not supported).
+     */
+    default int registerBuffers(final ByteBuffer... buffers)
+    {
+        return buffers.length == 0 ? 0 : -EOPNOTSUPP;
+    }
 
     /** Frees every native resource. Called once, after every request has completed. */
     @Override

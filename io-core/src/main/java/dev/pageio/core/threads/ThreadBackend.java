@@ -1,6 +1,7 @@
 package dev.pageio.core.threads;
 
 import dev.pageio.core.Errno;
+import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
@@ -11,7 +12,9 @@ import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -29,7 +32,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class ThreadBackend implements RingBackend
 {
-    private static final long CLOSE_JOIN_NS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+    private static final long CLOSE_JOIN_NS = TimeUnit.SECONDS.toNanos(5);
     private static final int W_QUEUED = 0;
     private static final int W_CANCELED = 1;
     private static final int W_RUNNING = 2;
@@ -100,9 +103,23 @@ final class ThreadBackend implements RingBackend
         return false;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A request no worker could execute (no operation or file, a barrier, a transfer without its buffer)
+     * completes at the next {@link #reap} with {@code -EINVAL}, as the SPI's bad-request rule says.
+     */
     @Override
     public boolean prepare(final Request request)
     {
+        if (!executable(request))
+        {
+            request.result = -Errno.EINVAL;
+            workerState.set(request.index, W_DONE);
+            inFlight++;
+            done.offer(request);
+            return true;
+        }
         workerState.set(request.index, W_QUEUED);
         if (!work.offer(request))
         {
@@ -111,6 +128,19 @@ final class ThreadBackend implements RingBackend
         prepared++;
         inFlight++;
         return true;
+    }
+
+    private static boolean executable(final Request r)
+    {
+        if (r.op == null || r.file == null || r.op == IoOp.BARRIER)
+        {
+            return false;
+        }
+        if (!r.op.transfersData())
+        {
+            return true;
+        }
+        return r.op.vectored() ? r.buffers != null && r.segmentCount <= r.segmentLengths.length : r.buffer != null;
     }
 
     @Override
@@ -318,7 +348,7 @@ final class ThreadBackend implements RingBackend
         }
     }
 
-    private static long vectored(final Request r, final FileAccess file) throws java.io.IOException
+    private static long vectored(final Request r, final FileAccess file) throws IOException
     {
         long total = 0;
         long offset = r.fileOffset;

@@ -7,6 +7,7 @@ import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.TestRings;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -283,9 +284,10 @@ class BarrierPropertyTest
     {
         final Random random = run.random;
         final SimulatedFile[] sims = run.files(1 + random.nextInt(2));
-        final RingConfig.Builder config = caller("sim-" + run.seed).queueDepth(8 + random.nextInt(56))
-            .naiveBarriersForTesting(naive);
-        try (IoRing ring = SimulatedEngine.open(config, run.schedule))
+        final RingConfig config = caller("sim-" + run.seed).queueDepth(8 + random.nextInt(56))
+            .engine(SimulatedEngine.NAME).build();
+        final SimulatedEngine engine = new SimulatedEngine(run.schedule);
+        try (IoRing ring = naive ? TestRings.openWithNaiveBarriers(config, engine) : IoRing.open(config, engine))
         {
             final IoFile[] files = new IoFile[sims.length];
             for (int i = 0; i < sims.length; i++)

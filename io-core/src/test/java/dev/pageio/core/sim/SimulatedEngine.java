@@ -8,37 +8,34 @@ import dev.pageio.core.spi.RingBackend;
 import java.io.IOException;
 
 /**
- * The simulated device as an engine ({@code "simulated"}), registered through the test resources'
- * {@code META-INF/services} with priority 10, so that {@code "auto"} never picks it. A ring gets its
- * {@link SimulatedSchedule} through {@link #open}; files are {@link SimulatedFile}s put on it with
- * {@link IoRing#adopt}.
+ * The simulated device as an engine ({@code "simulated"}). It is not registered with {@code ServiceLoader}: a test
+ * injects an instance with {@link IoRing#open(RingConfig, IoEngine)} (or {@link #open}), which carries the
+ * device's {@link SimulatedSchedule}. Files are {@link SimulatedFile}s put on the ring with {@link IoRing#adopt}.
  */
 public final class SimulatedEngine implements IoEngine
 {
     /** The engine's name. */
     public static final String NAME = "simulated";
 
-    private static final ThreadLocal<SimulatedSchedule> NEXT = new ThreadLocal<>();
+    private final SimulatedSchedule schedule;
+
+    /** @param schedule the device's schedule, for every ring this engine opens. */
+    public SimulatedEngine(final SimulatedSchedule schedule)
+    {
+        this.schedule = schedule;
+    }
 
     /**
      * Opens a ring on the simulated device.
      *
-     * @param config   the ring's configuration; its engine is replaced by {@link #NAME}.
+     * @param config   the ring's configuration.
      * @param schedule the device's schedule for this ring.
      * @return the ring; its backend is a {@link SimulatedBackend}.
      * @throws IOException never, in practice.
      */
     public static IoRing open(final RingConfig.Builder config, final SimulatedSchedule schedule) throws IOException
     {
-        NEXT.set(schedule);
-        try
-        {
-            return IoRing.open(config.engine(NAME).build());
-        }
-        finally
-        {
-            NEXT.remove();
-        }
+        return IoRing.open(config.engine(NAME).build(), new SimulatedEngine(schedule));
     }
 
     @Override
@@ -62,7 +59,6 @@ public final class SimulatedEngine implements IoEngine
     @Override
     public RingBackend openBackend(final RingConfig config)
     {
-        final SimulatedSchedule schedule = NEXT.get();
-        return new SimulatedBackend(config, schedule != null ? schedule : new SimulatedSchedule(0));
+        return new SimulatedBackend(config, schedule);
     }
 }

@@ -72,7 +72,6 @@ public final class AioBackend implements RingBackend
     /** aio_data bit marking the backend's internal iocbs (the wakeup POLL). */
     static final long INTERNAL_TAG = 1L << 63;
     private static final long WAKE_POLL_DATA = INTERNAL_TAG | 1;
-    private static final int EINPROGRESS = 115;
     private static final long NO_POLL_SLICE_NS = 1_000_000L;
 
     private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
@@ -883,7 +882,7 @@ public final class AioBackend implements RingBackend
                 final int r = AioSyscalls.io_cancel(ctx, iocbs + (long)index * IocbDescriptor.SIZE, cancelEvent);
                 // canceled: the kernel delivers its completion through the ring; refused (EINVAL for regular
                 // files, or already completing): not canceled, it completes normally
-                postCancel(request, r == 0 || r == -EINPROGRESS ? 0 : -Errno.EALREADY);
+                postCancel(request, r == 0 || r == -Errno.EINPROGRESS ? 0 : -Errno.EALREADY);
                 break;
             }
             default:

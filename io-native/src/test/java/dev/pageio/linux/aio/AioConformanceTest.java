@@ -5,34 +5,83 @@ import dev.pageio.core.IoFile;
 import dev.pageio.core.IoRing;
 import dev.pageio.linux.Arch;
 import dev.pageio.linux.FdFileAccess;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Nested;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Set;
 
-/** The conformance suite for the aio engine on O_DIRECT files, adopted by the ring. Subclasses name the directory:
- * {@link AioExt4ConformanceTest}, {@link AioTmpfsConformanceTest}. */
-abstract class AioConformanceTest extends EngineConformanceTest
+/**
+ * The conformance suite on the aio engine: O_DIRECT files adopted by the ring, on ext4 (the module's target/) and
+ * on tmpfs (/dev/shm; Linux 6.6+ takes O_DIRECT there). The same shape as the io_uring and thread engine suites.
+ */
+class AioConformanceTest
 {
-    @Override
-    protected String engine()
+    static final Path EXT4 = Path.of("target", "conformance-aio").toAbsolutePath();
+    static final Path TMPFS = Path.of("/dev/shm", "pageio-conformance-aio-" + ProcessHandle.current().pid());
+
+    @AfterAll
+    static void removeDirectory() throws IOException
     {
-        return "aio";
+        Files.deleteIfExists(TMPFS);
     }
 
-    @Override
-    protected IoFile openFile(final IoRing ring, final Path path) throws IOException
+    /** The suite on aio in a directory, on O_DIRECT files. */
+    abstract class DirectOnAio extends EngineConformanceTest
     {
-        return adoptDirect(ring, path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
-            StandardOpenOption.CREATE));
+        private final Path directory;
+
+        DirectOnAio(final Path directory)
+        {
+            this.directory = directory;
+        }
+
+        @Override
+        protected String engine()
+        {
+            return "aio";
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return directory;
+        }
+
+        @Override
+        protected IoFile openFile(final IoRing ring, final Path path) throws IOException
+        {
+            return adoptDirect(ring, path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE));
+        }
+
+        @Override
+        protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return adoptDirect(ring, path, Set.of(StandardOpenOption.WRITE));
+        }
     }
 
-    @Override
-    protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
+    @Nested
+    class DirectOnExt4 extends DirectOnAio
     {
-        return adoptDirect(ring, path, Set.of(StandardOpenOption.WRITE));
+        DirectOnExt4()
+        {
+            super(EXT4);
+        }
+    }
+
+    @Nested
+    class DirectOnTmpfs extends DirectOnAio
+    {
+        DirectOnTmpfs()
+        {
+            super(TMPFS);
+        }
     }
 
     private static IoFile adoptDirect(final IoRing ring, final Path path, final Set<? extends OpenOption> options)

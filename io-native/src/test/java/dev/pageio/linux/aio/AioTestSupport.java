@@ -111,11 +111,9 @@ final class AioTestSupport
         r.file = file;
         r.fd = file.fd();
         r.fileOffset = fileOffset;
-        r.requestedOffset = fileOffset;
         r.buffer = buffer;
         r.bufferPosition = 0;
         r.length = buffer.capacity();
-        r.requestedLength = r.length;
         return r;
     }
 
@@ -127,7 +125,6 @@ final class AioTestSupport
         r.file = file;
         r.fd = file.fd();
         r.fileOffset = fileOffset;
-        r.requestedOffset = fileOffset;
         r.buffers = buffers;
         long total = 0;
         for (int i = 0; i < buffers.length; i++)
@@ -139,7 +136,6 @@ final class AioTestSupport
         }
         r.segmentCount = buffers.length;
         r.length = total;
-        r.requestedLength = total;
         return r;
     }
 

@@ -95,11 +95,9 @@ final class UringTestSupport
         r.file = file;
         r.fd = file.fd();
         r.fileOffset = offset;
-        r.requestedOffset = offset;
         r.buffer = buffer;
         r.bufferPosition = position;
         r.length = length;
-        r.requestedLength = length;
         return r;
     }
 

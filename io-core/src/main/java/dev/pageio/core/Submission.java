@@ -1,0 +1,379 @@
+package dev.pageio.core;
+
+import dev.pageio.core.spi.Request;
+import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
+
+import java.nio.ByteBuffer;
+
+/**
+ * The one way a request enters a ring, from any thread: check the arguments against the file's and the ring's
+ * rules, take a free {@link Slot} (waiting through {@link Backoff} up to {@link RingConfig#submitTimeoutNs()}),
+ * fill it, publish it to the MPSC submission queue and wake the agent. The route is
+ * {@code IoFile → Submission → MPSC queue → RingAgent}. No allocation, no lock.
+ *
+ * <p>It also holds the ring's closed flag: the ring is closed to submitters here, and the agent shuts down only
+ * once every slot is free (see {@link #acquireOpen()}).
+ */
+final class Submission
+{
+    private final String ringName;
+    private final String engineName;
+    private final boolean directBuffersRequired;
+    private final int maxSegments;
+    private final int capacity;
+    private final long submitTimeoutNs;
+    private final MpmcVarHandleArrayQueue<Slot> freeSlots;
+    private final MpscVarHandleArrayQueue<Slot> submissions;
+    private final RingAgent agent;
+    private final Progress progress;
+    private volatile boolean closed;
+
+    Submission(
+        final RingConfig config,
+        final String engineName,
+        final boolean directBuffersRequired,
+        final MpmcVarHandleArrayQueue<Slot> freeSlots,
+        final MpscVarHandleArrayQueue<Slot> submissions,
+        final RingAgent agent,
+        final Progress progress)
+    {
+        this.ringName = config.name();
+        this.engineName = engineName;
+        this.directBuffersRequired = directBuffersRequired;
+        this.maxSegments = config.maxSegments();
+        this.capacity = config.queueDepth();
+        this.submitTimeoutNs = config.submitTimeoutNs();
+        this.freeSlots = freeSlots;
+        this.submissions = submissions;
+        this.agent = agent;
+        this.progress = progress;
+    }
+
+    boolean isClosed()
+    {
+        return closed;
+    }
+
+    /** Refuses every later submission (the agent is told separately). */
+    void close()
+    {
+        closed = true;
+    }
+
+    void checkOpen()
+    {
+        if (closed)
+        {
+            throw new ClosedRingException("ring closed: ring=" + ringName + " engine=" + engineName);
+        }
+    }
+
+    /** Checks, fills and publishes a read, write, sync or nop: {@link #fill} then {@link #publish}. */
+    void submit(
+        final FileState file,
+        final IoOp op,
+        final long fileOffset,
+        final ByteBuffer buffer,
+        final ByteBuffer[] buffers,
+        final IoHandler<?> handler,
+        final Object attachment,
+        final long token)
+    {
+        publish(fill(file, op, fileOffset, buffer, buffers, handler, attachment, token));
+    }
+
+    /**
+     * Checks the arguments, takes a slot and fills it; the caller publishes it with {@link #publish} (after noting
+     * the slot and its generation, for a cancel).
+     *
+     * @return the filled slot, owned by the caller until published.
+     */
+    @SuppressWarnings("unchecked")
+    Slot fill(
+        final FileState file,
+        final IoOp op,
+        final long fileOffset,
+        final ByteBuffer buffer,
+        final ByteBuffer[] buffers,
+        final IoHandler<?> handler,
+        final Object attachment,
+        final long token)
+    {
+        checkOpen();
+        file.checkOpen();
+        if (handler == null)
+        {
+            throw new NullPointerException("handler null: op=" + op);
+        }
+        long length = 0;
+        if (op.transfersData())
+        {
+            length = checkTransfer(file, op, fileOffset, buffer, buffers);
+        }
+        final Slot slot = acquireOpen();
+        try
+        {
+            file.enter();
+        }
+        catch (final RuntimeException e)
+        {
+            release(slot);
+            throw e;
+        }
+        if (op.writes())
+        {
+            try
+            {
+                slot.writeSeq = file.barriers.nextSeq();
+            }
+            catch (final RuntimeException e)
+            {
+                release(slot);
+                file.exit();
+                throw e;
+            }
+        }
+        final Request r = slot.request;
+        r.op = op;
+        r.file = file.access;
+        r.fd = file.access.fd();
+        r.fileOffset = fileOffset;
+        r.length = length;
+        slot.requestedOffset = fileOffset;
+        slot.requestedLength = length;
+        slot.transferred = 0;
+        slot.file = file;
+        slot.handler = (IoHandler<Object>)handler;
+        slot.attachment = attachment;
+        slot.token = token;
+        if (op.vectored())
+        {
+            r.buffers = buffers;
+            int n = 0;
+            for (int i = 0; i < buffers.length; i++)
+            {
+                final int remaining = buffers[i].remaining();
+                if (remaining > 0)
+                {
+                    r.segmentBuffers[n] = i;
+                    r.segmentPositions[n] = buffers[i].position();
+                    r.segmentLengths[n] = remaining;
+                    n++;
+                }
+            }
+            r.segmentCount = n;
+        }
+        else if (buffer != null)
+        {
+            r.buffer = buffer;
+            r.bufferPosition = buffer.position();
+        }
+        return slot;
+    }
+
+    /** Queues a barrier with coverage {@code seq} (taken by the caller: see group barriers). */
+    @SuppressWarnings("unchecked")
+    void submitBarrier(final FileState file, final BarrierMode mode, final long seq, final IoHandler<?> handler,
+        final Object attachment, final long token, final boolean forClose)
+    {
+        checkOpen();
+        if (handler == null || mode == null)
+        {
+            throw new NullPointerException("handler or mode null: op=BARRIER");
+        }
+        if (!forClose)
+        {
+            file.checkOpen();
+        }
+        final Slot slot = acquireOpen();
+        try
+        {
+            if (forClose)
+            {
+                file.enterForClose();
+            }
+            else
+            {
+                file.enter();
+            }
+        }
+        catch (final RuntimeException e)
+        {
+            release(slot);
+            throw e;
+        }
+        slot.request.op = IoOp.BARRIER;
+        slot.request.file = file.access;
+        slot.request.fd = file.access.fd();
+        slot.file = file;
+        slot.barrierSeq = seq;
+        slot.barrierMode = mode;
+        slot.handler = (IoHandler<Object>)handler;
+        slot.attachment = attachment;
+        slot.token = token;
+        publish(slot);
+    }
+
+    /** Hands a filled slot to the agent and wakes it if it sleeps in the kernel. */
+    void publish(final Slot slot)
+    {
+        slot.setState(Slot.QUEUED);
+        // The offer is the release that hands the slot's plain fields to the agent (its poll is the acquire).
+        if (!submissions.offer(slot))
+        {
+            throw new IllegalStateException("submission queue refused a slot: a ring invariant is broken: " + slot);
+        }
+        agent.wakeIfSleeping();
+    }
+
+    /**
+     * Takes a slot, then looks at {@link #closed} again. The agent shuts down only once every slot is free; the
+     * ring sets closed before the agent counts. Holding a slot before this second look means either the agent
+     * counts ours (and drains it), or we see closed and give it back: no request is published to a ring that has
+     * stopped.
+     */
+    private Slot acquireOpen()
+    {
+        final Slot slot = acquire();
+        if (closed)
+        {
+            release(slot);
+            checkOpen();
+        }
+        return slot;
+    }
+
+    private Slot acquire()
+    {
+        Slot slot = freeSlots.poll();
+        if (slot != null)
+        {
+            return slot;
+        }
+        if (submitTimeoutNs == 0)
+        {
+            throw new QueueFullException("ring full: queueDepth=" + capacity + " submitTimeoutNs=0 ring=" + ringName);
+        }
+        if (progress.onAgentThread())
+        {
+            throw new QueueFullException("ring full: queueDepth=" + capacity +
+                " and the ring's own agent thread cannot wait for a slot: ring=" + ringName);
+        }
+        final long deadline = System.nanoTime() + submitTimeoutNs;
+        int attempt = 0;
+        while ((slot = freeSlots.poll()) == null)
+        {
+            checkOpen();
+            if (System.nanoTime() - deadline >= 0)
+            {
+                throw new QueueFullException("ring full: queueDepth=" + capacity + " submitTimeoutNs=" +
+                    submitTimeoutNs + " passed: ring=" + ringName);
+            }
+            Backoff.idle(progress, attempt++, deadline);
+        }
+        return slot;
+    }
+
+    /** @return slots taken by requests not yet completed (approximate while requests move). */
+    int slotsInUse()
+    {
+        return capacity - freeSlots.size();
+    }
+
+    private void release(final Slot slot)
+    {
+        slot.clear();
+        freeSlots.offer(slot);
+    }
+
+    /**
+     * Validates a transfer's arguments against the rules of the file (alignment) and the ring (direct buffers,
+     * segments).
+     *
+     * @return the total length.
+     */
+    private long checkTransfer(final FileState file, final IoOp op, final long fileOffset, final ByteBuffer buffer,
+        final ByteBuffer[] buffers)
+    {
+        if (fileOffset < 0)
+        {
+            throw new IllegalArgumentException("offset negative: offset=" + fileOffset + " op=" + op);
+        }
+        long length;
+        if (op.vectored())
+        {
+            if (buffers == null)
+            {
+                throw new NullPointerException("buffers null: op=" + op);
+            }
+            if (buffers.length > maxSegments)
+            {
+                throw new IllegalArgumentException("too many segments: segments=" + buffers.length +
+                    " maxSegments=" + maxSegments);
+            }
+            length = 0;
+            for (int i = 0; i < buffers.length; i++)
+            {
+                final ByteBuffer b = buffers[i];
+                if (b == null)
+                {
+                    throw new NullPointerException("buffer null: op=" + op + " segment=" + i);
+                }
+                checkBuffer(file, op, b, i);
+                length += b.remaining();
+            }
+        }
+        else
+        {
+            if (buffer == null)
+            {
+                throw new NullPointerException("buffer null: op=" + op);
+            }
+            checkBuffer(file, op, buffer, -1);
+            length = buffer.remaining();
+        }
+        if (fileOffset > Long.MAX_VALUE - length)
+        {
+            throw new IllegalArgumentException("offset+length overflows: offset=" + fileOffset + " length=" + length);
+        }
+        final int offsetAlignment = file.offsetAlignment;
+        if (offsetAlignment > 1 && fileOffset % offsetAlignment != 0)
+        {
+            throw new IllegalArgumentException("offset not aligned: offset=" + fileOffset + " alignment=" +
+                offsetAlignment + " (O_DIRECT) path=" + file.pathText);
+        }
+        return length;
+    }
+
+    private void checkBuffer(final FileState file, final IoOp op, final ByteBuffer b, final int segment)
+    {
+        final String where = segment >= 0 ? " segment=" + segment : "";
+        final int offsetAlignment = file.offsetAlignment;
+        final int memoryAlignment = file.memoryAlignment;
+        if (!op.writes() && b.isReadOnly())
+        {
+            throw new IllegalArgumentException("buffer read-only: a read needs a writable buffer: op=" + op + where);
+        }
+        if ((directBuffersRequired || offsetAlignment > 1) && !b.isDirect())
+        {
+            throw new IllegalArgumentException("buffer not direct: engine " + engineName +
+                (offsetAlignment > 1 ? " and O_DIRECT need" : " needs") + " native memory: op=" + op + where);
+        }
+        if (offsetAlignment > 1)
+        {
+            final int length = b.remaining();
+            if (length % offsetAlignment != 0)
+            {
+                throw new IllegalArgumentException("length not aligned: length=" + length + " alignment=" +
+                    offsetAlignment + " (O_DIRECT) path=" + file.pathText + where);
+            }
+            if (memoryAlignment > 1 && b.alignmentOffset(b.position(), memoryAlignment) != 0)
+            {
+                throw new IllegalArgumentException("buffer address not aligned: misalignment=" +
+                    b.alignmentOffset(b.position(), memoryAlignment) + " alignment=" + memoryAlignment +
+                    " (O_DIRECT) path=" + file.pathText + where);
+            }
+        }
+    }
+}
