@@ -14,10 +14,13 @@ final class Backoff
 {
     /** The first park: short, so that a slot freed by the next completion is taken promptly. */
     static final long MIN_PARK_NS = TimeUnit.MICROSECONDS.toNanos(10);
-    /** The longest park: bounds how late a waiter notices a change nobody signals (e.g. a free slot). */
-    static final long MAX_PARK_NS = TimeUnit.MILLISECONDS.toNanos(1);
+    /**
+     * The longest park: bounds how late a waiter notices a change nobody signals (a freed slot, a completed
+     * write moving the barrier window), at 10,000 wakeups a second at most.
+     */
+    static final long MAX_PARK_NS = TimeUnit.MICROSECONDS.toNanos(100);
     /** The attempt from which every park is {@link #MAX_PARK_NS}. */
-    private static final int MAX_SHIFT = 7;
+    private static final int MAX_SHIFT = 4;
 
     /** For a wait that has no ring to help: it only parks. */
     static final Progress NO_HELP = new Progress()

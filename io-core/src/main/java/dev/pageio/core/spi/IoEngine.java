@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * An engine: a way of doing asynchronous I/O (io_uring, kernel AIO, a thread pool). Engines are found with
  * {@link java.util.ServiceLoader}; automatic selection takes the available one of highest
- * {@link #priority()}.
+ * {@link #priority()}. An engine instance may also be handed to {@code IoRing.open(RingConfig, IoEngine)}
+ * directly (a test's simulated device, an engine built with its own settings), registered or not.
  */
 public interface IoEngine
 {

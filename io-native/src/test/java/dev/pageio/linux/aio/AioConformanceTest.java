@@ -1,6 +1,6 @@
 package dev.pageio.linux.aio;
 
-import dev.pageio.core.EngineConformanceTest;
+import dev.pageio.testing.EngineConformanceTest;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoRing;
 import dev.pageio.linux.Arch;

@@ -1,4 +1,4 @@
-package dev.pageio.core.sim;
+package dev.pageio.testing.sim;
 
 /**
  * How the simulated device schedules one ring's requests: everything random is drawn from {@link #seed}.

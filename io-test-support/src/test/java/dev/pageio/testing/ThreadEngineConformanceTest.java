@@ -1,4 +1,4 @@
-package dev.pageio.core;
+package dev.pageio.testing;
 
 import org.junit.jupiter.api.Nested;
 

@@ -1,4 +1,4 @@
-package dev.pageio.core.sim;
+package dev.pageio.testing.sim;
 
 import dev.pageio.core.Errno;
 import dev.pageio.core.spi.FileAccess;
