@@ -18,6 +18,7 @@ import dev.pageio.core.QueueFullException;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.TestRings;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -38,6 +40,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -1014,7 +1017,7 @@ public abstract class EngineConformanceTest
             runBarrierWorkload(naive, "naive-" + attempt);
             caught = detector.violations.get();
         }
-        org.junit.jupiter.api.Assumptions.assumeTrue(caught > 0,
+        Assumptions.assumeTrue(caught > 0,
             "INCONCLUSIVE: the naive mode was not caught in 5 runs on engine " + engine() +
             " (its writes completed before the sync was issued every time)");
     }
@@ -1052,9 +1055,9 @@ public abstract class EngineConformanceTest
     /** Records write completions and sync issues by sequence number and checks each sync against them. */
     static final class OrderingDetector implements BarrierObserver
     {
-        final java.util.concurrent.ConcurrentHashMap<Long, Long> completedAt = new java.util.concurrent.ConcurrentHashMap<>();
-        final java.util.concurrent.atomic.AtomicInteger violations = new java.util.concurrent.atomic.AtomicInteger();
-        final java.util.concurrent.atomic.AtomicInteger syncs = new java.util.concurrent.atomic.AtomicInteger();
+        final ConcurrentHashMap<Long, Long> completedAt = new ConcurrentHashMap<>();
+        final AtomicInteger violations = new AtomicInteger();
+        final AtomicInteger syncs = new AtomicInteger();
         final AtomicReference<String> firstViolation = new AtomicReference<>("none");
         private final List<long[]> issued = new CopyOnWriteArrayList<>();
 
