@@ -333,6 +333,31 @@ public abstract class EngineConformanceTest
     }
 
     @Test
+    void shouldRegisterBuffersWhereTheEngineCanAndAnswerEopnotsuppWhereItCannot() throws Exception
+    {
+        final ByteBuffer registered = buffer(2 * PAGE);
+        final int answer = get(ring.registerBuffers(registered));
+        if ("io_uring".equals(ring.engineName()))
+        {
+            assertEquals(0, answer, "io_uring registers fixed buffers");
+        }
+        else
+        {
+            assertEquals(-Errno.EOPNOTSUPP, answer, "engine " + ring.engineName() + " has no registered buffers");
+        }
+        try (IoFile file = openFile(ring, dir.resolve("registered")))
+        {
+            // I/O from a registered buffer (READ_FIXED/WRITE_FIXED on io_uring) moves the same bytes as any other
+            final ByteBuffer page = pattern(PAGE, 11);
+            registered.clear().put(page.duplicate()).flip();
+            assertEquals((long)PAGE, get(file.write(0, registered.duplicate().limit(PAGE))));
+            final ByteBuffer back = registered.duplicate().position(PAGE).limit(2 * PAGE).slice();
+            assertEquals((long)PAGE, get(file.read(0, back)));
+            assertArrayEquals(bytes(page), bytes(back));
+        }
+    }
+
+    @Test
     void shouldCompleteZeroLengthRequestsWithZero() throws Exception
     {
         try (IoFile file = openFile(ring, dir.resolve("zero")))
