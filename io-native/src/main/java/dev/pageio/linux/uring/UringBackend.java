@@ -149,8 +149,8 @@ public final class UringBackend implements RingBackend
     public static UringBackend open(final RingConfig config) throws IOException
     {
         final int queueDepth = config.queueDepth();
-        final int sqEntries = Math.min(IoUring.IORING_MAX_ENTRIES, ceilPowerOfTwo(queueDepth));
-        final int cqEntries = Math.min(IoUring.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
+        final int sqEntries = Math.min(UringSyscalls.IORING_MAX_ENTRIES, ceilPowerOfTwo(queueDepth));
+        final int cqEntries = Math.min(UringSyscalls.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
         final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS, config.coopTaskRun(),
             config.deferTaskRun() && config.threadMode() == RingConfig.ThreadMode.DEDICATED);
         int wakeFd = -1;
@@ -158,7 +158,7 @@ public final class UringBackend implements RingBackend
         long iovecs = 0;
         try
         {
-            if (!ring.hasFeature(IoUring.IORING_FEAT_NODROP) || !ring.hasFeature(IoUring.IORING_FEAT_EXT_ARG))
+            if (!ring.hasFeature(UringSyscalls.IORING_FEAT_NODROP) || !ring.hasFeature(UringSyscalls.IORING_FEAT_EXT_ARG))
             {
                 throw new IOException("io_uring lacks IORING_FEAT_NODROP or IORING_FEAT_EXT_ARG (kernel < 5.11): features=0x" +
                     Integer.toHexString(ring.features));
@@ -263,13 +263,13 @@ public final class UringBackend implements RingBackend
                 final int fixed = fixedBufferIndex(address, bytes);
                 if (fixed >= 0)
                 {
-                    opcode = op == IoOp.READ ? IoUring.IORING_OP_READ_FIXED : IoUring.IORING_OP_WRITE_FIXED;
+                    opcode = op == IoOp.READ ? UringSyscalls.IORING_OP_READ_FIXED : UringSyscalls.IORING_OP_WRITE_FIXED;
                     bufIndex = fixed;
                     fixedBufferOps++;
                 }
                 else
                 {
-                    opcode = op == IoOp.READ ? IoUring.IORING_OP_READ : IoUring.IORING_OP_WRITE;
+                    opcode = op == IoOp.READ ? UringSyscalls.IORING_OP_READ : UringSyscalls.IORING_OP_WRITE;
                 }
                 opFlags = request.rwFlags;
                 break;
@@ -305,21 +305,21 @@ public final class UringBackend implements RingBackend
                     iovecs.putLong(iov + IovecDescriptor.BASE, Linux.address(buffers[b]) + position);
                     iovecs.putLong(iov + IovecDescriptor.LEN, segmentLength);
                 }
-                opcode = op == IoOp.READV ? IoUring.IORING_OP_READV : IoUring.IORING_OP_WRITEV;
+                opcode = op == IoOp.READV ? UringSyscalls.IORING_OP_READV : UringSyscalls.IORING_OP_WRITEV;
                 address = iovecAddress + base;
                 length = count;
                 opFlags = request.rwFlags;
                 break;
             }
             case FSYNC:
-                opcode = IoUring.IORING_OP_FSYNC;
+                opcode = UringSyscalls.IORING_OP_FSYNC;
                 break;
             case FDATASYNC:
-                opcode = IoUring.IORING_OP_FSYNC;
-                opFlags = IoUring.IORING_FSYNC_DATASYNC;
+                opcode = UringSyscalls.IORING_OP_FSYNC;
+                opFlags = UringSyscalls.IORING_FSYNC_DATASYNC;
                 break;
             case NOP:
-                opcode = IoUring.IORING_OP_NOP;
+                opcode = UringSyscalls.IORING_OP_NOP;
                 break;
             default:
                 throw new IllegalArgumentException("unsupported operation: op=" + op);
@@ -330,7 +330,7 @@ public final class UringBackend implements RingBackend
         if (fixedFile >= 0)
         {
             fd = fixedFile;
-            sqeFlags = IoUring.IOSQE_FIXED_FILE;
+            sqeFlags = UringSyscalls.IOSQE_FIXED_FILE;
             fixedFileOps++;
         }
         writeSqe(opcode, sqeFlags, fd, fileOffset, address, length, opFlags, userDataValue, bufIndex);
@@ -398,7 +398,7 @@ public final class UringBackend implements RingBackend
                 if (ring.sqPoll)
                 {
                     // the SQPOLL thread has not consumed the SQ yet: wait until it has room
-                    enter(0, 0, IoUring.IORING_ENTER_SQ_WAIT, 0, 0);
+                    enter(0, 0, UringSyscalls.IORING_ENTER_SQ_WAIT, 0, 0);
                 }
                 else if (spins > 1000)
                 {
@@ -426,7 +426,7 @@ public final class UringBackend implements RingBackend
         {
             if (ring.needsWakeup())
             {
-                enter(0, 0, IoUring.IORING_ENTER_SQ_WAKEUP, 0, 0);
+                enter(0, 0, UringSyscalls.IORING_ENTER_SQ_WAKEUP, 0, 0);
             }
             return pending;
         }
@@ -447,7 +447,7 @@ public final class UringBackend implements RingBackend
     private int enter(final int toSubmit, final int minComplete, final int flags, final long arg, final long argSize)
     {
         enterCalls++;
-        return IoUring.enter(ring.fd, toSubmit, minComplete, flags, arg, argSize);
+        return UringSyscalls.enter(ring.fd, toSubmit, minComplete, flags, arg, argSize);
     }
 
     @Override
@@ -466,7 +466,7 @@ public final class UringBackend implements RingBackend
             if (coopTaskRun && ring.taskRunPending())
             {
                 // COOP_TASKRUN: completions wait as task work until we enter; the kernel flags it, we run it
-                enter(0, 0, IoUring.IORING_ENTER_GETEVENTS, 0, 0);
+                enter(0, 0, UringSyscalls.IORING_ENTER_GETEVENTS, 0, 0);
                 reaped += drain(sink);
             }
             if (!ring.cqOverflow())
@@ -474,7 +474,7 @@ public final class UringBackend implements RingBackend
                 return reaped;
             }
             // NODROP kept completions that did not fit: GETEVENTS flushes them into the room just made
-            enter(0, 0, IoUring.IORING_ENTER_GETEVENTS, 0, 0);
+            enter(0, 0, UringSyscalls.IORING_ENTER_GETEVENTS, 0, 0);
             if (ring.cqTail() == ring.cqHead())
             {
                 return reaped;
@@ -555,10 +555,10 @@ public final class UringBackend implements RingBackend
         armWake();
         final int toSubmit = ring.sqPoll ? 0 : ring.unsubmitted();
         ring.publish();
-        int flags = IoUring.IORING_ENTER_GETEVENTS | IoUring.IORING_ENTER_EXT_ARG;
+        int flags = UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG;
         if (ring.sqPoll && ring.needsWakeup())
         {
-            flags |= IoUring.IORING_ENTER_SQ_WAKEUP;
+            flags |= UringSyscalls.IORING_ENTER_SQ_WAKEUP;
         }
         scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, timeoutNs / 1_000_000_000L);
         scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, timeoutNs % 1_000_000_000L);
@@ -575,7 +575,7 @@ public final class UringBackend implements RingBackend
         if (!wakeArmed && !closing)
         {
             reserveInternalSqe();
-            writeSqe(IoUring.IORING_OP_READ, 0, wakeFd, 0, scratchAddress + SCRATCH_WAKE_READ, 8, 0, TAG_WAKE, 0);
+            writeSqe(UringSyscalls.IORING_OP_READ, 0, wakeFd, 0, scratchAddress + SCRATCH_WAKE_READ, 8, 0, TAG_WAKE, 0);
             wakeArmed = true;
             internalInFlight++;
         }
@@ -613,7 +613,7 @@ public final class UringBackend implements RingBackend
         final long target = userData[index] != 0 ? userData[index] :
             TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
         reserveInternalSqe();
-        writeSqe(IoUring.IORING_OP_ASYNC_CANCEL, 0, -1, 0, target, 0, 0, TAG_CANCEL | index, 0);
+        writeSqe(UringSyscalls.IORING_OP_ASYNC_CANCEL, 0, -1, 0, target, 0, 0, TAG_CANCEL | index, 0);
         internalInFlight++;
     }
 
@@ -651,7 +651,7 @@ public final class UringBackend implements RingBackend
                 t.putLong(i * IovecDescriptor.SIZE + IovecDescriptor.LEN, buffers[i].capacity());
                 order[i] = i;
             }
-            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_BUFFERS, table, count);
+            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_BUFFERS, table, count);
             if (r < 0)
             {
                 return r;
@@ -684,7 +684,7 @@ public final class UringBackend implements RingBackend
         {
             return 0;
         }
-        final int r = IoUring.register(ring.fd, IoUring.IORING_UNREGISTER_BUFFERS, 0, 0);
+        final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_UNREGISTER_BUFFERS, 0, 0);
         fixedStarts = new long[0];
         fixedEnds = new long[0];
         fixedIndexes = new int[0];
@@ -745,7 +745,7 @@ public final class UringBackend implements RingBackend
                 t.putInt(4 * i, fd);
                 maxFd = Math.max(maxFd, fd);
             }
-            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_FILES, table, files.length);
+            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_FILES, table, files.length);
             if (r < 0)
             {
                 return r;
@@ -775,7 +775,7 @@ public final class UringBackend implements RingBackend
         {
             return 0;
         }
-        final int r = IoUring.register(ring.fd, IoUring.IORING_UNREGISTER_FILES, 0, 0);
+        final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_UNREGISTER_FILES, 0, 0);
         fixedFiles = new FileAccess[0];
         fixedFileByFd = new int[0];
         return r;
@@ -811,7 +811,7 @@ public final class UringBackend implements RingBackend
                 throw new IllegalStateException("eventfd failed: errno=" + Errno.name(-fd));
             }
             scratch.putInt(SCRATCH_INT, fd);
-            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_EVENTFD, scratchAddress + SCRATCH_INT, 1);
+            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_EVENTFD, scratchAddress + SCRATCH_INT, 1);
             if (r < 0)
             {
                 Linux.close(fd);
@@ -895,7 +895,7 @@ public final class UringBackend implements RingBackend
         for (int i = 0; i < count; i++)
         {
             reserveInternalSqe();
-            writeSqe(IoUring.IORING_OP_NOP, 0, -1, 0, 0, 0, 0, TAG_NOP, 0);
+            writeSqe(UringSyscalls.IORING_OP_NOP, 0, -1, 0, 0, 0, 0, TAG_NOP, 0);
             internalInFlight++;
         }
     }
@@ -906,7 +906,7 @@ public final class UringBackend implements RingBackend
         if (!attached)
         {
             attached = true;
-            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_ENABLE_RINGS, 0, 0);
+            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_ENABLE_RINGS, 0, 0);
             if (r < 0)
             {
                 throw new IllegalStateException("io_uring ENABLE_RINGS failed: " + Errno.name(-r));
@@ -984,7 +984,7 @@ public final class UringBackend implements RingBackend
                 submit();
                 scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, 0);
                 scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, 10_000_000L);
-                enter(0, 1, IoUring.IORING_ENTER_GETEVENTS | IoUring.IORING_ENTER_EXT_ARG,
+                enter(0, 1, UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG,
                     scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
             }
         }
