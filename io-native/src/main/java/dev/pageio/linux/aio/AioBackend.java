@@ -18,8 +18,6 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -136,7 +134,7 @@ public final class AioBackend implements RingBackend
     private int stashHead;
     private int stashCount;
 
-    private final Syncer syncer;
+    private final AioSyncer syncer;
 
     private volatile boolean closed;
     private final AtomicInteger wakers = new AtomicInteger();
@@ -300,7 +298,7 @@ public final class AioBackend implements RingBackend
         this.localResult = new long[queueDepth];
         this.cancelRequests = new Request[queueDepth];
         this.cancelAnswer = new int[queueDepth];
-        this.syncer = kernelSync ? null : new Syncer(config.name() + "-aio-syncer", queueDepth);
+        this.syncer = kernelSync ? null : new AioSyncer(config.name() + "-aio-syncer", queueDepth, this::wakeup);
     }
 
     /**
@@ -1003,67 +1001,5 @@ public final class AioBackend implements RingBackend
         return "AioBackend{ctx=0x" + Long.toHexString(ctx) + " queueDepth=" + queueDepth + " ringEntries=" + ringNr +
             " ringReaping=" + (ring != null) + " kernelSync=" + kernelSync + " kernelPoll=" + kernelPoll +
             " inFlight=" + inFlight + "}";
-    }
-
-    /** The thread that runs fsync/fdatasync where the kernel refuses sync iocbs. Never the ring agent. */
-    private final class Syncer implements Runnable
-    {
-        final ArrayBlockingQueue<Request> todo;
-        final ArrayBlockingQueue<Request> done;
-        final AtomicInteger doneCount = new AtomicInteger();
-        final AtomicInteger syncs = new AtomicInteger();
-        private final Thread thread;
-        private volatile boolean stopping;
-
-        Syncer(final String name, final int capacity)
-        {
-            todo = new ArrayBlockingQueue<>(capacity);
-            done = new ArrayBlockingQueue<>(capacity);
-            thread = new Thread(this, name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void run()
-        {
-            while (!stopping)
-            {
-                final Request request;
-                try
-                {
-                    request = todo.poll(100, TimeUnit.MILLISECONDS);
-                }
-                catch (final InterruptedException e)
-                {
-                    return;
-                }
-                if (request == null)
-                {
-                    continue;
-                }
-                final int r = request.op == IoOp.FSYNC ? Linux.fsync(request.fd) : Linux.fdatasync(request.fd);
-                syncs.incrementAndGet();
-                request.result = r;
-                // the queue's offer/poll carries request.result to the ring agent
-                done.add(request);
-                doneCount.incrementAndGet();
-                wakeup();
-            }
-        }
-
-        void stop()
-        {
-            stopping = true;
-            thread.interrupt();
-            try
-            {
-                thread.join(TimeUnit.SECONDS.toMillis(30));
-            }
-            catch (final InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 }
