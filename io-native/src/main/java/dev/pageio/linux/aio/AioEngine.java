@@ -122,7 +122,9 @@ public final class AioEngine implements IoEngine
         {
             throw new IOException("aio engine unavailable: " + p.cause);
         }
-        return new AioBackend(config, p.kernelSync, p.kernelPoll, config.queueDepth() + 1, false);
+        // nr_events: every request, plus the wakeup POLL
+        final int contextEvents = config.queueDepth() + 1;
+        return new AioBackend(config, p.kernelSync, p.kernelPoll, AioContext.open(contextEvents, contextEvents));
     }
 
     /**

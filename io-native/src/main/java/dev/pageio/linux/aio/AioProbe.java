@@ -56,7 +56,7 @@ final class AioProbe
             final int r = AioSyscalls.io_setup(1, block);
             if (r < 0)
             {
-                return new AioProbe(-r == Errno.EAGAIN ? AioBackend.setupFailure(-r, 1) : "io_setup: " + Errno.name(-r),
+                return new AioProbe(-r == Errno.EAGAIN ? AioContext.setupFailure(-r, 1) : "io_setup: " + Errno.name(-r),
                     false, false);
             }
             final long ctx = mem.getLong(0);
