@@ -9,6 +9,7 @@ import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
 import dev.pageio.linux.AddressCache;
 import dev.pageio.linux.Linux;
+import dev.pageio.linux.LocalCompletions;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -104,14 +105,8 @@ public final class AioBackend implements RingBackend
     private boolean pollBroken;
     private CompletionSink reapSink;
 
-    private final int[] localIndex;
-    private final long[] localResult;
-    private int localHead;
-    private int localCount;
-    private final Request[] cancelRequests;
-    private final int[] cancelAnswer;
-    private int cancelHead;
-    private int cancelCount;
+    private final LocalCompletions local;
+    private final LocalCompletions.Release releaseLocal = this::release;
 
     private final AioSyncer syncer;
 
@@ -197,10 +192,7 @@ public final class AioBackend implements RingBackend
 
         this.slots = new Request[queueDepth];
         this.slotState = new byte[queueDepth];
-        this.localIndex = new int[queueDepth];
-        this.localResult = new long[queueDepth];
-        this.cancelRequests = new Request[queueDepth];
-        this.cancelAnswer = new int[queueDepth];
+        this.local = new LocalCompletions(queueDepth);
         this.syncer = kernelSync ? null : new AioSyncer(config.name() + "-aio-syncer", queueDepth, this::wakeup);
     }
 
@@ -501,9 +493,7 @@ public final class AioBackend implements RingBackend
     private void completeLocally(final int index, final long result)
     {
         slotState[index] = LOCAL;
-        localIndex[localCount] = index;
-        localResult[localCount] = result;
-        localCount++;
+        local.complete(index, result);
     }
 
     @Override
@@ -513,31 +503,7 @@ public final class AioBackend implements RingBackend
         {
             throw new IllegalStateException("backend closed: engine=aio");
         }
-        int count = 0;
-        // cancel answers first: a completion may free the slot, and the answer must reach it before that
-        while (cancelHead < cancelCount)
-        {
-            final Request request = cancelRequests[cancelHead];
-            final int answer = cancelAnswer[cancelHead];
-            cancelRequests[cancelHead] = null;
-            cancelHead++;
-            count++;
-            sink.cancelResult(request, answer);
-        }
-        cancelHead = 0;
-        cancelCount = 0;
-
-        while (localHead < localCount)
-        {
-            final int index = localIndex[localHead];
-            final long result = localResult[localHead];
-            localHead++;
-            count++;
-            sink.complete(release(index), result);
-        }
-        localHead = 0;
-        localCount = 0;
-
+        int count = local.deliver(sink, releaseLocal);
         if (syncer != null && syncer.doneCount.get() > 0)
         {
             Request request;
@@ -603,7 +569,7 @@ public final class AioBackend implements RingBackend
         {
             submit();
         }
-        if (localCount > 0 || cancelCount > 0 || (syncer != null && syncer.doneCount.get() > 0) ||
+        if (!local.isEmpty() || (syncer != null && syncer.doneCount.get() > 0) ||
             context.hasEvents())
         {
             return;
@@ -716,15 +682,7 @@ public final class AioBackend implements RingBackend
 
     private void postCancel(final Request request, final int answer)
     {
-        // at most one answer per slot is pending unless cancel is repeated; the table is sized for one per slot
-        if (cancelCount == queueDepth)
-        {
-            throw new IllegalStateException("too many cancel answers pending: pending=" + cancelCount +
-                " request=" + request);
-        }
-        cancelRequests[cancelCount] = request;
-        cancelAnswer[cancelCount] = answer;
-        cancelCount++;
+        local.cancelAnswer(request, answer);
     }
 
     /**
