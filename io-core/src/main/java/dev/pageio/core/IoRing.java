@@ -630,6 +630,21 @@ public final class IoRing implements AutoCloseable
         return result;
     }
 
+    /**
+     * Registers buffers with the backend, on the agent ({@link RingBackend#registerBuffers}): with io_uring, later
+     * READ/WRITE requests inside one of them go as READ_FIXED/WRITE_FIXED. An optimisation the caller may go
+     * without: the answer is 0, or {@code -errno} ({@code -EOPNOTSUPP} on an engine without registered buffers,
+     * {@code -ENOMEM} over RLIMIT_MEMLOCK), and the ring works the same either way. Call it before any request is
+     * in flight.
+     *
+     * @param buffers direct buffers, kept referenced by the backend while registered.
+     * @return completes with 0 or {@code -errno} (on the agent; in CALLER mode, during a poll).
+     */
+    public CompletableFuture<Integer> registerBuffers(final ByteBuffer... buffers)
+    {
+        return onAgent(backend -> backend.registerBuffers(buffers));
+    }
+
     // ------------------------------------------------------------------------------------------------ driving
 
     /**

@@ -1,5 +1,9 @@
 package dev.pageio.core.spi;
 
+import dev.pageio.core.Errno;
+
+import java.nio.ByteBuffer;
+
 /**
  * One kernel context (an io_uring instance, an aio context, a worker pool) driven by exactly one thread,
  * the ring agent. Every method except {@link #wakeup()} is called by that thread only.
@@ -65,6 +69,19 @@ public interface RingBackend extends AutoCloseable
      * @param request the request, state {@link Request#ACTIVE}.
      */
     void cancel(Request request);
+
+    /**
+     * Registers buffers with the kernel, so that later READ/WRITE requests inside one of them skip the per-request
+     * page pinning (io_uring's fixed buffers). A capability: a backend without it answers {@code -EOPNOTSUPP}, and
+     * a caller runs on without it. Ring agent, with no request in flight.
+     *
+     * @param buffers direct buffers, kept referenced by the backend while registered.
+     * @return 0, or {@code -errno} ({@code -EOPNOTSUPP} by default; e.g. {@code -ENOMEM} over RLIMIT_MEMLOCK).
+     */
+    default int registerBuffers(final ByteBuffer... buffers)
+    {
+        return -Errno.EOPNOTSUPP;
+    }
 
     /** Frees every native resource. Called once, after every request has completed. */
     @Override

@@ -8,6 +8,7 @@ import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
 import dev.pageio.linux.Linux;
+import dev.pageio.linux.LocalCompletions;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,6 +47,8 @@ public final class UringBackend implements RingBackend
     static final long TAG_WAKE = 3L << 56;
     static final long TAG_NOP = 4L << 56;
     private static final long TAG_MASK = 0xFFL << 56;
+    /** {@link #userData} of a request completed without the kernel, until its local completion is reaped. */
+    private static final long LOCAL = -1L;
 
     /** SQPOLL kernel thread idle time before it sleeps (sq_thread_idle). */
     private static final int SQ_THREAD_IDLE_MS = 50;
@@ -66,13 +69,12 @@ public final class UringBackend implements RingBackend
         }
     };
 
-    // layout of the scratch block (malloc'd): wake read buffer, wake write value, getevents arg, timespec, int
+    // layout of the scratch block (malloc'd): wake read buffer, wake write value, getevents arg, timespec
     private static final int SCRATCH_WAKE_READ = 0;
     private static final int SCRATCH_WAKE_ONE = 8;
     private static final int SCRATCH_ARG = 16;
     private static final int SCRATCH_TIMESPEC = SCRATCH_ARG + GetEventsArgDescriptor.SIZE;
-    private static final int SCRATCH_INT = SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_SIZE;
-    private static final int SCRATCH_SIZE = SCRATCH_INT + 8;
+    private static final int SCRATCH_SIZE = SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_SIZE;
 
     private final UringRing ring;
     private final boolean coopTaskRun;
@@ -83,7 +85,7 @@ public final class UringBackend implements RingBackend
     private final dev.pageio.linux.AddressCache addressCache;
     private final int maxSegments;
     private final Request[] slots;
-    /** user_data of the slot's SQE while the request is in the ring, else 0. */
+    /** user_data of the slot's SQE while the request is in the ring, {@link #LOCAL}, or 0. */
     private final long[] userData;
     private final long scratchAddress;
     private final ByteBuffer scratch;
@@ -95,17 +97,13 @@ public final class UringBackend implements RingBackend
     private int requestsInFlight;
     private int internalInFlight;
     private boolean wakeArmed;
-    private int completionFd = -1;
     private CompletionSink lastSink;
     private boolean closing;
     private volatile boolean closed;
 
-    private long[] fixedStarts = new long[0];
-    private long[] fixedEnds = new long[0];
-    private int[] fixedIndexes = new int[0];
-    private ByteBuffer[] fixedBuffers = new ByteBuffer[0];
-    private FileAccess[] fixedFiles = new FileAccess[0];
-    private int[] fixedFileByFd = new int[0];
+    private final UringRegistrations registrations;
+    private final LocalCompletions local;
+    private final LocalCompletions.Release releaseLocal = this::releaseLocal;
 
     private long enterCalls;
     private long wakeCompletions;
@@ -131,6 +129,8 @@ public final class UringBackend implements RingBackend
         this.scratch = Linux.wrap(scratchAddress, SCRATCH_SIZE);
         this.iovecAddress = iovecAddress;
         this.iovecs = Linux.wrap(iovecAddress, (int)iovecBytes);
+        this.registrations = new UringRegistrations(ring);
+        this.local = new LocalCompletions(queueDepth);
         scratch.putLong(SCRATCH_WAKE_ONE, 1L);
         scratch.putLong(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK, 0L);
         scratch.putInt(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK_SZ, 8); // _NSIG / 8
@@ -230,13 +230,9 @@ public final class UringBackend implements RingBackend
             return false;
         }
         final IoOp op = request.op;
-        if (op == null)
+        if (op == null || request.fd < 0)
         {
-            throw new IllegalArgumentException("request without operation: index=" + index);
-        }
-        if (request.fd < 0)
-        {
-            throw new IllegalArgumentException("request without descriptor: fd=" + request.fd + " rule=fd>=0");
+            return invalid(request, index);
         }
         final long userDataValue = TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
         int opcode;
@@ -250,17 +246,16 @@ public final class UringBackend implements RingBackend
             case READ:
             case WRITE:
             {
-                fileOffset = checkOffset(request.fileOffset);
+                fileOffset = request.fileOffset;
                 final ByteBuffer buffer = request.buffer;
-                if (buffer == null)
-                {
-                    throw new IllegalArgumentException("request without buffer: op=" + op + " index=" + index);
-                }
                 final long bytes = request.length;
-                checkRange(op, buffer, request.bufferPosition, bytes);
+                if (fileOffset < 0 || !encodable(op, buffer, request.bufferPosition, bytes))
+                {
+                    return invalid(request, index);
+                }
                 address = addressCache.address(index, buffer) + request.bufferPosition;
                 length = (int)bytes;
-                final int fixed = fixedBufferIndex(address, bytes);
+                final int fixed = registrations.fixedBufferIndex(address, bytes);
                 if (fixed >= 0)
                 {
                     opcode = op == IoOp.READ ? UringSyscalls.IORING_OP_READ_FIXED : UringSyscalls.IORING_OP_WRITE_FIXED;
@@ -277,30 +272,23 @@ public final class UringBackend implements RingBackend
             case READV:
             case WRITEV:
             {
-                fileOffset = checkOffset(request.fileOffset);
+                fileOffset = request.fileOffset;
                 final int count = request.segmentCount;
-                if (count < 1 || count > maxSegments)
-                {
-                    throw new IllegalArgumentException("segment count out of range: segmentCount=" + count +
-                        " range=1.." + maxSegments);
-                }
                 final ByteBuffer[] buffers = request.buffers;
-                if (buffers == null)
+                if (fileOffset < 0 || count < 1 || count > maxSegments || buffers == null)
                 {
-                    throw new IllegalArgumentException("vectored request without buffers: op=" + op + " index=" + index);
+                    return invalid(request, index);
                 }
                 final int base = index * maxSegments * IovecDescriptor.SIZE;
                 for (int i = 0; i < count; i++)
                 {
                     final int b = request.segmentBuffers[i];
-                    if (b < 0 || b >= buffers.length || buffers[b] == null)
-                    {
-                        throw new IllegalArgumentException("segment buffer index out of range: segment=" + i +
-                            " bufferIndex=" + b + " buffers=" + buffers.length);
-                    }
                     final int position = request.segmentPositions[i];
                     final int segmentLength = request.segmentLengths[i];
-                    checkRange(op, buffers[b], position, segmentLength);
+                    if (b < 0 || b >= buffers.length || !encodable(op, buffers[b], position, segmentLength))
+                    {
+                        return invalid(request, index);
+                    }
                     final int iov = base + i * IovecDescriptor.SIZE;
                     iovecs.putLong(iov + IovecDescriptor.BASE, Linux.address(buffers[b]) + position);
                     iovecs.putLong(iov + IovecDescriptor.LEN, segmentLength);
@@ -322,11 +310,11 @@ public final class UringBackend implements RingBackend
                 opcode = UringSyscalls.IORING_OP_NOP;
                 break;
             default:
-                throw new IllegalArgumentException("unsupported operation: op=" + op);
+                return invalid(request, index);
         }
         int fd = request.fd;
         int sqeFlags = 0;
-        final int fixedFile = fixedFileIndex(request);
+        final int fixedFile = registrations.fixedFileIndex(request);
         if (fixedFile >= 0)
         {
             fd = fixedFile;
@@ -340,31 +328,36 @@ public final class UringBackend implements RingBackend
         return true;
     }
 
-    private static long checkOffset(final long fileOffset)
+    /**
+     * The checks that protect the JVM: the kernel gets only a direct buffer's address, inside the buffer, and never
+     * reads into a read-only one. io_uring would read or write at the file position for offset -1, so a negative
+     * offset never passes either (checked by the caller).
+     */
+    private static boolean encodable(final IoOp op, final ByteBuffer buffer, final int position, final long length)
     {
-        if (fileOffset < 0)
-        {
-            // io_uring reads/writes at the file position for offset -1: never let one through
-            throw new IllegalArgumentException("negative offset: fileOffset=" + fileOffset + " rule=fileOffset>=0");
-        }
-        return fileOffset;
+        return buffer != null && buffer.isDirect() && position >= 0 && length > 0 &&
+            length <= buffer.capacity() - (long)position && !(buffer.isReadOnly() && !op.writes());
     }
 
-    private static void checkRange(final IoOp op, final ByteBuffer buffer, final int position, final long length)
+    /**
+     * The bad-request rule of {@link RingBackend#prepare}: a request this backend cannot encode completes with
+     * -EINVAL through the sink, at the next {@link #reap}, and never reaches the kernel.
+     */
+    private boolean invalid(final Request request, final int index)
     {
-        if (!buffer.isDirect())
-        {
-            throw new IllegalArgumentException("buffer is not direct: the kernel needs a native address: op=" + op);
-        }
-        if (position < 0 || length <= 0 || length > buffer.capacity() - (long)position)
-        {
-            throw new IllegalArgumentException("buffer range out of bounds: position=" + position + " length=" +
-                length + " capacity=" + buffer.capacity() + " rule=0<=position, 0<length<=capacity-position");
-        }
-        if (buffer.isReadOnly() && !op.writes())
-        {
-            throw new IllegalArgumentException("read into a read-only buffer: op=" + op);
-        }
+        slots[index] = request;
+        userData[index] = LOCAL;
+        requestsInFlight++;
+        local.complete(index, -Errno.EINVAL);
+        return true;
+    }
+
+    /** {@link LocalCompletions.Release} of a local completion. */
+    private Request releaseLocal(final int index)
+    {
+        userData[index] = 0;
+        requestsInFlight--;
+        return slots[index];
     }
 
     private void writeSqe(final int opcode, final int flags, final int fd, final long offset, final long address,
@@ -459,7 +452,7 @@ public final class UringBackend implements RingBackend
             return 0;
         }
         lastSink = sink;
-        int reaped = 0;
+        int reaped = local.isEmpty() ? 0 : local.deliver(sink, releaseLocal);
         while (true)
         {
             reaped += drain(sink);
@@ -547,7 +540,7 @@ public final class UringBackend implements RingBackend
     @Override
     public void await(final long timeoutNs)
     {
-        if (closed || timeoutNs <= 0)
+        if (closed || timeoutNs <= 0 || !local.isEmpty())
         {
             return;
         }
@@ -610,7 +603,7 @@ public final class UringBackend implements RingBackend
             throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" + queueDepth);
         }
         slots[index] = request;
-        final long target = userData[index] != 0 ? userData[index] :
+        final long target = userData[index] > 0 ? userData[index] :
             TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
         reserveInternalSqe();
         writeSqe(UringSyscalls.IORING_OP_ASYNC_CANCEL, 0, -1, 0, target, 0, 0, TAG_CANCEL | index, 0);
@@ -625,54 +618,12 @@ public final class UringBackend implements RingBackend
      * @param buffers direct buffers.
      * @return 0, or -errno from the kernel (e.g. -ENOMEM over RLIMIT_MEMLOCK).
      */
+    @Override
     public int registerBuffers(final ByteBuffer... buffers)
     {
         ensureOpen();
         ensureQuiet("registerBuffers");
-        if (fixedBuffers.length > 0)
-        {
-            throw new IllegalStateException("buffers already registered: count=" + fixedBuffers.length);
-        }
-        final int count = buffers.length;
-        final long table = Linux.malloc(Math.max(1, (long)count * IovecDescriptor.SIZE));
-        try
-        {
-            final ByteBuffer t = Linux.wrap(table, Math.max(1, count * IovecDescriptor.SIZE));
-            final long[] starts = new long[count];
-            final Integer[] order = new Integer[count];
-            for (int i = 0; i < count; i++)
-            {
-                if (!buffers[i].isDirect() || buffers[i].capacity() == 0)
-                {
-                    throw new IllegalArgumentException("registered buffer must be direct and not empty: index=" + i);
-                }
-                starts[i] = Linux.address(buffers[i]);
-                t.putLong(i * IovecDescriptor.SIZE + IovecDescriptor.BASE, starts[i]);
-                t.putLong(i * IovecDescriptor.SIZE + IovecDescriptor.LEN, buffers[i].capacity());
-                order[i] = i;
-            }
-            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_BUFFERS, table, count);
-            if (r < 0)
-            {
-                return r;
-            }
-            Arrays.sort(order, (a, b) -> Long.compare(starts[a], starts[b]));
-            fixedStarts = new long[count];
-            fixedEnds = new long[count];
-            fixedIndexes = new int[count];
-            for (int i = 0; i < count; i++)
-            {
-                fixedStarts[i] = starts[order[i]];
-                fixedEnds[i] = starts[order[i]] + buffers[order[i]].capacity();
-                fixedIndexes[i] = order[i];
-            }
-            fixedBuffers = buffers.clone();
-            return 0;
-        }
-        finally
-        {
-            Linux.free(table);
-        }
+        return registrations.registerBuffers(buffers);
     }
 
     /** Unregisters the buffers. Agent thread, with no request in flight. @return 0 or -errno. */
@@ -680,38 +631,7 @@ public final class UringBackend implements RingBackend
     {
         ensureOpen();
         ensureQuiet("unregisterBuffers");
-        if (fixedBuffers.length == 0)
-        {
-            return 0;
-        }
-        final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_UNREGISTER_BUFFERS, 0, 0);
-        fixedStarts = new long[0];
-        fixedEnds = new long[0];
-        fixedIndexes = new int[0];
-        fixedBuffers = new ByteBuffer[0];
-        return r;
-    }
-
-    private int fixedBufferIndex(final long address, final long length)
-    {
-        final long[] starts = fixedStarts;
-        int low = 0;
-        int high = starts.length - 1;
-        int found = -1;
-        while (low <= high)
-        {
-            final int mid = (low + high) >>> 1;
-            if (starts[mid] <= address)
-            {
-                found = mid;
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-        return found >= 0 && address + length <= fixedEnds[found] ? fixedIndexes[found] : -1;
+        return registrations.unregisterBuffers();
     }
 
     /**
@@ -726,44 +646,7 @@ public final class UringBackend implements RingBackend
     {
         ensureOpen();
         ensureQuiet("registerFiles");
-        if (fixedFiles.length > 0)
-        {
-            throw new IllegalStateException("files already registered: count=" + fixedFiles.length);
-        }
-        final long table = Linux.malloc(Math.max(4, 4L * files.length));
-        try
-        {
-            final ByteBuffer t = Linux.wrap(table, Math.max(4, 4 * files.length));
-            int maxFd = -1;
-            for (int i = 0; i < files.length; i++)
-            {
-                final int fd = files[i].fd();
-                if (fd < 0)
-                {
-                    throw new IllegalArgumentException("file without descriptor: file=" + files[i]);
-                }
-                t.putInt(4 * i, fd);
-                maxFd = Math.max(maxFd, fd);
-            }
-            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_FILES, table, files.length);
-            if (r < 0)
-            {
-                return r;
-            }
-            final int[] byFd = new int[maxFd + 1];
-            Arrays.fill(byFd, -1);
-            for (int i = 0; i < files.length; i++)
-            {
-                byFd[files[i].fd()] = i;
-            }
-            fixedFileByFd = byFd;
-            fixedFiles = files.clone();
-            return 0;
-        }
-        finally
-        {
-            Linux.free(table);
-        }
+        return registrations.registerFiles(files);
     }
 
     /** Unregisters the files. Agent thread, with no request in flight. @return 0 or -errno. */
@@ -771,25 +654,7 @@ public final class UringBackend implements RingBackend
     {
         ensureOpen();
         ensureQuiet("unregisterFiles");
-        if (fixedFiles.length == 0)
-        {
-            return 0;
-        }
-        final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_UNREGISTER_FILES, 0, 0);
-        fixedFiles = new FileAccess[0];
-        fixedFileByFd = new int[0];
-        return r;
-    }
-
-    private int fixedFileIndex(final Request request)
-    {
-        final int fd = request.fd;
-        if (fd >= fixedFileByFd.length || request.file == null)
-        {
-            return -1;
-        }
-        final int index = fixedFileByFd[fd];
-        return index >= 0 && fixedFiles[index] == request.file ? index : -1;
+        return registrations.unregisterFiles();
     }
 
     /**
@@ -803,23 +668,7 @@ public final class UringBackend implements RingBackend
     public int completionEventFd()
     {
         ensureOpen();
-        if (completionFd < 0)
-        {
-            final int fd = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
-            if (fd < 0)
-            {
-                throw new IllegalStateException("eventfd failed: errno=" + Errno.name(-fd));
-            }
-            scratch.putInt(SCRATCH_INT, fd);
-            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_EVENTFD, scratchAddress + SCRATCH_INT, 1);
-            if (r < 0)
-            {
-                Linux.close(fd);
-                throw new IllegalStateException("IORING_REGISTER_EVENTFD failed: errno=" + Errno.name(-r));
-            }
-            completionFd = fd;
-        }
-        return completionFd;
+        return registrations.completionEventFd();
     }
 
     /** @return true when the ring runs with COOP_TASKRUN | TASKRUN_FLAG (asked for, and accepted by the kernel). */
@@ -956,7 +805,7 @@ public final class UringBackend implements RingBackend
         submit();
         for (int i = 0; i < queueDepth; i++)
         {
-            if (userData[i] != 0)
+            if (userData[i] != 0 && userData[i] != LOCAL)
             {
                 cancel(slots[i]);
             }
@@ -996,10 +845,6 @@ public final class UringBackend implements RingBackend
         final boolean drained = requestsInFlight == 0 && internalInFlight == 0;
         ring.close();
         Linux.close(wakeFd);
-        if (completionFd >= 0)
-        {
-            Linux.close(completionFd);
-        }
         if (drained)
         {
             Linux.free(scratchAddress);
@@ -1010,14 +855,13 @@ public final class UringBackend implements RingBackend
             synchronized (ABANDONED)
             {
                 ABANDONED.add(slots.clone());
-                ABANDONED.add(fixedBuffers);
+                ABANDONED.add(registrations.buffers());
             }
             System.getLogger(UringBackend.class.getName()).log(System.Logger.Level.WARNING,
                 "io_uring closed with operations still in the kernel; their memory is kept: requests=" +
                 requestsInFlight + " internal=" + internalInFlight);
         }
         Arrays.fill(slots, null);
-        fixedBuffers = new ByteBuffer[0];
-        fixedFiles = new FileAccess[0];
+        registrations.close();
     }
 }
