@@ -26,6 +26,14 @@ public interface RingBackend extends AutoCloseable
     /**
      * Takes a request for the next {@link #submit()}: writes its SQE or iocb, or queues it.
      *
+     * <p><b>Bad requests.</b> A request the backend cannot encode (no operation or descriptor, a negative offset, a
+     * buffer that is not direct where the kernel needs an address, a range outside its buffer, a read into a
+     * read-only buffer, a segment count out of range, an operation it does not know) is taken (true) and completes
+     * through the sink with {@code -EINVAL} during a later {@link #reap}; it never reaches the kernel, and no
+     * exception is thrown on the agent. These checks protect the JVM: no wild address reaches the kernel. Only a
+     * broken ring invariant (an index outside the slot table, a slot already in the backend, a closed backend) is
+     * an {@link IllegalStateException} or {@link IllegalArgumentException}.
+     *
      * @param request the request (its fields describe the remaining work).
      * @return false when the backend is full now; the agent keeps the request and offers it again after
      * reaping.
