@@ -381,6 +381,19 @@ public final class UringBackend implements RingBackend
         s.putLong(sqe + SqeDescriptor.PAD2, 0L);
     }
 
+    /**
+     * Writes one internal SQE (the wakeup read, a cancel, a NOP), outside the requests' admission: its completion
+     * carries {@code tag} and is counted in {@link #internalInFlight()}. Package-private: tests fill the CQ with NOPs
+     * through it.
+     */
+    void prepareInternal(final int opcode, final int fd, final long address, final int length, final long tag)
+    {
+        ensureOpen();
+        reserveInternalSqe();
+        writeSqe(opcode, 0, fd, 0, address, length, 0, tag, 0);
+        internalInFlight++;
+    }
+
     /** Makes room for one internal SQE, submitting what is prepared if the SQ is full. */
     private void reserveInternalSqe()
     {
@@ -567,10 +580,8 @@ public final class UringBackend implements RingBackend
     {
         if (!wakeArmed && !closing)
         {
-            reserveInternalSqe();
-            writeSqe(UringSyscalls.IORING_OP_READ, 0, wakeFd, 0, scratchAddress + SCRATCH_WAKE_READ, 8, 0, TAG_WAKE, 0);
+            prepareInternal(UringSyscalls.IORING_OP_READ, wakeFd, scratchAddress + SCRATCH_WAKE_READ, 8, TAG_WAKE);
             wakeArmed = true;
-            internalInFlight++;
         }
     }
 
@@ -605,9 +616,7 @@ public final class UringBackend implements RingBackend
         slots[index] = request;
         final long target = userData[index] > 0 ? userData[index] :
             TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
-        reserveInternalSqe();
-        writeSqe(UringSyscalls.IORING_OP_ASYNC_CANCEL, 0, -1, 0, target, 0, 0, TAG_CANCEL | index, 0);
-        internalInFlight++;
+        prepareInternal(UringSyscalls.IORING_OP_ASYNC_CANCEL, -1, target, 0, TAG_CANCEL | index);
     }
 
     /**
@@ -735,18 +744,6 @@ public final class UringBackend implements RingBackend
     int internalInFlight()
     {
         return internalInFlight;
-    }
-
-    /** Test hook: prepares {@code count} NOPs, outside admission (to fill and overflow the CQ). */
-    void prepareNops(final int count)
-    {
-        ensureOpen();
-        for (int i = 0; i < count; i++)
-        {
-            reserveInternalSqe();
-            writeSqe(UringSyscalls.IORING_OP_NOP, 0, -1, 0, 0, 0, 0, TAG_NOP, 0);
-            internalInFlight++;
-        }
     }
 
     /** Enables a DEFER_TASKRUN ring from the calling thread, which becomes its single issuer. Once. */

@@ -505,7 +505,10 @@ class UringBackendTest
             // fill the CQ past its capacity with NOPs, without reaping
             final int cq = backend.cqEntries();
             final int nops = 4 * cq;
-            backend.prepareNops(nops);
+            for (int i = 0; i < nops; i++)
+            {
+                backend.prepareInternal(UringSyscalls.IORING_OP_NOP, -1, 0, 0, UringBackend.TAG_NOP);
+            }
             backend.submit();
             // now the four reads complete while the CQ is full: their CQEs go to the kernel's overflow list
             final ByteBuffer four = ByteBuffer.allocateDirect(4);
