@@ -22,17 +22,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Threading.</b> Every method is for the ring agent only, except {@link #wakeup()} (any thread) and the
  * counters (any thread, for monitoring: plain reads, no ordering).
  *
- * <p><b>Native memory.</b> One malloc'd block holds a preallocated iocb per request slot (slot i's iocb is the
- * i-th, and its {@code aio_data} is i), the iocb* array io_submit reads, a per-slot iovec array for
- * PREADV/PWRITEV ({@code maxSegments} entries) and two eventfd words: {@link AioBlockDescriptor} draws it. The
- * iocb of a slot is rewritten only after the slot's completion was reaped. The kernel context (its ring, the
- * io_event stash of io_getevents) is an {@link AioContext}.
+ * <p><b>Native memory.</b> {@link AioBlockDescriptor} draws the one malloc'd block: an iocb per slot (aio_data i),
+ * the iocb* array, per-slot iovecs, eventfd words. The kernel context is an {@link AioContext}.
  *
- * <p><b>Submission.</b> {@link #prepare} fills the slot's iocb and appends its address to the pending part of
- * the iocb* array; {@link #submit()} makes one io_submit for all pending iocbs. When the kernel accepts only the
- * first k, the rest stay pending for the next {@link #submit()}; EAGAIN (no room in the context) is back-pressure
- * and is retried the same way, never reported to the caller; any other error refuses the first pending iocb,
- * whose request completes with that -errno.
+ * <p><b>Submission.</b> {@link #prepare} fills the slot's iocb ({@link AioIocbWriter}) and appends it to the
+ * {@link AioPendingIocbs}; {@link #submit()} makes one io_submit for them all. What the kernel does not accept
+ * stays pending for the next submit (EAGAIN is back-pressure, never reported); any other error refuses the first
+ * pending iocb, whose request completes with that -errno.
  *
  * <p><b>Reaping.</b> {@link AioContext#reap}: from the aio_ring in user space, as {@link AioRingDescriptor}
  * describes, or with io_getevents when the ring's header is not as expected ({@link #ringFallbackCause()} says why).
@@ -46,16 +42,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 4.18+, probed once by {@link AioEngine}); elsewhere a dedicated syncer thread calls fsync/fdatasync (never the
  * ring agent) and posts the result back, delivered by the next {@link #reap}.
  *
- * <p><b>Cancel.</b> A request still pending in this backend (prepared, not yet accepted by the kernel) is
- * canceled here (answer 0, completion -ECANCELED); one waiting for the syncer likewise. One in the kernel gets
- * io_cancel, which regular files refuse (answer -EALREADY, "not canceled"; it completes normally). A request
- * whose completion was already reaped is answered -ENOENT. Requests still in the core's own submission queue
- * never reach the backend: the core cancels those itself.
+ * <p><b>Cancel.</b> A request pending here or waiting for the syncer is canceled here (answer 0, completion
+ * -ECANCELED); one in the kernel gets io_cancel, which regular files refuse (answer -EALREADY: it completes
+ * normally); one already reaped is answered -ENOENT. The core cancels what is still in its own queue.
  *
- * <p><b>Files.</b> Kernel AIO is asynchronous only for O_DIRECT files: on a buffered file io_submit does the
- * I/O synchronously and would block the ring. {@link AioEngine} refuses such files
- * ({@link AioEngine#requireDirect}); as a last guard, a request on a file that is not O_DIRECT completes here with
- * -EINVAL instead of reaching the kernel.
+ * <p><b>Files.</b> Kernel AIO is asynchronous only for O_DIRECT files (on a buffered file io_submit does the I/O
+ * synchronously and would block the ring): {@link AioEngine#requireDirect} refuses them, and as a last guard a
+ * request on a file that is not O_DIRECT completes here with -EINVAL, as every request that cannot be encoded does.
  *
  * <p><b>Notification.</b> Every request's iocb carries IOCB_FLAG_RESFD with {@link #completionEventFd()}: the
  * kernel adds 1 to that eventfd per completion, so an event loop can poll it.
@@ -86,11 +79,10 @@ public final class AioBackend implements RingBackend
     private final ByteBuffer mem;
     private final AioBlockDescriptor block;
     private final long iocbs;
-    private final long ptrs;
+    private final AioPendingIocbs pending;
     private final long wakePtr;
     private final long wakeRead;
     private final long one;
-    private final long iovecs;
 
     private final int wakeFd;
     private final int completionFd;
@@ -99,8 +91,6 @@ public final class AioBackend implements RingBackend
     private final byte[] slotState;
     private int inFlight;
     private int kernelInFlight;
-    private int pendingStart;
-    private int pendingEnd;
     private boolean pollArmed;
     private boolean pollBroken;
     private CompletionSink reapSink;
@@ -109,6 +99,7 @@ public final class AioBackend implements RingBackend
     private final LocalCompletions.Release releaseLocal = this::release;
 
     private final AioSyncer syncer;
+    private final AioIocbWriter iocbWriter;
 
     private volatile boolean closed;
     private final AtomicInteger wakers = new AtomicInteger();
@@ -177,11 +168,10 @@ public final class AioBackend implements RingBackend
         this.wakeFd = wake;
         this.completionFd = completion;
         this.iocbs = address + block.iocbs;
-        this.ptrs = address + block.ptrs;
+        this.pending = new AioPendingIocbs(mem, address, block, queueDepth);
         this.wakePtr = address + block.wakePtr;
         this.wakeRead = address + block.wakeRead;
         this.one = address + block.one;
-        this.iovecs = address + block.iovecs;
 
         mem.putLong(block.one, 1L);
         mem.putLong(block.wakePtr, address + block.wakeIocb);
@@ -193,13 +183,8 @@ public final class AioBackend implements RingBackend
         this.slots = new Request[queueDepth];
         this.slotState = new byte[queueDepth];
         this.local = new LocalCompletions(queueDepth);
+        this.iocbWriter = new AioIocbWriter(mem, memory, block, maxSegments, addressCache, completionFd);
         this.syncer = kernelSync ? null : new AioSyncer(config.name() + "-aio-syncer", queueDepth, this::wakeup);
-    }
-
-    /** @return the kernel context (package-private: tests reach the io_getevents fallback through it). */
-    AioContext context()
-    {
-        return context;
     }
 
     @Override
@@ -320,13 +305,9 @@ public final class AioBackend implements RingBackend
             throw new IllegalStateException("request slot already in the backend: index=" + index + " state=" +
                 slotState[index]);
         }
-        if (pendingEnd == queueDepth)
+        if (!pending.makeRoom())
         {
-            if (pendingStart == 0)
-            {
-                return false;
-            }
-            compactPending();
+            return false;
         }
 
         slots[index] = request;
@@ -339,132 +320,44 @@ public final class AioBackend implements RingBackend
             return true;
         }
         final IoOp op = request.op;
-        final int iocb = block.iocbs + index * IocbDescriptor.SIZE;
-        final short opcode;
-        final long buf;
-        final long nbytes;
-        switch (op)
+        if (op == IoOp.NOP)
         {
-            case READ:
-            case WRITE:
-            {
-                final ByteBuffer buffer = request.buffer;
-                final int position = request.bufferPosition;
-                final long length = request.length;
-                if (buffer == null || !buffer.isDirect() || position < 0 || length <= 0 ||
-                    length > buffer.capacity() - position)
-                {
-                    completeLocally(index, -Errno.EINVAL);
-                    return true;
-                }
-                opcode = op == IoOp.READ ? IocbDescriptor.CMD_PREAD : IocbDescriptor.CMD_PWRITE;
-                buf = addressCache.address(index, buffer) + position;
-                nbytes = length;
-                break;
-            }
-            case READV:
-            case WRITEV:
-            {
-                final int count = request.segmentCount;
-                if (count < 1 || count > maxSegments || request.buffers == null)
-                {
-                    completeLocally(index, -Errno.EINVAL);
-                    return true;
-                }
-                final int iov = block.iovecs + index * maxSegments * IocbDescriptor.IOVEC_SIZE;
-                for (int i = 0; i < count; i++)
-                {
-                    final int b = request.segmentBuffers[i];
-                    final ByteBuffer buffer = b >= 0 && b < request.buffers.length ? request.buffers[b] : null;
-                    final int position = request.segmentPositions[i];
-                    final int length = request.segmentLengths[i];
-                    if (buffer == null || !buffer.isDirect() || position < 0 || length < 0 ||
-                        length > buffer.capacity() - position)
-                    {
-                        completeLocally(index, -Errno.EINVAL);
-                        return true;
-                    }
-                    final int entry = iov + i * IocbDescriptor.IOVEC_SIZE;
-                    mem.putLong(entry + IocbDescriptor.IOVEC_BASE, Linux.address(buffer) + position);
-                    mem.putLong(entry + IocbDescriptor.IOVEC_LEN, length);
-                }
-                opcode = op == IoOp.READV ? IocbDescriptor.CMD_PREADV : IocbDescriptor.CMD_PWRITEV;
-                buf = iovecs + (long)index * maxSegments * IocbDescriptor.IOVEC_SIZE;
-                nbytes = count;
-                break;
-            }
-            case FSYNC:
-            case FDATASYNC:
-                if (!kernelSync)
-                {
-                    slotState[index] = SYNCER;
-                    syncer.todo.add(request);
-                    return true;
-                }
-                opcode = op == IoOp.FSYNC ? IocbDescriptor.CMD_FSYNC : IocbDescriptor.CMD_FDSYNC;
-                buf = 0;
-                nbytes = 0;
-                break;
-            case NOP:
-                // kernel AIO has no no-op command (IOCB_CMD_NOOP is refused): complete it here
-                completeLocally(index, 0);
-                return true;
-            default:
-                completeLocally(index, -Errno.EINVAL);
-                return true;
+            // kernel AIO has no no-op command (IOCB_CMD_NOOP is refused): complete it here
+            completeLocally(index, 0);
+            return true;
         }
-
-        mem.putLong(iocb + IocbDescriptor.DATA, index);
-        mem.putInt(iocb + IocbDescriptor.KEY, 0);
-        mem.putInt(iocb + IocbDescriptor.RW_FLAGS, op.syncs() ? 0 : request.rwFlags);
-        mem.putShort(iocb + IocbDescriptor.LIO_OPCODE, opcode);
-        mem.putShort(iocb + IocbDescriptor.REQPRIO, (short)0);
-        mem.putInt(iocb + IocbDescriptor.FILDES, request.fd);
-        mem.putLong(iocb + IocbDescriptor.BUF, buf);
-        mem.putLong(iocb + IocbDescriptor.NBYTES, nbytes);
-        mem.putLong(iocb + IocbDescriptor.OFFSET, op.syncs() ? 0 : request.fileOffset);
-        mem.putLong(iocb + IocbDescriptor.RESERVED2, 0);
-        mem.putInt(iocb + IocbDescriptor.FLAGS, IocbDescriptor.FLAG_RESFD);
-        mem.putInt(iocb + IocbDescriptor.RESFD, completionFd);
-
-        mem.putLong(block.ptrs + pendingEnd * 8, iocbs + (long)index * IocbDescriptor.SIZE);
-        pendingEnd++;
+        if (op != null && op.syncs() && !kernelSync)
+        {
+            slotState[index] = SYNCER;
+            syncer.todo.add(request);
+            return true;
+        }
+        if (!iocbWriter.write(request, index))
+        {
+            completeLocally(index, -Errno.EINVAL);
+            return true;
+        }
+        pending.add(index);
         slotState[index] = PENDING;
         return true;
-    }
-
-    private void compactPending()
-    {
-        final int n = pendingEnd - pendingStart;
-        for (int i = 0; i < n; i++)
-        {
-            mem.putLong(block.ptrs + i * 8, mem.getLong(block.ptrs + (pendingStart + i) * 8));
-        }
-        pendingStart = 0;
-        pendingEnd = n;
-    }
-
-    private int pendingSlot(final int position)
-    {
-        return (int)((mem.getLong(block.ptrs + position * 8) - iocbs) / IocbDescriptor.SIZE);
     }
 
     @Override
     public int submit()
     {
-        final int n = pendingEnd - pendingStart;
+        final int n = pending.size();
         if (n == 0 || closed)
         {
             return 0;
         }
-        final long accepted = context.submit(n, ptrs + (long)pendingStart * 8);
+        final long accepted = context.submit(n, pending.address());
         if (accepted > 0)
         {
             for (int i = 0; i < accepted; i++)
             {
-                slotState[pendingSlot(pendingStart + i)] = KERNEL;
+                slotState[pending.slot(i)] = KERNEL;
             }
-            pendingStart += (int)accepted;
+            pending.consume((int)accepted);
             kernelInFlight += (int)accepted;
             if (accepted < n)
             {
@@ -478,14 +371,9 @@ public final class AioBackend implements RingBackend
         }
         else
         {
-            final int index = pendingSlot(pendingStart);
-            pendingStart++;
+            final int index = pending.slot(0);
+            pending.consume(1);
             completeLocally(index, accepted);
-        }
-        if (pendingStart == pendingEnd)
-        {
-            pendingStart = 0;
-            pendingEnd = 0;
         }
         return accepted > 0 ? (int)accepted : 0;
     }
@@ -565,7 +453,7 @@ public final class AioBackend implements RingBackend
         {
             return;
         }
-        if (pendingStart < pendingEnd)
+        if (pending.size() > 0)
         {
             submit();
         }
@@ -628,41 +516,25 @@ public final class AioBackend implements RingBackend
         if (slots[index] != request)
         {
             // already reaped (or never here): nothing to cancel
-            postCancel(request, -Errno.ENOENT);
+            local.cancelAnswer(request, -Errno.ENOENT);
             return;
         }
         switch (slotState[index])
         {
             case PENDING:
-                for (int i = pendingStart; i < pendingEnd; i++)
-                {
-                    if (pendingSlot(i) == index)
-                    {
-                        for (int j = i + 1; j < pendingEnd; j++)
-                        {
-                            mem.putLong(block.ptrs + (j - 1) * 8, mem.getLong(block.ptrs + j * 8));
-                        }
-                        pendingEnd--;
-                        break;
-                    }
-                }
-                if (pendingStart == pendingEnd)
-                {
-                    pendingStart = 0;
-                    pendingEnd = 0;
-                }
-                postCancel(request, 0);
+                pending.remove(index);
+                local.cancelAnswer(request, 0);
                 completeLocally(index, -Errno.ECANCELED);
                 break;
             case SYNCER:
                 if (syncer.todo.remove(request))
                 {
-                    postCancel(request, 0);
+                    local.cancelAnswer(request, 0);
                     completeLocally(index, -Errno.ECANCELED);
                 }
                 else
                 {
-                    postCancel(request, -Errno.EALREADY);
+                    local.cancelAnswer(request, -Errno.EALREADY);
                 }
                 break;
             case KERNEL:
@@ -670,19 +542,14 @@ public final class AioBackend implements RingBackend
                 final int r = context.cancel(iocbs + (long)index * IocbDescriptor.SIZE);
                 // canceled: the kernel delivers its completion through the ring; refused (EINVAL for regular
                 // files, or already completing): not canceled, it completes normally
-                postCancel(request, r == 0 || r == -EINPROGRESS ? 0 : -Errno.EALREADY);
+                local.cancelAnswer(request, r == 0 || r == -EINPROGRESS ? 0 : -Errno.EALREADY);
                 break;
             }
             default:
                 // LOCAL: its completion is waiting for the next reap
-                postCancel(request, -Errno.ENOENT);
+                local.cancelAnswer(request, -Errno.ENOENT);
                 break;
         }
-    }
-
-    private void postCancel(final Request request, final int answer)
-    {
-        local.cancelAnswer(request, answer);
     }
 
     /**
@@ -722,7 +589,7 @@ public final class AioBackend implements RingBackend
     @Override
     public String toString()
     {
-        return "AioBackend{context=" + context + " queueDepth=" + queueDepth + " kernelSync=" + kernelSync + " kernelPoll=" + kernelPoll +
-            " inFlight=" + inFlight + "}";
+        return "AioBackend{context=" + context + " queueDepth=" + queueDepth + " kernelSync=" + kernelSync +
+            " kernelPoll=" + kernelPoll + " inFlight=" + inFlight + "}";
     }
 }
