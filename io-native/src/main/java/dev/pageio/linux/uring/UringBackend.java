@@ -103,14 +103,13 @@ public final class UringBackend implements RingBackend
 
     private final UringRegistrations registrations;
     private final LocalCompletions local;
+    private final UringSqeWriter sqeWriter;
     private final LocalCompletions.Release releaseLocal = this::releaseLocal;
 
     private long enterCalls;
     private long wakeCompletions;
     private long nopCompletions;
     private long unknownCompletions;
-    private long fixedBufferOps;
-    private long fixedFileOps;
 
     private UringBackend(final UringRing ring, final int queueDepth, final int maxSegments, final int wakeFd,
         final long scratchAddress, final long iovecAddress, final long iovecBytes)
@@ -131,6 +130,7 @@ public final class UringBackend implements RingBackend
         this.iovecs = Linux.wrap(iovecAddress, (int)iovecBytes);
         this.registrations = new UringRegistrations(ring);
         this.local = new LocalCompletions(queueDepth);
+        this.sqeWriter = new UringSqeWriter(ring, addressCache, maxSegments, iovecAddress, iovecs, registrations);
         scratch.putLong(SCRATCH_WAKE_ONE, 1L);
         scratch.putLong(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK, 0L);
         scratch.putInt(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK_SZ, 8); // _NSIG / 8
@@ -235,108 +235,14 @@ public final class UringBackend implements RingBackend
             return invalid(request, index);
         }
         final long userDataValue = TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
-        int opcode;
-        long address = 0;
-        int length = 0;
-        int opFlags = 0;
-        int bufIndex = 0;
-        long fileOffset = 0;
-        switch (op)
+        if (!sqeWriter.write(request, index, userDataValue))
         {
-            case READ:
-            case WRITE:
-            {
-                fileOffset = request.fileOffset;
-                final ByteBuffer buffer = request.buffer;
-                final long bytes = request.length;
-                if (fileOffset < 0 || !encodable(op, buffer, request.bufferPosition, bytes))
-                {
-                    return invalid(request, index);
-                }
-                address = addressCache.address(index, buffer) + request.bufferPosition;
-                length = (int)bytes;
-                final int fixed = registrations.fixedBufferIndex(address, bytes);
-                if (fixed >= 0)
-                {
-                    opcode = op == IoOp.READ ? UringSyscalls.IORING_OP_READ_FIXED : UringSyscalls.IORING_OP_WRITE_FIXED;
-                    bufIndex = fixed;
-                    fixedBufferOps++;
-                }
-                else
-                {
-                    opcode = op == IoOp.READ ? UringSyscalls.IORING_OP_READ : UringSyscalls.IORING_OP_WRITE;
-                }
-                opFlags = request.rwFlags;
-                break;
-            }
-            case READV:
-            case WRITEV:
-            {
-                fileOffset = request.fileOffset;
-                final int count = request.segmentCount;
-                final ByteBuffer[] buffers = request.buffers;
-                if (fileOffset < 0 || count < 1 || count > maxSegments || buffers == null)
-                {
-                    return invalid(request, index);
-                }
-                final int base = index * maxSegments * IovecDescriptor.SIZE;
-                for (int i = 0; i < count; i++)
-                {
-                    final int b = request.segmentBuffers[i];
-                    final int position = request.segmentPositions[i];
-                    final int segmentLength = request.segmentLengths[i];
-                    if (b < 0 || b >= buffers.length || !encodable(op, buffers[b], position, segmentLength))
-                    {
-                        return invalid(request, index);
-                    }
-                    final int iov = base + i * IovecDescriptor.SIZE;
-                    iovecs.putLong(iov + IovecDescriptor.BASE, Linux.address(buffers[b]) + position);
-                    iovecs.putLong(iov + IovecDescriptor.LEN, segmentLength);
-                }
-                opcode = op == IoOp.READV ? UringSyscalls.IORING_OP_READV : UringSyscalls.IORING_OP_WRITEV;
-                address = iovecAddress + base;
-                length = count;
-                opFlags = request.rwFlags;
-                break;
-            }
-            case FSYNC:
-                opcode = UringSyscalls.IORING_OP_FSYNC;
-                break;
-            case FDATASYNC:
-                opcode = UringSyscalls.IORING_OP_FSYNC;
-                opFlags = UringSyscalls.IORING_FSYNC_DATASYNC;
-                break;
-            case NOP:
-                opcode = UringSyscalls.IORING_OP_NOP;
-                break;
-            default:
-                return invalid(request, index);
+            return invalid(request, index);
         }
-        int fd = request.fd;
-        int sqeFlags = 0;
-        final int fixedFile = registrations.fixedFileIndex(request);
-        if (fixedFile >= 0)
-        {
-            fd = fixedFile;
-            sqeFlags = UringSyscalls.IOSQE_FIXED_FILE;
-            fixedFileOps++;
-        }
-        writeSqe(opcode, sqeFlags, fd, fileOffset, address, length, opFlags, userDataValue, bufIndex);
         slots[index] = request;
         userData[index] = userDataValue;
         requestsInFlight++;
         return true;
-    }
-
-    /**
-     * The checks that protect the JVM: the kernel gets only a direct buffer's address, inside the buffer, and never
-     * reads into a read-only one. io_uring would read or write at the file position for offset -1, so a negative
-     * offset never passes either (checked by the caller).
-     */
-    private static boolean encodable(final IoOp op, final ByteBuffer buffer, final int position, final long length)
-    {
-        return buffer != null && buffer.isDirect() && position >= 0 && length > 0 &&
-            length <= buffer.capacity() - (long)position && !(buffer.isReadOnly() && !op.writes());
     }
 
     /**
@@ -360,27 +266,6 @@ public final class UringBackend implements RingBackend
         return slots[index];
     }
 
-    private void writeSqe(final int opcode, final int flags, final int fd, final long offset, final long address,
-        final int length, final int opFlags, final long userDataValue, final int bufIndex)
-    {
-        final int sqe = ring.nextSqe();
-        final ByteBuffer s = sqes;
-        s.put(sqe + SqeDescriptor.OPCODE, (byte)opcode);
-        s.put(sqe + SqeDescriptor.FLAGS, (byte)flags);
-        s.putShort(sqe + SqeDescriptor.IOPRIO, (short)0);
-        s.putInt(sqe + SqeDescriptor.FD, fd);
-        s.putLong(sqe + SqeDescriptor.OFF, offset);
-        s.putLong(sqe + SqeDescriptor.ADDR, address);
-        s.putInt(sqe + SqeDescriptor.LEN, length);
-        s.putInt(sqe + SqeDescriptor.OP_FLAGS, opFlags);
-        s.putLong(sqe + SqeDescriptor.USER_DATA, userDataValue);
-        s.putShort(sqe + SqeDescriptor.BUF_INDEX, (short)bufIndex);
-        s.putShort(sqe + SqeDescriptor.PERSONALITY, (short)0);
-        s.putInt(sqe + SqeDescriptor.FILE_INDEX, 0);
-        s.putLong(sqe + SqeDescriptor.ADDR3, 0L);
-        s.putLong(sqe + SqeDescriptor.PAD2, 0L);
-    }
-
     /**
      * Writes one internal SQE (the wakeup read, a cancel, a NOP), outside the requests' admission: its completion
      * carries {@code tag} and is counted in {@link #internalInFlight()}. Package-private: tests fill the CQ with NOPs
@@ -390,7 +275,7 @@ public final class UringBackend implements RingBackend
     {
         ensureOpen();
         reserveInternalSqe();
-        writeSqe(opcode, 0, fd, 0, address, length, 0, tag, 0);
+        sqeWriter.writeSqe(opcode, 0, fd, 0, address, length, 0, tag, 0);
         internalInFlight++;
     }
 
@@ -728,12 +613,12 @@ public final class UringBackend implements RingBackend
 
     public long fixedBufferOps()
     {
-        return fixedBufferOps;
+        return sqeWriter.fixedBufferOps;
     }
 
     long fixedFileOps()
     {
-        return fixedFileOps;
+        return sqeWriter.fixedFileOps;
     }
 
     long unknownCompletions()
