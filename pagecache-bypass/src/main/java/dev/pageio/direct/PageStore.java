@@ -1,10 +1,12 @@
 package dev.pageio.direct;
 
 import dev.pageio.core.BarrierMode;
+import dev.pageio.core.Errno;
 import dev.pageio.core.IoFailure;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
 import dev.pageio.core.IoRing;
+import dev.pageio.linux.Linux;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -54,41 +56,64 @@ public final class PageStore implements AutoCloseable
     private final int maxSegments;
     private volatile long pageCount;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final boolean buffersRegistered;
+    /** Null when the pool is registered with the ring, else why not. */
+    private final String bufferRegistrationCause;
+
+    /** Set once the first registration failure was logged: the warning comes once per process, not per store. */
+    private static final AtomicBoolean REGISTRATION_FAILURE_LOGGED = new AtomicBoolean();
 
     /**
-     * On an io_uring ring the store owns, registers the pool's whole region as one fixed buffer, so that page I/O
-     * from pool buffers goes as READ_FIXED/WRITE_FIXED (the kernel skips pinning the pages per request). An
-     * optimisation: where the kernel refuses (memlock limits), the store runs without it.
+     * On a ring the store owns, registers the pool's whole region as one buffer ({@link IoRing#registerBuffers}),
+     * so that on io_uring page I/O from pool buffers goes as READ_FIXED/WRITE_FIXED (the kernel skips pinning the
+     * pages per request). An optimisation that fails soft: where the engine has no registered buffers
+     * (-EOPNOTSUPP) or the kernel refuses (-ENOMEM over RLIMIT_MEMLOCK), the store runs with plain READ/WRITE and
+     * keeps the reason ({@link #bufferRegistrationCause()}); a refusal is logged once per process.
+     *
+     * @return null when registered, else why not.
      */
-    private static boolean registerBuffers(final IoRing ring, final AlignedBufferPool pool)
+    private static String registerBuffers(final IoRing ring, final AlignedBufferPool pool)
     {
-        if (!"io_uring".equals(ring.engineName()) || pool.regionBytes() > Integer.MAX_VALUE)
+        if (pool.regionBytes() > Integer.MAX_VALUE)
         {
-            return false;
+            return "pool region too large to register: regionBytes=" + pool.regionBytes() + " max=" + Integer.MAX_VALUE;
         }
-        final java.nio.ByteBuffer region = dev.pageio.linux.Linux.wrap(pool.baseAddress(), (int)pool.regionBytes());
+        final ByteBuffer region = Linux.wrap(pool.baseAddress(), (int)pool.regionBytes());
+        String cause;
         try
         {
-            final int r = ring.onAgent(backend ->
-                ((dev.pageio.linux.uring.UringBackend)backend).registerBuffers(region)).get();
-            return r >= 0;
+            final int r = ring.registerBuffers(region).get();
+            if (r >= 0)
+            {
+                return null;
+            }
+            if (r == -Errno.EOPNOTSUPP)
+            {
+                return "engine has no registered buffers: engine=" + ring.engineName();
+            }
+            cause = "registerBuffers failed: errno=" + Errno.name(-r) + " engine=" + ring.engineName() +
+                " regionBytes=" + pool.regionBytes() + (r == -Errno.ENOMEM ? " (RLIMIT_MEMLOCK: ulimit -l)" : "");
         }
-        catch (final java.util.concurrent.ExecutionException | RuntimeException e)
+        catch (final ExecutionException e)
         {
-            return false;
+            cause = "registerBuffers failed: " + e.getCause();
         }
         catch (final InterruptedException e)
         {
             Thread.currentThread().interrupt();
-            return false;
+            return "registerBuffers interrupted";
         }
+        if (REGISTRATION_FAILURE_LOGGED.compareAndSet(false, true))
+        {
+            System.getLogger(PageStore.class.getName()).log(System.Logger.Level.WARNING,
+                "page buffers not registered, running with plain READ/WRITE (logged once): " + cause);
+        }
+        return cause;
     }
 
     private PageStore(final PageStoreConfig config, final DirectFile file, final IoRing ring, final boolean ownsRing,
-        final IoFile ioFile, final AlignedBufferPool pool, final long pageCount, final boolean buffersRegistered)
+        final IoFile ioFile, final AlignedBufferPool pool, final long pageCount, final String bufferRegistrationCause)
     {
-        this.buffersRegistered = buffersRegistered;
+        this.bufferRegistrationCause = bufferRegistrationCause;
         this.config = config;
         this.file = file;
         this.ring = ring;
@@ -145,8 +170,8 @@ public final class PageStore implements AutoCloseable
             ioFile = ring.adopt(file);
             final AlignedBufferPool pool = AlignedBufferPool.forFile(file, config.bufferCount(), pageSize,
                 config.bufferPoolMode());
-            final boolean registered = ownsRing && registerBuffers(ring, pool);
-            return new PageStore(config, file, ring, ownsRing, ioFile, pool, size / pageSize, registered);
+            final String registration = ownsRing ? registerBuffers(ring, pool) : "the ring is the caller's";
+            return new PageStore(config, file, ring, ownsRing, ioFile, pool, size / pageSize, registration);
         }
         catch (final IOException | RuntimeException e)
         {
@@ -214,10 +239,19 @@ public final class PageStore implements AutoCloseable
         return pageCount;
     }
 
-    /** @return true when the pool's memory is registered with io_uring (fixed-buffer reads and writes). */
+    /** @return true when the pool's memory is registered with the ring (io_uring: fixed-buffer reads and writes). */
     public boolean buffersRegistered()
     {
-        return buffersRegistered;
+        return bufferRegistrationCause == null;
+    }
+
+    /**
+     * @return why the pool's memory is not registered (the engine has no registered buffers, the kernel refused:
+     * RLIMIT_MEMLOCK, the ring is the caller's), or null when it is.
+     */
+    public String bufferRegistrationCause()
+    {
+        return bufferRegistrationCause;
     }
 
     /** @return the pool of page buffers (aligned for this file, one page each). */

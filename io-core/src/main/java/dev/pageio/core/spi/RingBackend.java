@@ -27,12 +27,13 @@ public interface RingBackend extends AutoCloseable
     /**
      * Takes a request for the next {@link #submit()}: writes its SQE or iocb, or queues it.
      *
-     * <p>The bad-request rule, the same for every backend: a request the backend cannot encode (an operation it
-     * does not know, a missing buffer or file, a segment count or address the kernel structure cannot hold)
-     * is accepted (true) and completes through the {@link CompletionSink} at a later {@link #reap} with
-     * {@code -EINVAL}, like any kernel error. {@code prepare} never throws for a bad request: an exception on the
-     * agent thread would stop every other request of the ring. (The ring's own checks, made at submission, keep
-     * such requests out; this rule is the backstop that keeps the JVM and the ring safe when they do not.)
+     * <p><b>Bad requests.</b> A request the backend cannot encode (no operation or descriptor, a negative offset, a
+     * buffer that is not direct where the kernel needs an address, a range outside its buffer, a read into a
+     * read-only buffer, a segment count out of range, an operation it does not know) is taken (true) and completes
+     * through the sink with {@code -EINVAL} during a later {@link #reap}; it never reaches the kernel, and no
+     * exception is thrown on the agent. These checks protect the JVM: no wild address reaches the kernel. Only a
+     * broken ring invariant (an index outside the slot table, a slot already in the backend, a closed backend) is
+     * an {@link IllegalStateException} or {@link IllegalArgumentException}.
      *
      * @param request the request (its fields describe the remaining work).
      * @return false when the backend is full now; the agent keeps the request and offers it again after

@@ -319,6 +319,11 @@ final class ThreadBackend implements RingBackend
     private static long execute(final Request r)
     {
         final FileAccess file = r.file;
+        if (!encodable(r))
+        {
+            // the bad-request rule of RingBackend.prepare: -EINVAL through the sink, nothing reaches the file
+            return -Errno.EINVAL;
+        }
         try
         {
             switch (r.op)
@@ -346,6 +351,45 @@ final class ThreadBackend implements RingBackend
         {
             return -Errno.fromException(e);
         }
+    }
+
+    /** @return true when the request names an operation, a file offset &ge; 0 and buffer ranges inside buffers. */
+    private static boolean encodable(final Request r)
+    {
+        if (r.op == null || r.fileOffset < 0 && r.op != IoOp.FSYNC && r.op != IoOp.FDATASYNC && r.op != IoOp.NOP)
+        {
+            return false;
+        }
+        switch (r.op)
+        {
+            case READ:
+            case WRITE:
+                return inside(r.op, r.buffer, r.bufferPosition, r.length);
+            case READV:
+            case WRITEV:
+                if (r.buffers == null || r.segmentCount < 1 || r.segmentCount > r.segmentBuffers.length)
+                {
+                    return false;
+                }
+                for (int i = 0; i < r.segmentCount; i++)
+                {
+                    final int b = r.segmentBuffers[i];
+                    if (b < 0 || b >= r.buffers.length ||
+                        !inside(r.op, r.buffers[b], r.segmentPositions[i], r.segmentLengths[i]))
+                    {
+                        return false;
+                    }
+                }
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    private static boolean inside(final IoOp op, final ByteBuffer buffer, final int position, final long length)
+    {
+        return buffer != null && position >= 0 && length > 0 && length <= buffer.capacity() - (long)position &&
+            !(buffer.isReadOnly() && !op.writes());
     }
 
     private static long vectored(final Request r, final FileAccess file) throws IOException

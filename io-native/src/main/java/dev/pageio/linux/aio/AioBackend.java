@@ -7,19 +7,12 @@ import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
+import dev.pageio.linux.AddressCache;
 import dev.pageio.linux.Linux;
+import dev.pageio.linux.LocalCompletions;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -29,20 +22,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p><b>Threading.</b> Every method is for the ring agent only, except {@link #wakeup()} (any thread) and the
  * counters (any thread, for monitoring: plain reads, no ordering).
  *
- * <p><b>Native memory.</b> One malloc'd block holds a preallocated iocb per request slot (slot i's iocb is the
- * i-th, and its {@code aio_data} is i), the iocb* array io_submit reads, a per-slot iovec array for
- * PREADV/PWRITEV ({@code maxSegments} entries), the io_event array of io_getevents, and small scratch words.
- * The iocb of a slot is rewritten only after the slot's completion was reaped.
+ * <p><b>Native memory.</b> {@link AioBlockDescriptor} draws the one malloc'd block: an iocb per slot (aio_data i),
+ * the iocb* array, per-slot iovecs, eventfd words. The kernel context is an {@link AioContext}.
  *
- * <p><b>Submission.</b> {@link #prepare} fills the slot's iocb and appends its address to the pending part of
- * the iocb* array; {@link #submit()} makes one io_submit for all pending iocbs. When the kernel accepts only the
- * first k, the rest stay pending for the next {@link #submit()}; EAGAIN (no room in the context) is back-pressure
- * and is retried the same way, never reported to the caller; any other error refuses the first pending iocb,
- * whose request completes with that -errno.
+ * <p><b>Submission.</b> {@link #prepare} fills the slot's iocb ({@link AioIocbWriter}) and appends it to the
+ * {@link AioPendingIocbs}; {@link #submit()} makes one io_submit for them all. What the kernel does not accept
+ * stays pending for the next submit (EAGAIN is back-pressure, never reported); any other error refuses the first
+ * pending iocb, whose request completes with that -errno.
  *
- * <p><b>Reaping.</b> From the aio_ring, as {@link AioRingDescriptor} describes; the header is checked once at
- * setup, and when it is not as expected the backend reaps with io_getevents instead and says why in
- * {@link #ringFallbackCause()}.
+ * <p><b>Reaping.</b> {@link AioContext#reap}: from the aio_ring in user space, as {@link AioRingDescriptor}
+ * describes, or with io_getevents when the ring's header is not as expected ({@link #ringFallbackCause()} says why).
  *
  * <p><b>Waiting.</b> {@link #await} blocks in io_getevents(min_nr 1). To make {@link #wakeup()} end it, an
  * internal IOCB_CMD_POLL on an eventfd (Linux 4.18+) is kept in the context: wakeup writes the eventfd, the poll
@@ -53,16 +42,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * 4.18+, probed once by {@link AioEngine}); elsewhere a dedicated syncer thread calls fsync/fdatasync (never the
  * ring agent) and posts the result back, delivered by the next {@link #reap}.
  *
- * <p><b>Cancel.</b> A request still pending in this backend (prepared, not yet accepted by the kernel) is
- * canceled here (answer 0, completion -ECANCELED); one waiting for the syncer likewise. One in the kernel gets
- * io_cancel, which regular files refuse (answer -EALREADY, "not canceled"; it completes normally). A request
- * whose completion was already reaped is answered -ENOENT. Requests still in the core's own submission queue
- * never reach the backend: the core cancels those itself.
+ * <p><b>Cancel.</b> A request pending here or waiting for the syncer is canceled here (answer 0, completion
+ * -ECANCELED); one in the kernel gets io_cancel, which regular files refuse (answer -EALREADY: it completes
+ * normally); one already reaped is answered -ENOENT. The core cancels what is still in its own queue.
  *
- * <p><b>Files.</b> Kernel AIO is asynchronous only for O_DIRECT files: on a buffered file io_submit does the
- * I/O synchronously and would block the ring. {@link AioEngine} refuses such files
- * ({@link AioEngine#requireDirect}); as a last guard, a request on a file that is not O_DIRECT completes here with
- * -EINVAL instead of reaching the kernel.
+ * <p><b>Files.</b> Kernel AIO is asynchronous only for O_DIRECT files (on a buffered file io_submit does the I/O
+ * synchronously and would block the ring): {@link AioEngine#requireDirect} refuses them, and as a last guard a
+ * request on a file that is not O_DIRECT completes here with -EINVAL, as every request that cannot be encoded does.
  *
  * <p><b>Notification.</b> Every request's iocb carries IOCB_FLAG_RESFD with {@link #completionEventFd()}: the
  * kernel adds 1 to that eventfd per completion, so an event loop can poll it.
@@ -74,8 +60,6 @@ public final class AioBackend implements RingBackend
     private static final long WAKE_POLL_DATA = INTERNAL_TAG | 1;
     private static final long NO_POLL_SLICE_NS = 1_000_000L;
 
-    private static final VarHandle INT = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.nativeOrder());
-
     private static final byte FREE = 0;
     private static final byte PENDING = 1;
     private static final byte KERNEL = 2;
@@ -83,34 +67,21 @@ public final class AioBackend implements RingBackend
     private static final byte LOCAL = 4;
 
     private final int queueDepth;
-    private final dev.pageio.linux.AddressCache addressCache;
+    private final AddressCache addressCache;
     private final int maxSegments;
     private final boolean kernelSync;
     private final boolean kernelPoll;
-    private final long ctx;
-    private final int contextEvents;
-    private final String ringFallbackCause;
-    private final int ringNr;
-    private ByteBuffer ring;
+    private final AioContext context;
+    private final AioContext.EventHandler onEvent = this::deliver;
 
     private final long memory;
     private final ByteBuffer mem;
+    private final AioBlockDescriptor block;
     private final long iocbs;
-    private final int iocbsOffset;
-    private final int ptrsOffset;
-    private final long ptrs;
+    private final AioPendingIocbs pending;
     private final long wakePtr;
-    private final long scratch;
+    private final long wakeRead;
     private final long one;
-    private final int timespecOffset;
-    private final long timespec;
-    private final long zeroTimespec;
-    private final long cancelEvent;
-    private final int stashOffset;
-    private final long stash;
-    private final int stashCapacity;
-    private final int iovecsOffset;
-    private final long iovecs;
 
     private final int wakeFd;
     private final int completionFd;
@@ -119,79 +90,53 @@ public final class AioBackend implements RingBackend
     private final byte[] slotState;
     private int inFlight;
     private int kernelInFlight;
-    private int pendingStart;
-    private int pendingEnd;
     private boolean pollArmed;
     private boolean pollBroken;
+    private CompletionSink reapSink;
 
-    private final int[] localIndex;
-    private final long[] localResult;
-    private int localHead;
-    private int localCount;
-    private final Request[] cancelRequests;
-    private final int[] cancelAnswer;
-    private int cancelHead;
-    private int cancelCount;
-    private int stashHead;
-    private int stashCount;
+    private final LocalCompletions local;
+    private final LocalCompletions.Release releaseLocal = this::release;
 
-    private final Syncer syncer;
+    private final AioSyncer syncer;
+    private final AioIocbWriter iocbWriter;
 
     private volatile boolean closed;
     private final AtomicInteger wakers = new AtomicInteger();
 
-    private long ioSubmitCalls;
-    private long ioGeteventsCalls;
     private long partialSubmits;
     private long submitBackPressure;
-    private long ringReaped;
     private long strayEvents;
 
     /**
-     * @param config        the ring's configuration (queueDepth, maxSegments, name).
-     * @param kernelSync    true when the kernel runs IOCB_CMD_FSYNC/FDSYNC (probed by {@link AioEngine}).
-     * @param kernelPoll    true when the kernel runs IOCB_CMD_POLL (probed by {@link AioEngine}).
-     * @param contextEvents nr_events for io_setup; normally queueDepth + 1 (the wakeup POLL).
-     * @param forceGetevents reap with io_getevents even when the ring header is as expected (tests).
-     * @throws IOException when io_setup or eventfd fails, with the reason (EAGAIN names fs.aio-max-nr).
+     * @param config     the ring's configuration (queueDepth, maxSegments, name).
+     * @param kernelSync true when the kernel runs IOCB_CMD_FSYNC/FDSYNC (probed by {@link AioEngine}).
+     * @param kernelPoll true when the kernel runs IOCB_CMD_POLL (probed by {@link AioEngine}).
+     * @param context    the kernel context, with room for queueDepth requests and the wakeup POLL; the backend
+     *                   owns it from now on, and closes it when this constructor fails.
+     * @throws IOException when malloc or eventfd fails, with the reason.
      */
-    AioBackend(final RingConfig config, final boolean kernelSync, final boolean kernelPoll, final int contextEvents,
-        final boolean forceGetevents) throws IOException
+    AioBackend(final RingConfig config, final boolean kernelSync, final boolean kernelPoll, final AioContext context)
+        throws IOException
     {
         this.queueDepth = config.queueDepth();
-        this.addressCache = new dev.pageio.linux.AddressCache(queueDepth);
+        this.addressCache = new AddressCache(queueDepth);
         this.maxSegments = config.maxSegments();
         this.kernelSync = kernelSync;
         this.kernelPoll = kernelPoll;
-        if (contextEvents < 1)
-        {
-            throw new IllegalArgumentException("contextEvents must be positive: contextEvents=" + contextEvents);
-        }
+        this.context = context;
 
-        final long iocbsBytes = (long)(queueDepth + 1) * IocbDescriptor.SIZE;
-        final long ptrsBytes = (long)queueDepth * 8 + 8;
-        final long scratchBytes = 8 + 8 + 16 + 16 + IoEventDescriptor.SIZE;
-        final int stashCap = queueDepth + 1;
-        final long stashBytes = (long)stashCap * IoEventDescriptor.SIZE;
-        final long iovecBytes = (long)queueDepth * maxSegments * IocbDescriptor.IOVEC_SIZE;
-        final long total = iocbsBytes + ptrsBytes + scratchBytes + stashBytes + iovecBytes;
-        if (total > Integer.MAX_VALUE)
-        {
-            throw new IllegalArgumentException("native tables too large: queueDepth=" + queueDepth +
-                " maxSegments=" + maxSegments + " bytes=" + total + " max=" + Integer.MAX_VALUE);
-        }
-
-        final long block = Linux.malloc(total);
-        if (block == 0)
-        {
-            throw new IOException("malloc failed: bytes=" + total);
-        }
-        Linux.memset(block, 0, total);
+        long address = 0;
         int wake = -1;
         int completion = -1;
-        long context = 0;
         try
         {
+            this.block = new AioBlockDescriptor(queueDepth, maxSegments);
+            address = Linux.malloc(block.size);
+            if (address == 0)
+            {
+                throw new IOException("malloc failed: bytes=" + block.size);
+            }
+            Linux.memset(address, 0, block.size);
             wake = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
             if (wake < 0)
             {
@@ -202,18 +147,6 @@ public final class AioBackend implements RingBackend
             {
                 throw new IOException("eventfd failed: " + Errno.name(-completion));
             }
-            context = AioContextPool.take(contextEvents);
-            if (context == 0)
-            {
-                // the context id is written to the scratch word, which is zero as io_setup requires
-                final long ctxp = block + iocbsBytes + ptrsBytes;
-                final int r = AioSyscalls.io_setup(contextEvents, ctxp);
-                if (r < 0)
-                {
-                    throw new IOException(setupFailure(-r, contextEvents));
-                }
-                context = Linux.wrap(ctxp, 8).getLong(0);
-            }
         }
         catch (final IOException | RuntimeException e)
         {
@@ -221,118 +154,36 @@ public final class AioBackend implements RingBackend
             {
                 Linux.close(wake);
             }
-            if (completion >= 0)
+            if (address != 0)
             {
-                Linux.close(completion);
+                Linux.free(address);
             }
-            Linux.free(block);
+            context.close(false);
             throw e;
         }
 
-        this.memory = block;
-        this.mem = Linux.wrap(block, (int)total);
-        this.ctx = context;
-        this.contextEvents = contextEvents;
+        this.memory = address;
+        this.mem = Linux.wrap(address, block.size);
         this.wakeFd = wake;
         this.completionFd = completion;
+        this.iocbs = address + block.iocbs;
+        this.pending = new AioPendingIocbs(mem, address, block, queueDepth);
+        this.wakePtr = address + block.wakePtr;
+        this.wakeRead = address + block.wakeRead;
+        this.one = address + block.one;
 
-        int offset = 0;
-        this.iocbsOffset = offset;
-        this.iocbs = block + offset;
-        offset += (int)iocbsBytes;
-        this.ptrsOffset = offset;
-        this.ptrs = block + offset;
-        this.wakePtr = block + offset + (long)queueDepth * 8;
-        offset += (int)ptrsBytes;
-        this.scratch = block + offset;
-        this.one = scratch + 8;
-        this.timespecOffset = offset + 16;
-        this.timespec = block + timespecOffset;
-        this.zeroTimespec = timespec + 16;
-        this.cancelEvent = zeroTimespec + 16;
-        offset += (int)scratchBytes;
-        this.stashOffset = offset;
-        this.stash = block + offset;
-        this.stashCapacity = stashCap;
-        offset += (int)stashBytes;
-        this.iovecsOffset = offset;
-        this.iovecs = block + offset;
-
-        mem.putLong((int)(one - block), 1L);
-        mem.putLong((int)(wakePtr - block), iocbs + (long)queueDepth * IocbDescriptor.SIZE);
-        final int wakeIocb = iocbsOffset + queueDepth * IocbDescriptor.SIZE;
-        mem.putLong(wakeIocb + IocbDescriptor.DATA, WAKE_POLL_DATA);
-        mem.putShort(wakeIocb + IocbDescriptor.LIO_OPCODE, IocbDescriptor.CMD_POLL);
-        mem.putInt(wakeIocb + IocbDescriptor.FILDES, wakeFd);
-        mem.putLong(wakeIocb + IocbDescriptor.BUF, IocbDescriptor.POLLIN);
-
-        String cause = forceGetevents ? "io_getevents forced by configuration" : null;
-        int nr = 0;
-        ByteBuffer mapped = null;
-        if (cause == null)
-        {
-            final ByteBuffer header = Linux.wrap(ctx, AioRingDescriptor.RING_HEADER_LENGTH);
-            final int magic = header.getInt(AioRingDescriptor.MAGIC);
-            final int incompat = header.getInt(AioRingDescriptor.INCOMPAT_FEATURES);
-            final int headerLength = header.getInt(AioRingDescriptor.HEADER_LENGTH);
-            nr = header.getInt(AioRingDescriptor.NR);
-            if (magic != AioRingDescriptor.RING_MAGIC || incompat != AioRingDescriptor.RING_INCOMPAT_FEATURES ||
-                headerLength != AioRingDescriptor.RING_HEADER_LENGTH || nr < 1 || nr > (1 << 24))
-            {
-                cause = "aio_ring header not as expected (fs/aio.c): magic=0x" + Integer.toHexString(magic) +
-                    " incompat_features=" + incompat + " header_length=" + headerLength + " nr=" + nr +
-                    "; reaping with io_getevents";
-                nr = 0;
-            }
-            else
-            {
-                mapped = Linux.wrap(ctx, AioRingDescriptor.EVENTS + nr * IoEventDescriptor.SIZE);
-            }
-        }
-        this.ring = mapped;
-        this.ringNr = nr;
-        this.ringFallbackCause = cause;
+        mem.putLong(block.one, 1L);
+        mem.putLong(block.wakePtr, address + block.wakeIocb);
+        mem.putLong(block.wakeIocb + IocbDescriptor.DATA, WAKE_POLL_DATA);
+        mem.putShort(block.wakeIocb + IocbDescriptor.LIO_OPCODE, IocbDescriptor.CMD_POLL);
+        mem.putInt(block.wakeIocb + IocbDescriptor.FILDES, wakeFd);
+        mem.putLong(block.wakeIocb + IocbDescriptor.BUF, IocbDescriptor.POLLIN);
 
         this.slots = new Request[queueDepth];
         this.slotState = new byte[queueDepth];
-        this.localIndex = new int[queueDepth];
-        this.localResult = new long[queueDepth];
-        this.cancelRequests = new Request[queueDepth];
-        this.cancelAnswer = new int[queueDepth];
-        this.syncer = kernelSync ? null : new Syncer(config.name() + "-aio-syncer", queueDepth);
-    }
-
-    /**
-     * The message of a failed io_setup; EAGAIN names the sysctls and their values.
-     *
-     * @param errno         the positive errno.
-     * @param contextEvents the nr_events asked for.
-     * @return the message.
-     */
-    static String setupFailure(final int errno, final int contextEvents)
-    {
-        if (errno == Errno.EAGAIN)
-        {
-            return "io_setup failed: EAGAIN: the system-wide limit of AIO events is exhausted: requested=" +
-                contextEvents + " fs.aio-nr=" + sysctl("aio-nr") + " fs.aio-max-nr=" + sysctl("aio-max-nr") +
-                "; raise fs.aio-max-nr (sysctl -w fs.aio-max-nr=N), lower queueDepth, or close other contexts";
-        }
-        return "io_setup failed: " + Errno.name(errno) + " requested=" + contextEvents;
-    }
-
-    private static String sysctl(final String name)
-    {
-        // Files.readString/readAllBytes return only the last byte of these procfs files on this kernel
-        // (measured: "6" for 65536); reading line by line returns the whole value
-        try (BufferedReader reader = Files.newBufferedReader(Path.of("/proc/sys/fs/" + name), StandardCharsets.US_ASCII))
-        {
-            final String line = reader.readLine();
-            return line == null ? "empty" : line.trim();
-        }
-        catch (final IOException | RuntimeException e)
-        {
-            return "unreadable(" + e.getMessage() + ")";
-        }
+        this.local = new LocalCompletions(queueDepth);
+        this.iocbWriter = new AioIocbWriter(mem, memory, block, maxSegments, addressCache, completionFd);
+        this.syncer = kernelSync ? null : new AioSyncer(config.name() + "-aio-syncer", queueDepth, this::wakeup);
     }
 
     @Override
@@ -371,19 +222,19 @@ public final class AioBackend implements RingBackend
     /** @return true while completions are read from the mmap'd aio_ring; false when io_getevents is used. */
     public boolean ringReaping()
     {
-        return ring != null;
+        return context.ringReaping();
     }
 
     /** @return why completions are reaped with io_getevents instead of from the ring, or null. */
     public String ringFallbackCause()
     {
-        return ringFallbackCause;
+        return context.ringFallbackCause();
     }
 
     /** @return the number of io_events of the kernel's ring (0 when not reaping from it). */
     public int ringEntries()
     {
-        return ringNr;
+        return context.ringEntries();
     }
 
     /** @return true when syncs go to the kernel as iocbs, false when the syncer thread runs them. */
@@ -395,13 +246,13 @@ public final class AioBackend implements RingBackend
     /** @return io_submit calls made (including the wakeup POLL's). */
     public long ioSubmitCalls()
     {
-        return ioSubmitCalls;
+        return context.ioSubmitCalls();
     }
 
     /** @return io_getevents calls made (await, and reaping in fallback mode). */
     public long ioGeteventsCalls()
     {
-        return ioGeteventsCalls;
+        return context.ioGeteventsCalls();
     }
 
     /** @return io_submit calls that accepted fewer iocbs than offered. */
@@ -419,7 +270,7 @@ public final class AioBackend implements RingBackend
     /** @return io_events read from the ring in user space. */
     public long ringReaped()
     {
-        return ringReaped;
+        return context.ringReaped();
     }
 
     /** @return syncs run by the syncer thread. */
@@ -453,13 +304,9 @@ public final class AioBackend implements RingBackend
             throw new IllegalStateException("request slot already in the backend: index=" + index + " state=" +
                 slotState[index]);
         }
-        if (pendingEnd == queueDepth)
+        if (!pending.makeRoom())
         {
-            if (pendingStart == 0)
-            {
-                return false;
-            }
-            compactPending();
+            return false;
         }
 
         slots[index] = request;
@@ -472,133 +319,44 @@ public final class AioBackend implements RingBackend
             return true;
         }
         final IoOp op = request.op;
-        final int iocb = iocbsOffset + index * IocbDescriptor.SIZE;
-        final short opcode;
-        final long buf;
-        final long nbytes;
-        switch (op)
+        if (op == IoOp.NOP)
         {
-            case READ:
-            case WRITE:
-            {
-                final ByteBuffer buffer = request.buffer;
-                final int position = request.bufferPosition;
-                final long length = request.length;
-                if (buffer == null || !buffer.isDirect() || position < 0 || length <= 0 ||
-                    length > buffer.capacity() - position)
-                {
-                    completeLocally(index, -Errno.EFAULT);
-                    return true;
-                }
-                opcode = op == IoOp.READ ? IocbDescriptor.CMD_PREAD : IocbDescriptor.CMD_PWRITE;
-                buf = addressCache.address(index, buffer) + position;
-                nbytes = length;
-                break;
-            }
-            case READV:
-            case WRITEV:
-            {
-                final int count = request.segmentCount;
-                if (count < 1 || count > maxSegments || request.buffers == null)
-                {
-                    completeLocally(index, -Errno.EINVAL);
-                    return true;
-                }
-                final int iov = iovecsOffset + index * maxSegments * IocbDescriptor.IOVEC_SIZE;
-                for (int i = 0; i < count; i++)
-                {
-                    final int b = request.segmentBuffers[i];
-                    final ByteBuffer buffer = b >= 0 && b < request.buffers.length ? request.buffers[b] : null;
-                    final int position = request.segmentPositions[i];
-                    final int length = request.segmentLengths[i];
-                    if (buffer == null || !buffer.isDirect() || position < 0 || length < 0 ||
-                        length > buffer.capacity() - position)
-                    {
-                        completeLocally(index, -Errno.EFAULT);
-                        return true;
-                    }
-                    final int entry = iov + i * IocbDescriptor.IOVEC_SIZE;
-                    mem.putLong(entry + IocbDescriptor.IOVEC_BASE, Linux.address(buffer) + position);
-                    mem.putLong(entry + IocbDescriptor.IOVEC_LEN, length);
-                }
-                opcode = op == IoOp.READV ? IocbDescriptor.CMD_PREADV : IocbDescriptor.CMD_PWRITEV;
-                buf = iovecs + (long)index * maxSegments * IocbDescriptor.IOVEC_SIZE;
-                nbytes = count;
-                break;
-            }
-            case FSYNC:
-            case FDATASYNC:
-                if (!kernelSync)
-                {
-                    slotState[index] = SYNCER;
-                    syncer.todo.add(request);
-                    return true;
-                }
-                opcode = op == IoOp.FSYNC ? IocbDescriptor.CMD_FSYNC : IocbDescriptor.CMD_FDSYNC;
-                buf = 0;
-                nbytes = 0;
-                break;
-            case NOP:
-                // kernel AIO has no no-op command (IOCB_CMD_NOOP is refused): complete it here
-                completeLocally(index, 0);
-                return true;
-            default:
-                completeLocally(index, -Errno.EINVAL);
-                return true;
+            // kernel AIO has no no-op command (IOCB_CMD_NOOP is refused): complete it here
+            completeLocally(index, 0);
+            return true;
         }
-
-        mem.putLong(iocb + IocbDescriptor.DATA, index);
-        mem.putInt(iocb + IocbDescriptor.KEY, 0);
-        mem.putInt(iocb + IocbDescriptor.RW_FLAGS, op.syncs() ? 0 : request.rwFlags);
-        mem.putShort(iocb + IocbDescriptor.LIO_OPCODE, opcode);
-        mem.putShort(iocb + IocbDescriptor.REQPRIO, (short)0);
-        mem.putInt(iocb + IocbDescriptor.FILDES, request.fd);
-        mem.putLong(iocb + IocbDescriptor.BUF, buf);
-        mem.putLong(iocb + IocbDescriptor.NBYTES, nbytes);
-        mem.putLong(iocb + IocbDescriptor.OFFSET, op.syncs() ? 0 : request.fileOffset);
-        mem.putLong(iocb + IocbDescriptor.RESERVED2, 0);
-        mem.putInt(iocb + IocbDescriptor.FLAGS, IocbDescriptor.FLAG_RESFD);
-        mem.putInt(iocb + IocbDescriptor.RESFD, completionFd);
-
-        mem.putLong(ptrsOffset + pendingEnd * 8, iocbs + (long)index * IocbDescriptor.SIZE);
-        pendingEnd++;
+        if (op != null && op.syncs() && !kernelSync)
+        {
+            slotState[index] = SYNCER;
+            syncer.todo.add(request);
+            return true;
+        }
+        if (!iocbWriter.write(request, index))
+        {
+            completeLocally(index, -Errno.EINVAL);
+            return true;
+        }
+        pending.add(index);
         slotState[index] = PENDING;
         return true;
-    }
-
-    private void compactPending()
-    {
-        final int n = pendingEnd - pendingStart;
-        for (int i = 0; i < n; i++)
-        {
-            mem.putLong(ptrsOffset + i * 8, mem.getLong(ptrsOffset + (pendingStart + i) * 8));
-        }
-        pendingStart = 0;
-        pendingEnd = n;
-    }
-
-    private int pendingSlot(final int position)
-    {
-        return (int)((mem.getLong(ptrsOffset + position * 8) - iocbs) / IocbDescriptor.SIZE);
     }
 
     @Override
     public int submit()
     {
-        final int n = pendingEnd - pendingStart;
+        final int n = pending.size();
         if (n == 0 || closed)
         {
             return 0;
         }
-        final long accepted = AioSyscalls.io_submit(ctx, n, ptrs + (long)pendingStart * 8);
-        ioSubmitCalls++;
+        final long accepted = context.submit(n, pending.address());
         if (accepted > 0)
         {
             for (int i = 0; i < accepted; i++)
             {
-                slotState[pendingSlot(pendingStart + i)] = KERNEL;
+                slotState[pending.slot(i)] = KERNEL;
             }
-            pendingStart += (int)accepted;
+            pending.consume((int)accepted);
             kernelInFlight += (int)accepted;
             if (accepted < n)
             {
@@ -612,14 +370,9 @@ public final class AioBackend implements RingBackend
         }
         else
         {
-            final int index = pendingSlot(pendingStart);
-            pendingStart++;
+            final int index = pending.slot(0);
+            pending.consume(1);
             completeLocally(index, accepted);
-        }
-        if (pendingStart == pendingEnd)
-        {
-            pendingStart = 0;
-            pendingEnd = 0;
         }
         return accepted > 0 ? (int)accepted : 0;
     }
@@ -627,9 +380,7 @@ public final class AioBackend implements RingBackend
     private void completeLocally(final int index, final long result)
     {
         slotState[index] = LOCAL;
-        localIndex[localCount] = index;
-        localResult[localCount] = result;
-        localCount++;
+        local.complete(index, result);
     }
 
     @Override
@@ -639,31 +390,7 @@ public final class AioBackend implements RingBackend
         {
             throw new IllegalStateException("backend closed: engine=aio");
         }
-        int count = 0;
-        // cancel answers first: a completion may free the slot, and the answer must reach it before that
-        while (cancelHead < cancelCount)
-        {
-            final Request request = cancelRequests[cancelHead];
-            final int answer = cancelAnswer[cancelHead];
-            cancelRequests[cancelHead] = null;
-            cancelHead++;
-            count++;
-            sink.cancelResult(request, answer);
-        }
-        cancelHead = 0;
-        cancelCount = 0;
-
-        while (localHead < localCount)
-        {
-            final int index = localIndex[localHead];
-            final long result = localResult[localHead];
-            localHead++;
-            count++;
-            sink.complete(release(index), result);
-        }
-        localHead = 0;
-        localCount = 0;
-
+        int count = local.deliver(sink, releaseLocal);
         if (syncer != null && syncer.doneCount.get() > 0)
         {
             Request request;
@@ -675,45 +402,9 @@ public final class AioBackend implements RingBackend
             }
         }
 
-        while (stashHead < stashCount)
-        {
-            final int event = stashOffset + stashHead * IoEventDescriptor.SIZE;
-            stashHead++;
-            count += deliver(mem.getLong(event + IoEventDescriptor.DATA), mem.getLong(event + IoEventDescriptor.RES),
-                sink);
-        }
-        stashHead = 0;
-        stashCount = 0;
-
-        final ByteBuffer r = ring;
-        if (r != null)
-        {
-            // acquire: pairs with aio_complete's smp_wmb() + store of tail: the events before tail are visible
-            final int tail = (int)INT.getAcquire(r, AioRingDescriptor.TAIL);
-            int head = r.getInt(AioRingDescriptor.HEAD);
-            while (head != tail)
-            {
-                final int event = AioRingDescriptor.EVENTS + head * IoEventDescriptor.SIZE;
-                final long data = r.getLong(event + IoEventDescriptor.DATA);
-                final long res = r.getLong(event + IoEventDescriptor.RES);
-                head = head + 1 == ringNr ? 0 : head + 1;
-                // release: the reads of this event happen before the kernel may reuse its slot
-                INT.setRelease(r, AioRingDescriptor.HEAD, head);
-                ringReaped++;
-                count += deliver(data, res, sink);
-            }
-        }
-        else if (kernelInFlight > 0 || pollArmed)
-        {
-            final long n = AioSyscalls.io_getevents(ctx, 0, stashCapacity, stash, zeroTimespec);
-            ioGeteventsCalls++;
-            for (int i = 0; i < n; i++)
-            {
-                final int event = stashOffset + i * IoEventDescriptor.SIZE;
-                count += deliver(mem.getLong(event + IoEventDescriptor.DATA), mem.getLong(event + IoEventDescriptor.RES),
-                    sink);
-            }
-        }
+        reapSink = sink;
+        count += context.reap(onEvent, kernelInFlight > 0 || pollArmed);
+        reapSink = null;
         return count;
     }
 
@@ -726,7 +417,8 @@ public final class AioBackend implements RingBackend
         return request;
     }
 
-    private int deliver(final long data, final long res, final CompletionSink sink)
+    /** The context's {@link AioContext.EventHandler}: one kernel event, to the sink of the current reap. */
+    private int deliver(final long data, final long res)
     {
         if (data < 0)
         {
@@ -743,7 +435,7 @@ public final class AioBackend implements RingBackend
             return 0;
         }
         kernelInFlight--;
-        sink.complete(release(index), res);
+        reapSink.complete(release(index), res);
         return 1;
     }
 
@@ -760,12 +452,12 @@ public final class AioBackend implements RingBackend
         {
             return;
         }
-        if (pendingStart < pendingEnd)
+        if (pending.size() > 0)
         {
             submit();
         }
-        if (localCount > 0 || cancelCount > 0 || stashCount > 0 ||
-            (syncer != null && syncer.doneCount.get() > 0) || ringHasEvents())
+        if (!local.isEmpty() || (syncer != null && syncer.doneCount.get() > 0) ||
+            context.hasEvents())
         {
             return;
         }
@@ -773,14 +465,13 @@ public final class AioBackend implements RingBackend
         if (!pollArmed)
         {
             // a wakeup since the poll last completed left the eventfd readable: consume it and return at once
-            if (Linux.read(wakeFd, scratch, 8) == 8)
+            if (Linux.read(wakeFd, wakeRead, 8) == 8)
             {
                 return;
             }
             if (kernelPoll && !pollBroken)
             {
-                final long r = AioSyscalls.io_submit(ctx, 1, wakePtr);
-                ioSubmitCalls++;
+                final long r = context.submit(1, wakePtr);
                 if (r == 1)
                 {
                     pollArmed = true;
@@ -795,23 +486,7 @@ public final class AioBackend implements RingBackend
                 waitNs = Math.min(waitNs, NO_POLL_SLICE_NS);
             }
         }
-        final int ts = timespecOffset;
-        mem.putLong(ts, waitNs / 1_000_000_000L);
-        mem.putLong(ts + 8, waitNs % 1_000_000_000L);
-        final long n = AioSyscalls.io_getevents(ctx, 1, stashCapacity, stash, timespec);
-        ioGeteventsCalls++;
-        if (n > 0)
-        {
-            stashHead = 0;
-            stashCount = (int)n;
-        }
-    }
-
-    private boolean ringHasEvents()
-    {
-        final ByteBuffer r = ring;
-        // acquire: pairs with the kernel's store of tail (see reap)
-        return r != null && (int)INT.getAcquire(r, AioRingDescriptor.TAIL) != r.getInt(AioRingDescriptor.HEAD);
+        context.await(waitNs);
     }
 
     @Override
@@ -840,69 +515,40 @@ public final class AioBackend implements RingBackend
         if (slots[index] != request)
         {
             // already reaped (or never here): nothing to cancel
-            postCancel(request, -Errno.ENOENT);
+            local.cancelAnswer(request, -Errno.ENOENT);
             return;
         }
         switch (slotState[index])
         {
             case PENDING:
-                for (int i = pendingStart; i < pendingEnd; i++)
-                {
-                    if (pendingSlot(i) == index)
-                    {
-                        for (int j = i + 1; j < pendingEnd; j++)
-                        {
-                            mem.putLong(ptrsOffset + (j - 1) * 8, mem.getLong(ptrsOffset + j * 8));
-                        }
-                        pendingEnd--;
-                        break;
-                    }
-                }
-                if (pendingStart == pendingEnd)
-                {
-                    pendingStart = 0;
-                    pendingEnd = 0;
-                }
-                postCancel(request, 0);
+                pending.remove(index);
+                local.cancelAnswer(request, 0);
                 completeLocally(index, -Errno.ECANCELED);
                 break;
             case SYNCER:
                 if (syncer.todo.remove(request))
                 {
-                    postCancel(request, 0);
+                    local.cancelAnswer(request, 0);
                     completeLocally(index, -Errno.ECANCELED);
                 }
                 else
                 {
-                    postCancel(request, -Errno.EALREADY);
+                    local.cancelAnswer(request, -Errno.EALREADY);
                 }
                 break;
             case KERNEL:
             {
-                final int r = AioSyscalls.io_cancel(ctx, iocbs + (long)index * IocbDescriptor.SIZE, cancelEvent);
+                final int r = context.cancel(iocbs + (long)index * IocbDescriptor.SIZE);
                 // canceled: the kernel delivers its completion through the ring; refused (EINVAL for regular
                 // files, or already completing): not canceled, it completes normally
-                postCancel(request, r == 0 || r == -Errno.EINPROGRESS ? 0 : -Errno.EALREADY);
+                local.cancelAnswer(request, r == 0 || r == -Errno.EINPROGRESS ? 0 : -Errno.EALREADY);
                 break;
             }
             default:
                 // LOCAL: its completion is waiting for the next reap
-                postCancel(request, -Errno.ENOENT);
+                local.cancelAnswer(request, -Errno.ENOENT);
                 break;
         }
-    }
-
-    private void postCancel(final Request request, final int answer)
-    {
-        // at most one answer per slot is pending unless cancel is repeated; the table is sized for one per slot
-        if (cancelCount == queueDepth)
-        {
-            throw new IllegalStateException("too many cancel answers pending: pending=" + cancelCount +
-                " request=" + request);
-        }
-        cancelRequests[cancelCount] = request;
-        cancelAnswer[cancelCount] = answer;
-        cancelCount++;
     }
 
     /**
@@ -930,139 +576,19 @@ public final class AioBackend implements RingBackend
         {
             Thread.onSpinWait();
         }
-        final long destroy = kernelInFlight == 0 && ring != null && quiesce() ?
-            AioContextPool.give(contextEvents, ctx) : ctx;
-        ring = null;
-        if (destroy != 0)
-        {
-            AioSyscalls.io_destroy(destroy);
-        }
+        final boolean idle = kernelInFlight == 0 &&
+            context.quiesce(WAKE_POLL_DATA, memory + block.wakeIocb, pollArmed);
+        pollArmed = false;
+        context.close(idle);
         Linux.close(wakeFd);
         Linux.close(completionFd);
         Linux.free(memory);
     }
 
-    /**
-     * Cancels the wakeup POLL and reaps its event, so that the context holds nothing of this backend.
-     *
-     * @return true when the context is idle with an empty ring; false when something else turned up.
-     */
-    private boolean quiesce()
-    {
-        for (int i = stashHead; i < stashCount; i++)
-        {
-            if (mem.getLong(stashOffset + i * IoEventDescriptor.SIZE + IoEventDescriptor.DATA) != WAKE_POLL_DATA)
-            {
-                return false;
-            }
-            pollArmed = false;
-        }
-        stashHead = 0;
-        stashCount = 0;
-        if (pollArmed)
-        {
-            // -EINPROGRESS: canceled, its event follows; -EINVAL: it completed already, its event is in the ring
-            AioSyscalls.io_cancel(ctx, iocbs + (long)queueDepth * IocbDescriptor.SIZE, cancelEvent);
-        }
-        final long deadline = System.nanoTime() + 1_000_000_000L;
-        final ByteBuffer r = ring;
-        while (true)
-        {
-            // acquire: pairs with the kernel's store of tail (see reap)
-            final int tail = (int)INT.getAcquire(r, AioRingDescriptor.TAIL);
-            int head = r.getInt(AioRingDescriptor.HEAD);
-            while (head != tail)
-            {
-                final long data = r.getLong(AioRingDescriptor.EVENTS + head * IoEventDescriptor.SIZE +
-                    IoEventDescriptor.DATA);
-                head = head + 1 == ringNr ? 0 : head + 1;
-                // release: the event was read before the kernel may reuse its slot
-                INT.setRelease(r, AioRingDescriptor.HEAD, head);
-                if (data != WAKE_POLL_DATA)
-                {
-                    return false;
-                }
-                pollArmed = false;
-            }
-            if (!pollArmed)
-            {
-                return true;
-            }
-            if (System.nanoTime() - deadline > 0)
-            {
-                return false;
-            }
-            Thread.onSpinWait();
-        }
-    }
-
     @Override
     public String toString()
     {
-        return "AioBackend{ctx=0x" + Long.toHexString(ctx) + " queueDepth=" + queueDepth + " ringEntries=" + ringNr +
-            " ringReaping=" + (ring != null) + " kernelSync=" + kernelSync + " kernelPoll=" + kernelPoll +
-            " inFlight=" + inFlight + "}";
-    }
-
-    /** The thread that runs fsync/fdatasync where the kernel refuses sync iocbs. Never the ring agent. */
-    private final class Syncer implements Runnable
-    {
-        final ArrayBlockingQueue<Request> todo;
-        final ArrayBlockingQueue<Request> done;
-        final AtomicInteger doneCount = new AtomicInteger();
-        final AtomicInteger syncs = new AtomicInteger();
-        private final Thread thread;
-        private volatile boolean stopping;
-
-        Syncer(final String name, final int capacity)
-        {
-            todo = new ArrayBlockingQueue<>(capacity);
-            done = new ArrayBlockingQueue<>(capacity);
-            thread = new Thread(this, name);
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void run()
-        {
-            while (!stopping)
-            {
-                final Request request;
-                try
-                {
-                    request = todo.poll(100, TimeUnit.MILLISECONDS);
-                }
-                catch (final InterruptedException e)
-                {
-                    return;
-                }
-                if (request == null)
-                {
-                    continue;
-                }
-                final int r = request.op == IoOp.FSYNC ? Linux.fsync(request.fd) : Linux.fdatasync(request.fd);
-                syncs.incrementAndGet();
-                request.result = r;
-                // the queue's offer/poll carries request.result to the ring agent
-                done.add(request);
-                doneCount.incrementAndGet();
-                wakeup();
-            }
-        }
-
-        void stop()
-        {
-            stopping = true;
-            thread.interrupt();
-            try
-            {
-                thread.join(TimeUnit.SECONDS.toMillis(30));
-            }
-            catch (final InterruptedException e)
-            {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return "AioBackend{context=" + context + " queueDepth=" + queueDepth + " kernelSync=" + kernelSync +
+            " kernelPoll=" + kernelPoll + " inFlight=" + inFlight + "}";
     }
 }

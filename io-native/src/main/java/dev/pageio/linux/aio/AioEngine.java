@@ -1,17 +1,14 @@
 package dev.pageio.linux.aio;
 
 import com.sun.nio.file.ExtendedOpenOption;
-import dev.pageio.core.Errno;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.RingBackend;
 import dev.pageio.linux.Arch;
 import dev.pageio.linux.FdFileAccess;
-import dev.pageio.linux.Linux;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -38,7 +35,7 @@ import java.util.Set;
  */
 public final class AioEngine implements IoEngine
 {
-    private volatile Probe probe;
+    private volatile AioProbe probe;
 
     @Override
     public String name()
@@ -120,12 +117,14 @@ public final class AioEngine implements IoEngine
      */
     public AioBackend open(final RingConfig config) throws IOException
     {
-        final Probe p = probe();
+        final AioProbe p = probe();
         if (p.cause != null)
         {
             throw new IOException("aio engine unavailable: " + p.cause);
         }
-        return new AioBackend(config, p.kernelSync, p.kernelPoll, config.queueDepth() + 1, false);
+        // nr_events: every request, plus the wakeup POLL
+        final int contextEvents = config.queueDepth() + 1;
+        return new AioBackend(config, p.kernelSync, p.kernelPoll, AioContext.open(contextEvents, contextEvents));
     }
 
     /**
@@ -148,9 +147,9 @@ public final class AioEngine implements IoEngine
         return FdFileAccess.open(path, rest, Arch.O_DIRECT);
     }
 
-    private Probe probe()
+    private AioProbe probe()
     {
-        Probe p = probe;
+        AioProbe p = probe;
         if (p == null)
         {
             synchronized (this)
@@ -158,7 +157,7 @@ public final class AioEngine implements IoEngine
                 p = probe;
                 if (p == null)
                 {
-                    p = Probe.run();
+                    p = AioProbe.run();
                     probe = p;
                 }
             }
@@ -169,114 +168,8 @@ public final class AioEngine implements IoEngine
     @Override
     public String toString()
     {
-        final Probe p = probe;
+        final AioProbe p = probe;
         return "AioEngine{probed=" + (p != null) + (p == null ? "" : " cause=" + p.cause + " kernelSync=" +
             p.kernelSync + " kernelPoll=" + p.kernelPoll) + "}";
-    }
-
-    /** What the kernel offers, found once. */
-    private static final class Probe
-    {
-        final String cause;
-        final boolean kernelSync;
-        final boolean kernelPoll;
-
-        private Probe(final String cause, final boolean kernelSync, final boolean kernelPoll)
-        {
-            this.cause = cause;
-            this.kernelSync = kernelSync;
-            this.kernelPoll = kernelPoll;
-        }
-
-        static Probe run()
-        {
-            if (Arch.UNSUPPORTED_CAUSE != null)
-            {
-                return new Probe(Arch.UNSUPPORTED_CAUSE, false, false);
-            }
-            try
-            {
-                return probeKernel();
-            }
-            catch (final RuntimeException | LinkageError e)
-            {
-                return new Probe("aio probe failed: " + e, false, false);
-            }
-        }
-
-        // layout: ctx (8) | iocb (64) | iocb* (8) | io_event (32) | timespec (16)
-        private static Probe probeKernel()
-        {
-            final int size = 8 + IocbDescriptor.SIZE + 8 + IoEventDescriptor.SIZE + 16;
-            final long block = Linux.malloc(size);
-            if (block == 0)
-            {
-                return new Probe("aio probe: malloc failed", false, false);
-            }
-            try
-            {
-                Linux.memset(block, 0, size);
-                final ByteBuffer mem = Linux.wrap(block, size);
-                final int r = AioSyscalls.io_setup(1, block);
-                if (r < 0)
-                {
-                    return new Probe(-r == Errno.EAGAIN ? AioBackend.setupFailure(-r, 1) : "io_setup: " + Errno.name(-r),
-                        false, false);
-                }
-                final long ctx = mem.getLong(0);
-                try
-                {
-                    final int efd = Linux.eventfd(1, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
-                    final boolean poll = efd >= 0 && runs(ctx, mem, block, IocbDescriptor.CMD_POLL, efd,
-                        IocbDescriptor.POLLIN);
-                    if (efd >= 0)
-                    {
-                        Linux.close(efd);
-                    }
-                    final int memfd = Linux.memfdCreate("pageio-aio-probe", Linux.MFD_CLOEXEC);
-                    final boolean sync = memfd >= 0 && runs(ctx, mem, block, IocbDescriptor.CMD_FDSYNC, memfd, 0);
-                    if (memfd >= 0)
-                    {
-                        Linux.close(memfd);
-                    }
-                    return new Probe(null, sync, poll);
-                }
-                finally
-                {
-                    AioSyscalls.io_destroy(ctx);
-                }
-            }
-            finally
-            {
-                Linux.free(block);
-            }
-        }
-
-        /** Submits one iocb and waits (1 s at most) for its event: true when it was accepted and succeeded. */
-        private static boolean runs(final long ctx, final ByteBuffer mem, final long block, final short opcode,
-            final int fd, final long buf)
-        {
-            final int iocb = 8;
-            for (int i = 0; i < IocbDescriptor.SIZE; i++)
-            {
-                mem.put(iocb + i, (byte)0);
-            }
-            mem.putLong(iocb + IocbDescriptor.DATA, 1);
-            mem.putShort(iocb + IocbDescriptor.LIO_OPCODE, opcode);
-            mem.putInt(iocb + IocbDescriptor.FILDES, fd);
-            mem.putLong(iocb + IocbDescriptor.BUF, buf);
-            final int ptr = iocb + IocbDescriptor.SIZE;
-            mem.putLong(ptr, block + iocb);
-            final int event = ptr + 8;
-            final int ts = event + IoEventDescriptor.SIZE;
-            mem.putLong(ts, 1);
-            mem.putLong(ts + 8, 0);
-            if (AioSyscalls.io_submit(ctx, 1, block + ptr) != 1)
-            {
-                return false;
-            }
-            final long n = AioSyscalls.io_getevents(ctx, 1, 1, block + event, block + ts);
-            return n == 1 && mem.getLong(event + IoEventDescriptor.RES) >= 0;
-        }
     }
 }

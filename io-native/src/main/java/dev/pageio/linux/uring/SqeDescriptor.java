@@ -2,7 +2,7 @@ package dev.pageio.linux.uring;
 
 /**
  * Offsets of {@code struct io_uring_sqe} ({@code /usr/include/linux/io_uring.h}), 64 bytes (no
- * IORING_SETUP_SQE128). The SQE array is mmap'd at {@link IoUring#IORING_OFF_SQES}; entry {@code i} starts at
+ * IORING_SETUP_SQE128). The SQE array is mmap'd at {@link UringSyscalls#IORING_OFF_SQES}; entry {@code i} starts at
  * {@code i * SIZE}.
  *
  * <pre>

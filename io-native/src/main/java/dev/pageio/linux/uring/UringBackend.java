@@ -8,6 +8,7 @@ import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
 import dev.pageio.linux.Linux;
+import dev.pageio.linux.LocalCompletions;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -46,6 +47,8 @@ public final class UringBackend implements RingBackend
     static final long TAG_WAKE = 3L << 56;
     static final long TAG_NOP = 4L << 56;
     private static final long TAG_MASK = 0xFFL << 56;
+    /** {@link #userData} of a request completed without the kernel, until its local completion is reaped. */
+    private static final long LOCAL = -1L;
 
     /** SQPOLL kernel thread idle time before it sleeps (sq_thread_idle). */
     private static final int SQ_THREAD_IDLE_MS = 50;
@@ -66,13 +69,12 @@ public final class UringBackend implements RingBackend
         }
     };
 
-    // layout of the scratch block (malloc'd): wake read buffer, wake write value, getevents arg, timespec, int
+    // layout of the scratch block (malloc'd): wake read buffer, wake write value, getevents arg, timespec
     private static final int SCRATCH_WAKE_READ = 0;
     private static final int SCRATCH_WAKE_ONE = 8;
     private static final int SCRATCH_ARG = 16;
     private static final int SCRATCH_TIMESPEC = SCRATCH_ARG + GetEventsArgDescriptor.SIZE;
-    private static final int SCRATCH_INT = SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_SIZE;
-    private static final int SCRATCH_SIZE = SCRATCH_INT + 8;
+    private static final int SCRATCH_SIZE = SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_SIZE;
 
     private final UringRing ring;
     private final boolean coopTaskRun;
@@ -83,7 +85,7 @@ public final class UringBackend implements RingBackend
     private final dev.pageio.linux.AddressCache addressCache;
     private final int maxSegments;
     private final Request[] slots;
-    /** user_data of the slot's SQE while the request is in the ring, else 0. */
+    /** user_data of the slot's SQE while the request is in the ring, {@link #LOCAL}, or 0. */
     private final long[] userData;
     private final long scratchAddress;
     private final ByteBuffer scratch;
@@ -95,24 +97,19 @@ public final class UringBackend implements RingBackend
     private int requestsInFlight;
     private int internalInFlight;
     private boolean wakeArmed;
-    private int completionFd = -1;
     private CompletionSink lastSink;
     private boolean closing;
     private volatile boolean closed;
 
-    private long[] fixedStarts = new long[0];
-    private long[] fixedEnds = new long[0];
-    private int[] fixedIndexes = new int[0];
-    private ByteBuffer[] fixedBuffers = new ByteBuffer[0];
-    private FileAccess[] fixedFiles = new FileAccess[0];
-    private int[] fixedFileByFd = new int[0];
+    private final UringRegistrations registrations;
+    private final LocalCompletions local;
+    private final UringSqeWriter sqeWriter;
+    private final LocalCompletions.Release releaseLocal = this::releaseLocal;
 
     private long enterCalls;
     private long wakeCompletions;
     private long nopCompletions;
     private long unknownCompletions;
-    private long fixedBufferOps;
-    private long fixedFileOps;
 
     private UringBackend(final UringRing ring, final int queueDepth, final int maxSegments, final int wakeFd,
         final long scratchAddress, final long iovecAddress, final long iovecBytes)
@@ -131,6 +128,9 @@ public final class UringBackend implements RingBackend
         this.scratch = Linux.wrap(scratchAddress, SCRATCH_SIZE);
         this.iovecAddress = iovecAddress;
         this.iovecs = Linux.wrap(iovecAddress, (int)iovecBytes);
+        this.registrations = new UringRegistrations(ring);
+        this.local = new LocalCompletions(queueDepth);
+        this.sqeWriter = new UringSqeWriter(ring, addressCache, maxSegments, iovecAddress, iovecs, registrations);
         scratch.putLong(SCRATCH_WAKE_ONE, 1L);
         scratch.putLong(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK, 0L);
         scratch.putInt(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK_SZ, 8); // _NSIG / 8
@@ -149,8 +149,8 @@ public final class UringBackend implements RingBackend
     public static UringBackend open(final RingConfig config) throws IOException
     {
         final int queueDepth = config.queueDepth();
-        final int sqEntries = Math.min(IoUring.IORING_MAX_ENTRIES, ceilPowerOfTwo(queueDepth));
-        final int cqEntries = Math.min(IoUring.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
+        final int sqEntries = Math.min(UringSyscalls.IORING_MAX_ENTRIES, ceilPowerOfTwo(queueDepth));
+        final int cqEntries = Math.min(UringSyscalls.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
         final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS, config.coopTaskRun(),
             config.deferTaskRun() && config.threadMode() == RingConfig.ThreadMode.DEDICATED);
         int wakeFd = -1;
@@ -158,7 +158,7 @@ public final class UringBackend implements RingBackend
         long iovecs = 0;
         try
         {
-            if (!ring.hasFeature(IoUring.IORING_FEAT_NODROP) || !ring.hasFeature(IoUring.IORING_FEAT_EXT_ARG))
+            if (!ring.hasFeature(UringSyscalls.IORING_FEAT_NODROP) || !ring.hasFeature(UringSyscalls.IORING_FEAT_EXT_ARG))
             {
                 throw new IOException("io_uring lacks IORING_FEAT_NODROP or IORING_FEAT_EXT_ARG (kernel < 5.11): features=0x" +
                     Integer.toHexString(ring.features));
@@ -230,162 +230,53 @@ public final class UringBackend implements RingBackend
             return false;
         }
         final IoOp op = request.op;
-        if (op == null)
+        if (op == null || request.fd < 0)
         {
-            throw new IllegalArgumentException("request without operation: index=" + index);
-        }
-        if (request.fd < 0)
-        {
-            throw new IllegalArgumentException("request without descriptor: fd=" + request.fd + " rule=fd>=0");
+            return invalid(request, index);
         }
         final long userDataValue = TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
-        int opcode;
-        long address = 0;
-        int length = 0;
-        int opFlags = 0;
-        int bufIndex = 0;
-        long fileOffset = 0;
-        switch (op)
+        if (!sqeWriter.write(request, index, userDataValue))
         {
-            case READ:
-            case WRITE:
-            {
-                fileOffset = checkOffset(request.fileOffset);
-                final ByteBuffer buffer = request.buffer;
-                if (buffer == null)
-                {
-                    throw new IllegalArgumentException("request without buffer: op=" + op + " index=" + index);
-                }
-                final long bytes = request.length;
-                checkRange(op, buffer, request.bufferPosition, bytes);
-                address = addressCache.address(index, buffer) + request.bufferPosition;
-                length = (int)bytes;
-                final int fixed = fixedBufferIndex(address, bytes);
-                if (fixed >= 0)
-                {
-                    opcode = op == IoOp.READ ? IoUring.IORING_OP_READ_FIXED : IoUring.IORING_OP_WRITE_FIXED;
-                    bufIndex = fixed;
-                    fixedBufferOps++;
-                }
-                else
-                {
-                    opcode = op == IoOp.READ ? IoUring.IORING_OP_READ : IoUring.IORING_OP_WRITE;
-                }
-                opFlags = request.rwFlags;
-                break;
-            }
-            case READV:
-            case WRITEV:
-            {
-                fileOffset = checkOffset(request.fileOffset);
-                final int count = request.segmentCount;
-                if (count < 1 || count > maxSegments)
-                {
-                    throw new IllegalArgumentException("segment count out of range: segmentCount=" + count +
-                        " range=1.." + maxSegments);
-                }
-                final ByteBuffer[] buffers = request.buffers;
-                if (buffers == null)
-                {
-                    throw new IllegalArgumentException("vectored request without buffers: op=" + op + " index=" + index);
-                }
-                final int base = index * maxSegments * IovecDescriptor.SIZE;
-                for (int i = 0; i < count; i++)
-                {
-                    final int b = request.segmentBuffers[i];
-                    if (b < 0 || b >= buffers.length || buffers[b] == null)
-                    {
-                        throw new IllegalArgumentException("segment buffer index out of range: segment=" + i +
-                            " bufferIndex=" + b + " buffers=" + buffers.length);
-                    }
-                    final int position = request.segmentPositions[i];
-                    final int segmentLength = request.segmentLengths[i];
-                    checkRange(op, buffers[b], position, segmentLength);
-                    final int iov = base + i * IovecDescriptor.SIZE;
-                    iovecs.putLong(iov + IovecDescriptor.BASE, Linux.address(buffers[b]) + position);
-                    iovecs.putLong(iov + IovecDescriptor.LEN, segmentLength);
-                }
-                opcode = op == IoOp.READV ? IoUring.IORING_OP_READV : IoUring.IORING_OP_WRITEV;
-                address = iovecAddress + base;
-                length = count;
-                opFlags = request.rwFlags;
-                break;
-            }
-            case FSYNC:
-                opcode = IoUring.IORING_OP_FSYNC;
-                break;
-            case FDATASYNC:
-                opcode = IoUring.IORING_OP_FSYNC;
-                opFlags = IoUring.IORING_FSYNC_DATASYNC;
-                break;
-            case NOP:
-                opcode = IoUring.IORING_OP_NOP;
-                break;
-            default:
-                throw new IllegalArgumentException("unsupported operation: op=" + op);
+            return invalid(request, index);
         }
-        int fd = request.fd;
-        int sqeFlags = 0;
-        final int fixedFile = fixedFileIndex(request);
-        if (fixedFile >= 0)
-        {
-            fd = fixedFile;
-            sqeFlags = IoUring.IOSQE_FIXED_FILE;
-            fixedFileOps++;
-        }
-        writeSqe(opcode, sqeFlags, fd, fileOffset, address, length, opFlags, userDataValue, bufIndex);
         slots[index] = request;
         userData[index] = userDataValue;
         requestsInFlight++;
         return true;
     }
 
-    private static long checkOffset(final long fileOffset)
+    /**
+     * The bad-request rule of {@link RingBackend#prepare}: a request this backend cannot encode completes with
+     * -EINVAL through the sink, at the next {@link #reap}, and never reaches the kernel.
+     */
+    private boolean invalid(final Request request, final int index)
     {
-        if (fileOffset < 0)
-        {
-            // io_uring reads/writes at the file position for offset -1: never let one through
-            throw new IllegalArgumentException("negative offset: fileOffset=" + fileOffset + " rule=fileOffset>=0");
-        }
-        return fileOffset;
+        slots[index] = request;
+        userData[index] = LOCAL;
+        requestsInFlight++;
+        local.complete(index, -Errno.EINVAL);
+        return true;
     }
 
-    private static void checkRange(final IoOp op, final ByteBuffer buffer, final int position, final long length)
+    /** {@link LocalCompletions.Release} of a local completion. */
+    private Request releaseLocal(final int index)
     {
-        if (!buffer.isDirect())
-        {
-            throw new IllegalArgumentException("buffer is not direct: the kernel needs a native address: op=" + op);
-        }
-        if (position < 0 || length <= 0 || length > buffer.capacity() - (long)position)
-        {
-            throw new IllegalArgumentException("buffer range out of bounds: position=" + position + " length=" +
-                length + " capacity=" + buffer.capacity() + " rule=0<=position, 0<length<=capacity-position");
-        }
-        if (buffer.isReadOnly() && !op.writes())
-        {
-            throw new IllegalArgumentException("read into a read-only buffer: op=" + op);
-        }
+        userData[index] = 0;
+        requestsInFlight--;
+        return slots[index];
     }
 
-    private void writeSqe(final int opcode, final int flags, final int fd, final long offset, final long address,
-        final int length, final int opFlags, final long userDataValue, final int bufIndex)
+    /**
+     * Writes one internal SQE (the wakeup read, a cancel, a NOP), outside the requests' admission: its completion
+     * carries {@code tag} and is counted in {@link #internalInFlight()}. Package-private: tests fill the CQ with NOPs
+     * through it.
+     */
+    void prepareInternal(final int opcode, final int fd, final long address, final int length, final long tag)
     {
-        final int sqe = ring.nextSqe();
-        final ByteBuffer s = sqes;
-        s.put(sqe + SqeDescriptor.OPCODE, (byte)opcode);
-        s.put(sqe + SqeDescriptor.FLAGS, (byte)flags);
-        s.putShort(sqe + SqeDescriptor.IOPRIO, (short)0);
-        s.putInt(sqe + SqeDescriptor.FD, fd);
-        s.putLong(sqe + SqeDescriptor.OFF, offset);
-        s.putLong(sqe + SqeDescriptor.ADDR, address);
-        s.putInt(sqe + SqeDescriptor.LEN, length);
-        s.putInt(sqe + SqeDescriptor.OP_FLAGS, opFlags);
-        s.putLong(sqe + SqeDescriptor.USER_DATA, userDataValue);
-        s.putShort(sqe + SqeDescriptor.BUF_INDEX, (short)bufIndex);
-        s.putShort(sqe + SqeDescriptor.PERSONALITY, (short)0);
-        s.putInt(sqe + SqeDescriptor.FILE_INDEX, 0);
-        s.putLong(sqe + SqeDescriptor.ADDR3, 0L);
-        s.putLong(sqe + SqeDescriptor.PAD2, 0L);
+        ensureOpen();
+        reserveInternalSqe();
+        sqeWriter.writeSqe(opcode, 0, fd, 0, address, length, 0, tag, 0);
+        internalInFlight++;
     }
 
     /** Makes room for one internal SQE, submitting what is prepared if the SQ is full. */
@@ -398,7 +289,7 @@ public final class UringBackend implements RingBackend
                 if (ring.sqPoll)
                 {
                     // the SQPOLL thread has not consumed the SQ yet: wait until it has room
-                    enter(0, 0, IoUring.IORING_ENTER_SQ_WAIT, 0, 0);
+                    enter(0, 0, UringSyscalls.IORING_ENTER_SQ_WAIT, 0, 0);
                 }
                 else if (spins > 1000)
                 {
@@ -426,7 +317,7 @@ public final class UringBackend implements RingBackend
         {
             if (ring.needsWakeup())
             {
-                enter(0, 0, IoUring.IORING_ENTER_SQ_WAKEUP, 0, 0);
+                enter(0, 0, UringSyscalls.IORING_ENTER_SQ_WAKEUP, 0, 0);
             }
             return pending;
         }
@@ -447,7 +338,7 @@ public final class UringBackend implements RingBackend
     private int enter(final int toSubmit, final int minComplete, final int flags, final long arg, final long argSize)
     {
         enterCalls++;
-        return IoUring.enter(ring.fd, toSubmit, minComplete, flags, arg, argSize);
+        return UringSyscalls.enter(ring.fd, toSubmit, minComplete, flags, arg, argSize);
     }
 
     @Override
@@ -459,14 +350,14 @@ public final class UringBackend implements RingBackend
             return 0;
         }
         lastSink = sink;
-        int reaped = 0;
+        int reaped = local.isEmpty() ? 0 : local.deliver(sink, releaseLocal);
         while (true)
         {
             reaped += drain(sink);
             if (coopTaskRun && ring.taskRunPending())
             {
                 // COOP_TASKRUN: completions wait as task work until we enter; the kernel flags it, we run it
-                enter(0, 0, IoUring.IORING_ENTER_GETEVENTS, 0, 0);
+                enter(0, 0, UringSyscalls.IORING_ENTER_GETEVENTS, 0, 0);
                 reaped += drain(sink);
             }
             if (!ring.cqOverflow())
@@ -474,7 +365,7 @@ public final class UringBackend implements RingBackend
                 return reaped;
             }
             // NODROP kept completions that did not fit: GETEVENTS flushes them into the room just made
-            enter(0, 0, IoUring.IORING_ENTER_GETEVENTS, 0, 0);
+            enter(0, 0, UringSyscalls.IORING_ENTER_GETEVENTS, 0, 0);
             if (ring.cqTail() == ring.cqHead())
             {
                 return reaped;
@@ -547,7 +438,7 @@ public final class UringBackend implements RingBackend
     @Override
     public void await(final long timeoutNs)
     {
-        if (closed || timeoutNs <= 0)
+        if (closed || timeoutNs <= 0 || !local.isEmpty())
         {
             return;
         }
@@ -555,10 +446,10 @@ public final class UringBackend implements RingBackend
         armWake();
         final int toSubmit = ring.sqPoll ? 0 : ring.unsubmitted();
         ring.publish();
-        int flags = IoUring.IORING_ENTER_GETEVENTS | IoUring.IORING_ENTER_EXT_ARG;
+        int flags = UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG;
         if (ring.sqPoll && ring.needsWakeup())
         {
-            flags |= IoUring.IORING_ENTER_SQ_WAKEUP;
+            flags |= UringSyscalls.IORING_ENTER_SQ_WAKEUP;
         }
         scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, timeoutNs / 1_000_000_000L);
         scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, timeoutNs % 1_000_000_000L);
@@ -574,10 +465,8 @@ public final class UringBackend implements RingBackend
     {
         if (!wakeArmed && !closing)
         {
-            reserveInternalSqe();
-            writeSqe(IoUring.IORING_OP_READ, 0, wakeFd, 0, scratchAddress + SCRATCH_WAKE_READ, 8, 0, TAG_WAKE, 0);
+            prepareInternal(UringSyscalls.IORING_OP_READ, wakeFd, scratchAddress + SCRATCH_WAKE_READ, 8, TAG_WAKE);
             wakeArmed = true;
-            internalInFlight++;
         }
     }
 
@@ -610,11 +499,9 @@ public final class UringBackend implements RingBackend
             throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" + queueDepth);
         }
         slots[index] = request;
-        final long target = userData[index] != 0 ? userData[index] :
+        final long target = userData[index] > 0 ? userData[index] :
             TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
-        reserveInternalSqe();
-        writeSqe(IoUring.IORING_OP_ASYNC_CANCEL, 0, -1, 0, target, 0, 0, TAG_CANCEL | index, 0);
-        internalInFlight++;
+        prepareInternal(UringSyscalls.IORING_OP_ASYNC_CANCEL, -1, target, 0, TAG_CANCEL | index);
     }
 
     /**
@@ -625,54 +512,12 @@ public final class UringBackend implements RingBackend
      * @param buffers direct buffers.
      * @return 0, or -errno from the kernel (e.g. -ENOMEM over RLIMIT_MEMLOCK).
      */
+    @Override
     public int registerBuffers(final ByteBuffer... buffers)
     {
         ensureOpen();
         ensureQuiet("registerBuffers");
-        if (fixedBuffers.length > 0)
-        {
-            throw new IllegalStateException("buffers already registered: count=" + fixedBuffers.length);
-        }
-        final int count = buffers.length;
-        final long table = Linux.malloc(Math.max(1, (long)count * IovecDescriptor.SIZE));
-        try
-        {
-            final ByteBuffer t = Linux.wrap(table, Math.max(1, count * IovecDescriptor.SIZE));
-            final long[] starts = new long[count];
-            final Integer[] order = new Integer[count];
-            for (int i = 0; i < count; i++)
-            {
-                if (!buffers[i].isDirect() || buffers[i].capacity() == 0)
-                {
-                    throw new IllegalArgumentException("registered buffer must be direct and not empty: index=" + i);
-                }
-                starts[i] = Linux.address(buffers[i]);
-                t.putLong(i * IovecDescriptor.SIZE + IovecDescriptor.BASE, starts[i]);
-                t.putLong(i * IovecDescriptor.SIZE + IovecDescriptor.LEN, buffers[i].capacity());
-                order[i] = i;
-            }
-            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_BUFFERS, table, count);
-            if (r < 0)
-            {
-                return r;
-            }
-            Arrays.sort(order, (a, b) -> Long.compare(starts[a], starts[b]));
-            fixedStarts = new long[count];
-            fixedEnds = new long[count];
-            fixedIndexes = new int[count];
-            for (int i = 0; i < count; i++)
-            {
-                fixedStarts[i] = starts[order[i]];
-                fixedEnds[i] = starts[order[i]] + buffers[order[i]].capacity();
-                fixedIndexes[i] = order[i];
-            }
-            fixedBuffers = buffers.clone();
-            return 0;
-        }
-        finally
-        {
-            Linux.free(table);
-        }
+        return registrations.registerBuffers(buffers);
     }
 
     /** Unregisters the buffers. Agent thread, with no request in flight. @return 0 or -errno. */
@@ -680,38 +525,7 @@ public final class UringBackend implements RingBackend
     {
         ensureOpen();
         ensureQuiet("unregisterBuffers");
-        if (fixedBuffers.length == 0)
-        {
-            return 0;
-        }
-        final int r = IoUring.register(ring.fd, IoUring.IORING_UNREGISTER_BUFFERS, 0, 0);
-        fixedStarts = new long[0];
-        fixedEnds = new long[0];
-        fixedIndexes = new int[0];
-        fixedBuffers = new ByteBuffer[0];
-        return r;
-    }
-
-    private int fixedBufferIndex(final long address, final long length)
-    {
-        final long[] starts = fixedStarts;
-        int low = 0;
-        int high = starts.length - 1;
-        int found = -1;
-        while (low <= high)
-        {
-            final int mid = (low + high) >>> 1;
-            if (starts[mid] <= address)
-            {
-                found = mid;
-                low = mid + 1;
-            }
-            else
-            {
-                high = mid - 1;
-            }
-        }
-        return found >= 0 && address + length <= fixedEnds[found] ? fixedIndexes[found] : -1;
+        return registrations.unregisterBuffers();
     }
 
     /**
@@ -726,44 +540,7 @@ public final class UringBackend implements RingBackend
     {
         ensureOpen();
         ensureQuiet("registerFiles");
-        if (fixedFiles.length > 0)
-        {
-            throw new IllegalStateException("files already registered: count=" + fixedFiles.length);
-        }
-        final long table = Linux.malloc(Math.max(4, 4L * files.length));
-        try
-        {
-            final ByteBuffer t = Linux.wrap(table, Math.max(4, 4 * files.length));
-            int maxFd = -1;
-            for (int i = 0; i < files.length; i++)
-            {
-                final int fd = files[i].fd();
-                if (fd < 0)
-                {
-                    throw new IllegalArgumentException("file without descriptor: file=" + files[i]);
-                }
-                t.putInt(4 * i, fd);
-                maxFd = Math.max(maxFd, fd);
-            }
-            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_FILES, table, files.length);
-            if (r < 0)
-            {
-                return r;
-            }
-            final int[] byFd = new int[maxFd + 1];
-            Arrays.fill(byFd, -1);
-            for (int i = 0; i < files.length; i++)
-            {
-                byFd[files[i].fd()] = i;
-            }
-            fixedFileByFd = byFd;
-            fixedFiles = files.clone();
-            return 0;
-        }
-        finally
-        {
-            Linux.free(table);
-        }
+        return registrations.registerFiles(files);
     }
 
     /** Unregisters the files. Agent thread, with no request in flight. @return 0 or -errno. */
@@ -771,25 +548,7 @@ public final class UringBackend implements RingBackend
     {
         ensureOpen();
         ensureQuiet("unregisterFiles");
-        if (fixedFiles.length == 0)
-        {
-            return 0;
-        }
-        final int r = IoUring.register(ring.fd, IoUring.IORING_UNREGISTER_FILES, 0, 0);
-        fixedFiles = new FileAccess[0];
-        fixedFileByFd = new int[0];
-        return r;
-    }
-
-    private int fixedFileIndex(final Request request)
-    {
-        final int fd = request.fd;
-        if (fd >= fixedFileByFd.length || request.file == null)
-        {
-            return -1;
-        }
-        final int index = fixedFileByFd[fd];
-        return index >= 0 && fixedFiles[index] == request.file ? index : -1;
+        return registrations.unregisterFiles();
     }
 
     /**
@@ -803,23 +562,7 @@ public final class UringBackend implements RingBackend
     public int completionEventFd()
     {
         ensureOpen();
-        if (completionFd < 0)
-        {
-            final int fd = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
-            if (fd < 0)
-            {
-                throw new IllegalStateException("eventfd failed: errno=" + Errno.name(-fd));
-            }
-            scratch.putInt(SCRATCH_INT, fd);
-            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_EVENTFD, scratchAddress + SCRATCH_INT, 1);
-            if (r < 0)
-            {
-                Linux.close(fd);
-                throw new IllegalStateException("IORING_REGISTER_EVENTFD failed: errno=" + Errno.name(-r));
-            }
-            completionFd = fd;
-        }
-        return completionFd;
+        return registrations.completionEventFd();
     }
 
     /** @return true when the ring runs with COOP_TASKRUN | TASKRUN_FLAG (asked for, and accepted by the kernel). */
@@ -870,12 +613,12 @@ public final class UringBackend implements RingBackend
 
     public long fixedBufferOps()
     {
-        return fixedBufferOps;
+        return sqeWriter.fixedBufferOps;
     }
 
     long fixedFileOps()
     {
-        return fixedFileOps;
+        return sqeWriter.fixedFileOps;
     }
 
     long unknownCompletions()
@@ -888,25 +631,13 @@ public final class UringBackend implements RingBackend
         return internalInFlight;
     }
 
-    /** Test hook: prepares {@code count} NOPs, outside admission (to fill and overflow the CQ). */
-    void prepareNops(final int count)
-    {
-        ensureOpen();
-        for (int i = 0; i < count; i++)
-        {
-            reserveInternalSqe();
-            writeSqe(IoUring.IORING_OP_NOP, 0, -1, 0, 0, 0, 0, TAG_NOP, 0);
-            internalInFlight++;
-        }
-    }
-
     /** Enables a DEFER_TASKRUN ring from the calling thread, which becomes its single issuer. Once. */
     private void attach()
     {
         if (!attached)
         {
             attached = true;
-            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_ENABLE_RINGS, 0, 0);
+            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_ENABLE_RINGS, 0, 0);
             if (r < 0)
             {
                 throw new IllegalStateException("io_uring ENABLE_RINGS failed: " + Errno.name(-r));
@@ -956,7 +687,7 @@ public final class UringBackend implements RingBackend
         submit();
         for (int i = 0; i < queueDepth; i++)
         {
-            if (userData[i] != 0)
+            if (userData[i] != 0 && userData[i] != LOCAL)
             {
                 cancel(slots[i]);
             }
@@ -984,7 +715,7 @@ public final class UringBackend implements RingBackend
                 submit();
                 scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, 0);
                 scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, 10_000_000L);
-                enter(0, 1, IoUring.IORING_ENTER_GETEVENTS | IoUring.IORING_ENTER_EXT_ARG,
+                enter(0, 1, UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG,
                     scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
             }
         }
@@ -996,10 +727,6 @@ public final class UringBackend implements RingBackend
         final boolean drained = requestsInFlight == 0 && internalInFlight == 0;
         ring.close();
         Linux.close(wakeFd);
-        if (completionFd >= 0)
-        {
-            Linux.close(completionFd);
-        }
         if (drained)
         {
             Linux.free(scratchAddress);
@@ -1010,14 +737,13 @@ public final class UringBackend implements RingBackend
             synchronized (ABANDONED)
             {
                 ABANDONED.add(slots.clone());
-                ABANDONED.add(fixedBuffers);
+                ABANDONED.add(registrations.buffers());
             }
             System.getLogger(UringBackend.class.getName()).log(System.Logger.Level.WARNING,
                 "io_uring closed with operations still in the kernel; their memory is kept: requests=" +
                 requestsInFlight + " internal=" + internalInFlight);
         }
         Arrays.fill(slots, null);
-        fixedBuffers = new ByteBuffer[0];
-        fixedFiles = new FileAccess[0];
+        registrations.close();
     }
 }

@@ -28,9 +28,9 @@ public final class UringEngine implements IoEngine
     public static final String NAME = "io_uring";
 
     private static final int[] OPCODES_USED = {
-        IoUring.IORING_OP_NOP, IoUring.IORING_OP_READV, IoUring.IORING_OP_WRITEV, IoUring.IORING_OP_FSYNC,
-        IoUring.IORING_OP_READ_FIXED, IoUring.IORING_OP_WRITE_FIXED, IoUring.IORING_OP_ASYNC_CANCEL,
-        IoUring.IORING_OP_READ, IoUring.IORING_OP_WRITE,
+        UringSyscalls.IORING_OP_NOP, UringSyscalls.IORING_OP_READV, UringSyscalls.IORING_OP_WRITEV, UringSyscalls.IORING_OP_FSYNC,
+        UringSyscalls.IORING_OP_READ_FIXED, UringSyscalls.IORING_OP_WRITE_FIXED, UringSyscalls.IORING_OP_ASYNC_CANCEL,
+        UringSyscalls.IORING_OP_READ, UringSyscalls.IORING_OP_WRITE,
     };
     private static final String[] OPCODE_NAMES = {
         "NOP", "READV", "WRITEV", "FSYNC", "READ_FIXED", "WRITE_FIXED", "ASYNC_CANCEL", "READ", "WRITE",
@@ -110,11 +110,11 @@ public final class UringEngine implements IoEngine
         long probe = 0;
         try
         {
-            if (!ring.hasFeature(IoUring.IORING_FEAT_NODROP))
+            if (!ring.hasFeature(UringSyscalls.IORING_FEAT_NODROP))
             {
                 return "io_uring without IORING_FEAT_NODROP (kernel < 5.5)";
             }
-            if (!ring.hasFeature(IoUring.IORING_FEAT_EXT_ARG))
+            if (!ring.hasFeature(UringSyscalls.IORING_FEAT_EXT_ARG))
             {
                 return "io_uring without IORING_FEAT_EXT_ARG (kernel < 5.11)";
             }
@@ -128,7 +128,7 @@ public final class UringEngine implements IoEngine
             {
                 p.putLong(i, 0L);
             }
-            final int r = IoUring.register(ring.fd, IoUring.IORING_REGISTER_PROBE, probe, ProbeDescriptor.MAX_OPS);
+            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_PROBE, probe, ProbeDescriptor.MAX_OPS);
             if (r < 0)
             {
                 return "io_uring_register(IORING_REGISTER_PROBE): " + Errno.name(-r) + " (kernel < 5.6)";
@@ -140,7 +140,7 @@ public final class UringEngine implements IoEngine
                 final int op = OPCODES_USED[i];
                 final boolean supported = op < opsLen &&
                     (p.getShort(ProbeDescriptor.OPS + op * ProbeDescriptor.OP_SIZE + ProbeDescriptor.OP_FLAGS) &
-                    IoUring.IO_URING_OP_SUPPORTED) != 0;
+                    UringSyscalls.IO_URING_OP_SUPPORTED) != 0;
                 if (!supported)
                 {
                     missing.append(missing.length() == 0 ? "" : ",").append("IORING_OP_").append(OPCODE_NAMES[i]);

@@ -85,7 +85,7 @@ final class UringRing implements AutoCloseable
         this.features = params.getInt(FEATURES);
         this.sqEntries = params.getInt(SQ_ENTRIES);
         this.cqEntries = params.getInt(CQ_ENTRIES);
-        this.sqPoll = (setupFlags & IoUring.IORING_SETUP_SQPOLL) != 0;
+        this.sqPoll = (setupFlags & UringSyscalls.IORING_SETUP_SQPOLL) != 0;
         this.sqRingAddress = sqRingAddress;
         this.sqRingSize = sqRingSize;
         this.cqRingAddress = cqRingAddress;
@@ -160,11 +160,11 @@ final class UringRing implements AutoCloseable
         try
         {
             final ByteBuffer params = Linux.wrap(paramsAddress, IoUringParamsDescriptor.SIZE);
-            int flags = IoUring.IORING_SETUP_CLAMP | IoUring.IORING_SETUP_SUBMIT_ALL |
-                (cqEntries > 0 ? IoUring.IORING_SETUP_CQSIZE : 0) | (sqPoll ? IoUring.IORING_SETUP_SQPOLL : 0) |
-                (coopTaskRun || deferTaskRun ? IoUring.IORING_SETUP_COOP_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG : 0);
-            final int defer = IoUring.IORING_SETUP_SINGLE_ISSUER | IoUring.IORING_SETUP_DEFER_TASKRUN |
-                IoUring.IORING_SETUP_R_DISABLED;
+            int flags = UringSyscalls.IORING_SETUP_CLAMP | UringSyscalls.IORING_SETUP_SUBMIT_ALL |
+                (cqEntries > 0 ? UringSyscalls.IORING_SETUP_CQSIZE : 0) | (sqPoll ? UringSyscalls.IORING_SETUP_SQPOLL : 0) |
+                (coopTaskRun || deferTaskRun ? UringSyscalls.IORING_SETUP_COOP_TASKRUN | UringSyscalls.IORING_SETUP_TASKRUN_FLAG : 0);
+            final int defer = UringSyscalls.IORING_SETUP_SINGLE_ISSUER | UringSyscalls.IORING_SETUP_DEFER_TASKRUN |
+                UringSyscalls.IORING_SETUP_R_DISABLED;
             int fd = setup(params, sqEntries, cqEntries, deferTaskRun && !sqPoll ? flags | defer : flags, sqThreadIdleMs);
             if (deferTaskRun && !sqPoll)
             {
@@ -179,13 +179,13 @@ final class UringRing implements AutoCloseable
             }
             if (fd == -Errno.EINVAL && coopTaskRun)
             {
-                flags &= ~(IoUring.IORING_SETUP_COOP_TASKRUN | IoUring.IORING_SETUP_TASKRUN_FLAG);
+                flags &= ~(UringSyscalls.IORING_SETUP_COOP_TASKRUN | UringSyscalls.IORING_SETUP_TASKRUN_FLAG);
                 fd = setup(params, sqEntries, cqEntries, flags, sqThreadIdleMs);
             }
             if (fd == -Errno.EINVAL)
             {
                 // SUBMIT_ALL is 5.18+: without it a failing SQE stops the batch, which submit() copes with.
-                flags &= ~IoUring.IORING_SETUP_SUBMIT_ALL;
+                flags &= ~UringSyscalls.IORING_SETUP_SUBMIT_ALL;
                 fd = setup(params, sqEntries, cqEntries, flags, sqThreadIdleMs);
             }
             if (fd < 0)
@@ -210,7 +210,7 @@ final class UringRing implements AutoCloseable
         params.putInt(CQ_ENTRIES, cqEntries);
         params.putInt(FLAGS, flags);
         params.putInt(SQ_THREAD_IDLE, sqThreadIdleMs);
-        return IoUring.setup(sqEntries, Linux.address(params));
+        return UringSyscalls.setup(sqEntries, Linux.address(params));
     }
 
     private static String hint(final int errno)
@@ -234,7 +234,7 @@ final class UringRing implements AutoCloseable
     {
         final int sqEntries = params.getInt(SQ_ENTRIES);
         final int cqEntries = params.getInt(CQ_ENTRIES);
-        final boolean singleMmap = (params.getInt(FEATURES) & IoUring.IORING_FEAT_SINGLE_MMAP) != 0;
+        final boolean singleMmap = (params.getInt(FEATURES) & UringSyscalls.IORING_FEAT_SINGLE_MMAP) != 0;
         long sqRingSize = params.getInt(SQ_OFF_ARRAY) + 4L * sqEntries;
         long cqRingSize = params.getInt(CQ_OFF_CQES) + (long)CqeDescriptor.SIZE * cqEntries;
         if (singleMmap)
@@ -249,10 +249,10 @@ final class UringRing implements AutoCloseable
         long sqesMap = -1;
         try
         {
-            sqRing = mapOrThrow("sq ring", Linux.mmap(0, sqRingSize, prot, mapFlags, fd, IoUring.IORING_OFF_SQ_RING));
+            sqRing = mapOrThrow("sq ring", Linux.mmap(0, sqRingSize, prot, mapFlags, fd, UringSyscalls.IORING_OFF_SQ_RING));
             cqRing = singleMmap ? sqRing :
-                mapOrThrow("cq ring", Linux.mmap(0, cqRingSize, prot, mapFlags, fd, IoUring.IORING_OFF_CQ_RING));
-            sqesMap = mapOrThrow("sqes", Linux.mmap(0, sqesSize, prot, mapFlags, fd, IoUring.IORING_OFF_SQES));
+                mapOrThrow("cq ring", Linux.mmap(0, cqRingSize, prot, mapFlags, fd, UringSyscalls.IORING_OFF_CQ_RING));
+            sqesMap = mapOrThrow("sqes", Linux.mmap(0, sqesSize, prot, mapFlags, fd, UringSyscalls.IORING_OFF_SQES));
             return new UringRing(fd, flags, params, sqRing, sqRingSize, cqRing, cqRingSize, sqesMap, sqesSize);
         }
         catch (final IOException | RuntimeException e)
@@ -325,33 +325,33 @@ final class UringRing implements AutoCloseable
         // full fence: the tail store before must not pass this load of sq.flags, or the kernel thread could
         // check the (old) tail, set NEED_WAKEUP and sleep while we read the flag before it was set
         VarHandle.fullFence();
-        return ((int)INT.getVolatile(sq, sqFlagsOffset) & IoUring.IORING_SQ_NEED_WAKEUP) != 0;
+        return ((int)INT.getVolatile(sq, sqFlagsOffset) & UringSyscalls.IORING_SQ_NEED_WAKEUP) != 0;
     }
 
     /** @return true when the kernel holds completions that did not fit in the CQ ring (NODROP). */
     /** @return true when the ring was set up with DEFER_TASKRUN (and so SINGLE_ISSUER and R_DISABLED). */
     boolean deferTaskRun()
     {
-        return (setupFlags & IoUring.IORING_SETUP_DEFER_TASKRUN) != 0;
+        return (setupFlags & UringSyscalls.IORING_SETUP_DEFER_TASKRUN) != 0;
     }
 
     /** @return true when the ring was set up with COOP_TASKRUN and TASKRUN_FLAG. */
     boolean coopTaskRun()
     {
-        return (setupFlags & IoUring.IORING_SETUP_TASKRUN_FLAG) != 0;
+        return (setupFlags & UringSyscalls.IORING_SETUP_TASKRUN_FLAG) != 0;
     }
 
     /** @return true when the kernel flags pending task work (completions not yet posted): COOP rings only. */
     boolean taskRunPending()
     {
         // acquire: pairs with the kernel's atomic set of IORING_SQ_TASKRUN in sq.flags
-        return ((int)INT.getAcquire(sq, sqFlagsOffset) & IoUring.IORING_SQ_TASKRUN) != 0;
+        return ((int)INT.getAcquire(sq, sqFlagsOffset) & UringSyscalls.IORING_SQ_TASKRUN) != 0;
     }
 
     boolean cqOverflow()
     {
         // acquire: pairs with the kernel's atomic set of IORING_SQ_CQ_OVERFLOW in sq.flags
-        return ((int)INT.getAcquire(sq, sqFlagsOffset) & IoUring.IORING_SQ_CQ_OVERFLOW) != 0;
+        return ((int)INT.getAcquire(sq, sqFlagsOffset) & UringSyscalls.IORING_SQ_CQ_OVERFLOW) != 0;
     }
 
     /** @return the CQ ring's overflow counter (completions dropped; stays 0 with NODROP). */

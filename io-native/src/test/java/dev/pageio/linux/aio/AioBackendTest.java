@@ -712,7 +712,7 @@ class AioBackendTest
     }
 
     @Test
-    void shouldCompleteWithoutReachingTheKernelWhenTheFileIsBufferedOrTheRangeIsOutsideTheBuffer()
+    void shouldCompleteWithEinvalWithoutReachingTheKernelWhenTheFileIsBufferedOrTheRangeIsOutsideTheBuffer()
         throws IOException
     {
         final Path path = directories()[0].resolve("buffered");
@@ -732,8 +732,8 @@ class AioBackendTest
             assertEquals(0, backend.ioSubmitCalls());
             backend.reap(sink);
             assertEquals(-Errno.EINVAL, sink.results[0]);
-            assertEquals(-Errno.EFAULT, sink.results[1]);
-            assertEquals(-Errno.EFAULT, sink.results[2]);
+            assertEquals(-Errno.EINVAL, sink.results[1]);
+            assertEquals(-Errno.EINVAL, sink.results[2]);
             assertEquals(0, backend.inFlight());
         }
         finally

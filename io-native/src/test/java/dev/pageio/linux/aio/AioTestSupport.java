@@ -51,7 +51,12 @@ final class AioTestSupport
         final boolean kernelPoll, final boolean forceGetevents) throws IOException
     {
         final RingConfig config = RingConfig.builder().queueDepth(queueDepth).maxSegments(8).name("aio-test").build();
-        return new AioBackend(config, kernelSync, kernelPoll, contextEvents, forceGetevents);
+        final AioContext context = AioContext.open(contextEvents, contextEvents);
+        if (forceGetevents)
+        {
+            context.reapWithGetevents("io_getevents forced by the test");
+        }
+        return new AioBackend(config, kernelSync, kernelPoll, context);
     }
 
     /** @return an O_DIRECT file, created and sized to {@code pages} pages. */

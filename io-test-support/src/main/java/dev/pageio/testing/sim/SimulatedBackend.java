@@ -148,6 +148,11 @@ public final class SimulatedBackend implements RingBackend
     {
         final SimulatedFile file = (SimulatedFile)r.file;
         final long due = cycles + 1 + random.nextInt(schedule.maxWriteDelayCycles);
+        if (!encodable(r))
+        {
+            // the bad-request rule of RingBackend.prepare: -EINVAL through the sink
+            return new Op(r, file, false, due, -Errno.EINVAL, null, 0, 0);
+        }
         switch (r.op)
         {
             case WRITE:
@@ -175,6 +180,37 @@ public final class SimulatedBackend implements RingBackend
             default:
                 return new Op(r, file, false, due, -Errno.EINVAL, null, 0, 0);
         }
+    }
+
+    private static boolean encodable(final Request r)
+    {
+        if (r.op == null || r.op.syncs() || r.op == IoOp.NOP)
+        {
+            return r.op != null;
+        }
+        if (r.fileOffset < 0)
+        {
+            return false;
+        }
+        if (!r.op.vectored())
+        {
+            return r.buffer != null && r.bufferPosition >= 0 && r.length > 0 &&
+                r.length <= r.buffer.capacity() - (long)r.bufferPosition;
+        }
+        if (r.buffers == null || r.segmentCount < 1)
+        {
+            return false;
+        }
+        for (int i = 0; i < r.segmentCount; i++)
+        {
+            final int b = r.segmentBuffers[i];
+            if (b < 0 || b >= r.buffers.length || r.buffers[b] == null || r.segmentPositions[i] < 0 ||
+                r.segmentLengths[i] > r.buffers[b].capacity() - (long)r.segmentPositions[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static byte[] copy(final Request r, final int n)
@@ -234,6 +270,10 @@ public final class SimulatedBackend implements RingBackend
         if (op.sync)
         {
             return op.file.completeSync(op.snapshot);
+        }
+        if (op.result < 0 && op.data == null)
+        {
+            return op.result;
         }
         if (op.request.op == IoOp.READ)
         {

@@ -10,7 +10,7 @@ import dev.pageio.linux.Linux;
  * <p>Syscall numbers come from {@link Arch} (425..427 on x86-64 and aarch64 alike); an unknown architecture
  * is refused by {@link Arch#requireSupported()} before any call.
  */
-final class IoUring
+final class UringSyscalls
 {
     // io_uring_setup() flags (io_uring.h: IORING_SETUP_*)
     static final int IORING_SETUP_SQPOLL = 1 << 1;
@@ -86,7 +86,7 @@ final class IoUring
     static final int IORING_MAX_ENTRIES = 32768;
     static final int IORING_MAX_CQ_ENTRIES = 2 * IORING_MAX_ENTRIES;
 
-    private IoUring()
+    private UringSyscalls()
     {
     }
 
