@@ -15,9 +15,9 @@ final class ChannelFileLock extends FileLock
 {
     private final FileLock inner;
 
-    ChannelFileLock(final AsynchronousFileChannel channel, final FileLock inner)
+    ChannelFileLock(final AsynchronousFileChannel channel, final FileLock inner, final long size)
     {
-        super(channel, inner.position(), inner.size(), inner.isShared());
+        super(channel, inner.position(), size, inner.isShared());
         this.inner = inner;
     }
 

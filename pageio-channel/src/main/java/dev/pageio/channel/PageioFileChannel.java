@@ -22,6 +22,7 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.channels.ShutdownChannelGroupException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -29,8 +30,10 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -105,6 +108,8 @@ public final class PageioFileChannel extends AsynchronousFileChannel
     private final int alignment;
     private final boolean directBuffersRequired;
     private final Set<ChannelFileLock> locks = ConcurrentHashMap.newKeySet();
+    /** Ranges of lock() calls waiting on an executor thread, {position, length}; guarded by itself. */
+    private final List<long[]> pendingLocks = new ArrayList<>();
     private volatile boolean closed;
 
     private PageioFileChannel(
@@ -411,7 +416,11 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         {
             throw new NonWritableChannelException();
         }
-        checkOpen();
+        if (closed)
+        {
+            // what the JDK's channel throws here too (its end(false) after a refused begin())
+            throw new AsynchronousCloseException();
+        }
         try
         {
             side.truncate(size);
@@ -673,9 +682,18 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         // First without waiting, on the caller's thread: an overlap with a lock held in this JVM throws
         // OverlappingFileLockException here, at the call, as the JDK's does.
         final FileLock inner;
+        final long[] range = {position, length};
         try
         {
-            inner = side.tryLock(position, length, shared);
+            synchronized (pendingLocks)
+            {
+                checkNotPending(position, length);
+                inner = side.tryLock(position, length, shared);
+                if (inner == null)
+                {
+                    pendingLocks.add(range);
+                }
+            }
         }
         catch (final IOException e)
         {
@@ -687,7 +705,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
             final FileLock lock;
             try
             {
-                lock = register(inner);
+                lock = register(inner, size);
             }
             catch (final IOException e)
             {
@@ -703,8 +721,19 @@ public final class PageioFileChannel extends AsynchronousFileChannel
             Throwable failure = null;
             try
             {
-                final FileLock acquired = side.lock(position, length, shared);
-                lock = register(acquired);
+                final FileLock acquired;
+                try
+                {
+                    acquired = side.lock(position, length, shared);
+                }
+                finally
+                {
+                    synchronized (pendingLocks)
+                    {
+                        pendingLocks.remove(range);
+                    }
+                }
+                lock = register(acquired, size);
                 if (future != null && future.isCancelled())
                 {
                     forget((ChannelFileLock)lock);
@@ -741,9 +770,28 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         }
         catch (final RejectedExecutionException e)
         {
+            synchronized (pendingLocks)
+            {
+                pendingLocks.remove(range);
+            }
             throw new ShutdownChannelGroupException();
         }
         return future;
+    }
+
+    /**
+     * The JDK enters a waiting lock in the JVM's lock table at the call; the side channel enters it only once its
+     * executor thread starts waiting, so overlaps with this channel's waiting locks are checked here.
+     */
+    private void checkNotPending(final long position, final long length)
+    {
+        for (final long[] p : pendingLocks)
+        {
+            if (position < p[0] + p[1] && p[0] < position + length)
+            {
+                throw new OverlappingFileLockException();
+            }
+        }
     }
 
     private static void checkLockRange(final long position, final long size)
@@ -779,18 +827,26 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         final FileLock inner;
         try
         {
-            inner = side.tryLock(position, length, shared);
+            synchronized (pendingLocks)
+            {
+                checkNotPending(position, length);
+                inner = side.tryLock(position, length, shared);
+            }
         }
         catch (final ClosedChannelException e)
         {
             throw new AsynchronousCloseException();
         }
-        return inner == null ? null : register(inner);
+        return inner == null ? null : register(inner, size);
     }
 
-    private ChannelFileLock register(final FileLock inner) throws IOException
+    /**
+     * @param size the size the lock reports: the one asked for, as JDK 17's channel reports it (0 for "to the
+     *             end, however far"; the side channel's own lock reports {@code Long.MAX_VALUE - position}).
+     */
+    private ChannelFileLock register(final FileLock inner, final long size) throws IOException
     {
-        final ChannelFileLock lock = new ChannelFileLock(this, inner);
+        final ChannelFileLock lock = new ChannelFileLock(this, inner, size);
         locks.add(lock);
         if (closed)
         {
