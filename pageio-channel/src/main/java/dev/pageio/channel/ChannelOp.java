@@ -22,6 +22,19 @@ import java.nio.channels.CompletionHandler;
 final class ChannelOp implements IoHandler<ChannelOp>, Runnable
 {
     private static final MpmcVarHandleArrayQueue<ChannelOp> POOL = new MpmcVarHandleArrayQueue<>(4096);
+    /**
+     * {@link CompletionHandler#completed} takes an {@code Integer}: results that are multiples of 512 up to 1 MiB
+     * (every page-sized transfer) are boxed once here, so that handing them over allocates nothing.
+     */
+    private static final Integer[] BOXED = new Integer[(1 << 20 >> 9) + 1];
+
+    static
+    {
+        for (int i = 0; i < BOXED.length; i++)
+        {
+            BOXED[i] = i << 9;
+        }
+    }
 
     private PageioFileChannel channel;
     private boolean write;
@@ -134,7 +147,7 @@ final class ChannelOp implements IoHandler<ChannelOp>, Runnable
             recycle();
             if (x == null)
             {
-                f.complete(value);
+                f.complete(box(value));
             }
             else
             {
@@ -147,6 +160,15 @@ final class ChannelOp implements IoHandler<ChannelOp>, Runnable
         }
     }
 
+    static Integer box(final int value)
+    {
+        if ((value & 511) == 0 && value >= 0 && value <= 1 << 20)
+        {
+            return BOXED[value >> 9];
+        }
+        return value; // Integer.valueOf: cached from -128 to 127
+    }
+
     /** On the executor: the buffer's bookkeeping, then the user's handler, then back to the pool. */
     @Override
     public void run()
@@ -156,7 +178,7 @@ final class ChannelOp implements IoHandler<ChannelOp>, Runnable
         final Throwable x = failure;
         final int value = finish();
         recycle();
-        PageioFileChannel.invoke(h, a, value, x);
+        PageioFileChannel.invoke(h, a, box(value), x);
     }
 
     /**
