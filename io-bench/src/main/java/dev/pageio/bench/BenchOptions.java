@@ -11,7 +11,8 @@ import java.util.List;
 final class BenchOptions implements Cloneable
 {
     /** Engine names accepted by {@code --engine}. */
-    static final List<String> ENGINES = List.of("uring", "aio", "threads", "jdk-async", "jdk-channel", "auto", "all");
+    static final List<String> ENGINES = List.of("uring", "aio", "threads", "jdk-async", "jdk-channel", "auto", "all",
+        "pageio-afc", "pageio-afc-heap", "jdk-async-heap");
 
     static final String DEFAULT_FILE = "pageio-bench.dat";
 

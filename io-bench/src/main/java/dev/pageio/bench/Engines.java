@@ -19,6 +19,7 @@ final class Engines
         list.add(new PageioEngine("threads", "threads"));
         list.add(new JdkAsyncEngine());
         list.add(new JdkChannelEngine());
+        list.addAll(List.of(ChannelEngine.all()));
         return list;
     }
 
