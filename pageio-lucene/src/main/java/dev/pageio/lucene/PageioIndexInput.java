@@ -33,6 +33,15 @@ final class PageioIndexInput extends BufferedIndexInput
     /** Smallest random read: one 4 KiB page (or the file's alignment, when larger). */
     private static final int MIN_RANDOM_READ_BYTES = 4096;
 
+    /**
+     * Classes of the read path, loaded with this one (when the input is opened) rather than at a first read: a
+     * virtual thread that loads a class pins its carrier while it waits for the class loader's lock (JFR
+     * {@code jdk.VirtualThreadPinned} in {@code BuiltinClassLoader.loadClassOrNull}, seen on JDK 25 with 200
+     * virtual threads at their first read).
+     */
+    @SuppressWarnings("unused")
+    private static final Class<?>[] READ_PATH = {Window.class, PendingIo.class};
+
     /** The open file, shared by an input, its clones and slices. */
     static final class Shared
     {
