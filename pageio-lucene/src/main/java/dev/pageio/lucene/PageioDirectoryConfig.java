@@ -1,0 +1,159 @@
+package dev.pageio.lucene;
+
+import dev.pageio.core.RingConfig;
+
+/**
+ * How a {@link PageioDirectory} does its I/O: the engine, the ring's depth and the sizes of its blocks.
+ * Validated once, immutable.
+ */
+public final class PageioDirectoryConfig
+{
+    private final String engine;
+    private final int queueDepth;
+    private final int writeBlockBytes;
+    private final int readBlockBytes;
+    private final int unsyncedFilesMax;
+
+    private PageioDirectoryConfig(final Builder b)
+    {
+        this.engine = b.engine;
+        this.queueDepth = b.queueDepth;
+        this.writeBlockBytes = b.writeBlockBytes;
+        this.readBlockBytes = b.readBlockBytes;
+        this.unsyncedFilesMax = b.unsyncedFilesMax;
+    }
+
+    /** @return a builder with the defaults. */
+    public static Builder builder()
+    {
+        return new Builder();
+    }
+
+    /** @return the defaults: engine auto, queue depth 256, 256 KiB write blocks, 64 KiB read windows. */
+    public static PageioDirectoryConfig defaults()
+    {
+        return builder().build();
+    }
+
+    /** @return the engine's name ({@code "auto"}, {@code "io_uring"}, {@code "aio"}, {@code "threads"}). */
+    public String engine()
+    {
+        return engine;
+    }
+
+    /** @return the ring's queue depth. */
+    public int queueDepth()
+    {
+        return queueDepth;
+    }
+
+    /** @return bytes per write (one of an output's two buffers), rounded up to the file's alignment. */
+    public int writeBlockBytes()
+    {
+        return writeBlockBytes;
+    }
+
+    /** @return bytes per sequential read window (one of an input's two buffers). */
+    public int readBlockBytes()
+    {
+        return readBlockBytes;
+    }
+
+    /**
+     * @return how many written, closed, not yet synced files stay open for the next {@code sync}; beyond that the
+     * oldest is closed, which is a barrier (pageio's close), so its data is durable early.
+     */
+    public int unsyncedFilesMax()
+    {
+        return unsyncedFilesMax;
+    }
+
+    RingConfig ringConfig(final String name)
+    {
+        return RingConfig.builder().engine(engine).queueDepth(queueDepth).name(name).build();
+    }
+
+    @Override
+    public String toString()
+    {
+        return "PageioDirectoryConfig{engine=" + engine + " queueDepth=" + queueDepth + " writeBlockBytes=" +
+            writeBlockBytes + " readBlockBytes=" + readBlockBytes + " unsyncedFilesMax=" + unsyncedFilesMax + "}";
+    }
+
+    /** Builds a {@link PageioDirectoryConfig}. */
+    public static final class Builder
+    {
+        private String engine = "auto";
+        private int queueDepth = 256;
+        private int writeBlockBytes = 256 * 1024;
+        private int readBlockBytes = 64 * 1024;
+        private int unsyncedFilesMax = 256;
+
+        private Builder()
+        {
+        }
+
+        /** @param engine {@code "auto"} or an engine's name. @return this. */
+        public Builder engine(final String engine)
+        {
+            if (engine == null || engine.isEmpty())
+            {
+                throw new IllegalArgumentException("engine empty: engine=" + engine);
+            }
+            this.engine = engine;
+            return this;
+        }
+
+        /** @param queueDepth requests outstanding per ring, &ge; 2. @return this. */
+        public Builder queueDepth(final int queueDepth)
+        {
+            this.queueDepth = requireAtLeast("queueDepth", queueDepth, 2);
+            return this;
+        }
+
+        /** @param bytes a power of two, &ge; 4096. @return this. */
+        public Builder writeBlockBytes(final int bytes)
+        {
+            this.writeBlockBytes = requirePowerOfTwo("writeBlockBytes", bytes);
+            return this;
+        }
+
+        /** @param bytes a power of two, &ge; 4096. @return this. */
+        public Builder readBlockBytes(final int bytes)
+        {
+            this.readBlockBytes = requirePowerOfTwo("readBlockBytes", bytes);
+            return this;
+        }
+
+        /** @param files &ge; 1. @return this. */
+        public Builder unsyncedFilesMax(final int files)
+        {
+            this.unsyncedFilesMax = requireAtLeast("unsyncedFilesMax", files, 1);
+            return this;
+        }
+
+        /** @return the configuration. */
+        public PageioDirectoryConfig build()
+        {
+            return new PageioDirectoryConfig(this);
+        }
+
+        private static int requireAtLeast(final String name, final int value, final int min)
+        {
+            if (value < min)
+            {
+                throw new IllegalArgumentException(name + " too small: " + name + "=" + value + " min=" + min);
+            }
+            return value;
+        }
+
+        private static int requirePowerOfTwo(final String name, final int value)
+        {
+            if (value < 4096 || (value & (value - 1)) != 0)
+            {
+                throw new IllegalArgumentException(name + " not a power of two >= 4096: " + name + "=" + value);
+            }
+            return value;
+        }
+    }
+}
