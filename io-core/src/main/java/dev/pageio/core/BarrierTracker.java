@@ -6,7 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The fsync-barrier state of one file, as {@code BARRIER.md} defines it.
+ * The fsync-barrier state of one file, as {@code docs/DURABILITY.md} defines it.
  *
  * <ul>
  *   <li>S: {@link #lastSeq}, taken by submitters for each accepted write (before it is queued).</li>
