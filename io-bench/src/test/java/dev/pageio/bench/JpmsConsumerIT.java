@@ -2,6 +2,7 @@ package dev.pageio.bench;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.tools.Diagnostic;
@@ -34,7 +35,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * automatic modules named by their manifests. Run by failsafe after {@code package} ({@code mvn verify}, as
  * {@code ./run-tests} does): the module path is the jars' paths, passed in {@code pageio.jpms.modulePath}. The one
  * flag the application needs, {@code --add-modules org.jctools.core-jdk11}, is the one the README tells users to pass.
+ *
+ * <p>A {@code -Dtest=...} pattern makes surefire pick up this class too, in the {@code test} phase, before any jar
+ * exists; there it is reported disabled (no module path property), and failsafe runs it after {@code package}.
  */
+@EnabledIfSystemProperty(named = "pageio.jpms.modulePath", matches = ".+",
+    disabledReason = "needs the packaged jars: run by failsafe in mvn verify")
 class JpmsConsumerIT
 {
     private static final Set<String> PAGEIO_MODULES = Set.of("dev.pageio.core", "dev.pageio.linux", "dev.pageio.direct");
