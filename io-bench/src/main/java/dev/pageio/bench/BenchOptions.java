@@ -1,340 +1,335 @@
 package dev.pageio.bench;
 
+import dev.pageio.core.RingConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IParameterConsumer;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+
 import java.nio.file.Path;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Stack;
 
 /**
- * The command line, parsed and validated once by {@link #parse}. Flags take their value as {@code --bs 4k} or
- * {@code --bs=4k}. Mutable only through {@link #copy()} for the runs of a comparison.
+ * The command line, declared for picocli and validated once by {@link #parse}. Flags take their value as
+ * {@code --bs 4k} or {@code --bs=4k}; a flag given twice keeps its last value; everything after {@code --jmh} goes
+ * to JMH. A bad command line is a {@link ParameterException} whose message is one line naming the flag, the value
+ * and the rule ({@code out of range: --qd=0 range=1..4096}). Mutable only through {@link #copy()}, for the runs of
+ * a comparison.
  */
-final class BenchOptions implements Cloneable
+@Command(name = "pageio-bench", sortOptions = false, usageHelpWidth = 120, synopsisHeading = "usage: ",
+    customSynopsis = "pageio-bench [options]            (no options: 10 s of 4k randread at QD32 on every engine, one table)",
+    separator = "=")
+public final class BenchOptions implements Cloneable
 {
     /** Engine names accepted by {@code --engine}. */
     static final List<String> ENGINES = List.of("uring", "aio", "threads", "jdk-async", "jdk-channel", "auto", "all",
         "pageio-afc", "pageio-afc-heap", "jdk-async-heap");
 
+    /** Idle modes accepted by {@code --poll}. */
+    static final List<String> POLL_MODES = List.of("backoff", "spin", "sleep");
+
     static final String DEFAULT_FILE = "pageio-bench.dat";
 
-    static final String USAGE = String.join("\n",
-        "usage: pageio-bench [options]            (no options: 10 s of 4k randread at QD32 on every engine, one table)",
-        "  --engine E         uring|aio|threads|jdk-async|jdk-channel|auto|all   (default all)",
-        "  --rw P             randread|randwrite|read|write|randrw               (default randread)",
-        "  --mix N            percent reads for --rw randrw                      (default 50)",
-        "  --bs SIZE          block size: 512, 4k, 16k, 1m...                    (default 4k)",
-        "  --qd N             outstanding requests per job                       (default 32)",
-        "  --jobs N           submitting threads                                 (default 1)",
-        "  --rings N          pageio rings; job j uses ring j % N                (default 1)",
-        "  --file PATH        the file (created and filled on first use)         (default ./" + DEFAULT_FILE + ")",
-        "  --size SIZE        bytes of the file used                             (default 1g)",
-        "  --direct | --buffered   O_DIRECT (default) or through the page cache",
-        "  --runtime T        measured seconds (10, 10s, 500ms, 2m)              (default 10)",
-        "  --warmup T         seconds run before measuring                       (default 1)",
-        "  --barrier-every N  a barrier (fdatasync) after every N writes per job",
-        "  --group-commit     each job writes a page then waits for a barrier, in a loop",
-        "  --poll MODE        pageio agent idling: backoff (spin, then sleep in the kernel), spin, sleep  (default backoff)",
-        "  --submit-batch N   pageio agent: most requests per submit system call (default: RingConfig's)",
-        "  --sleep-after T    pageio agent: idle time before it blocks in the kernel (e.g. 0, 20us, 1ms)",
-        "  --coop-taskrun | --no-coop-taskrun   io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default) or off",
-        "  --defer-taskrun | --no-defer-taskrun   io_uring SINGLE_ISSUER|DEFER_TASKRUN on dedicated rings",
-        "  --sqpoll           io_uring SQPOLL (a kernel thread polls the submission ring)",
-        "  --json             the final report as JSON on stdout (one object per engine run)",
-        "  --jmh [ARGS]       run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)",
-        "  -h, --help         this text");
+    private static final long MAX_BLOCK_SIZE = 64L << 20;
+    private static final long MIN_RUNTIME_NS = 100_000_000L;
+    private static final int MAX_OUTSTANDING = 65536;
 
+    @Option(names = "--engine", order = 1, paramLabel = "E", converter = EngineName.class,
+        description = "uring|aio|threads|jdk-async|jdk-channel|auto|all   (default all)")
     String engine = "all";
-    boolean engineGiven;
+
+    @Option(names = "--rw", order = 2, paramLabel = "P", converter = Rw.Converter.class,
+        description = "randread|randwrite|read|write|randrw   (default randread)")
     Rw rw = Rw.RANDREAD;
-    boolean rwGiven;
+
+    @Option(names = "--mix", order = 3, paramLabel = "N", converter = Whole.class,
+        description = "percent reads for --rw randrw   (default 50)")
     int mixReadPercent = 50;
-    boolean mixGiven;
+
+    @Option(names = "--bs", order = 4, paramLabel = "SIZE", converter = BlockSize.class,
+        description = "block size: 512, 4k, 16k, 1m...   (default 4k)")
     int blockSize = 4096;
+
+    @Option(names = "--qd", order = 5, paramLabel = "N", converter = Whole.class,
+        description = "outstanding requests per job   (default 32)")
     int queueDepth = 32;
+
+    @Option(names = "--jobs", order = 6, paramLabel = "N", converter = Whole.class,
+        description = "submitting threads   (default 1)")
     int jobs = 1;
+
+    @Option(names = "--rings", order = 7, paramLabel = "N", converter = Whole.class,
+        description = "pageio rings; job j uses ring j %% N   (default 1)")
     int rings = 1;
+
+    @Option(names = "--file", order = 8, paramLabel = "PATH", converter = NonEmptyPath.class,
+        description = "the file (created and filled on first use)   (default ./" + DEFAULT_FILE + ")")
     Path file = Path.of(DEFAULT_FILE);
+
+    @Option(names = "--size", order = 9, paramLabel = "SIZE", converter = ByteSizeConverter.class,
+        description = "bytes of the file used   (default 1g)")
     long sizeBytes = 1L << 30;
+
+    /** O_DIRECT, or through the page cache with {@code --buffered}. */
     boolean direct = true;
+
+    @Option(names = "--runtime", order = 12, paramLabel = "T", converter = RuntimeNs.class,
+        description = "measured seconds (10, 10s, 500ms, 2m)   (default 10)")
     long runtimeNs = 10_000_000_000L;
+
+    @Option(names = "--warmup", order = 13, paramLabel = "T", converter = DurationConverter.class,
+        description = "seconds run before measuring   (default 1)")
     long warmupNs = 1_000_000_000L;
+
+    @Option(names = "--barrier-every", order = 14, paramLabel = "N", converter = Whole.class,
+        description = "a barrier (fdatasync) after every N writes per job")
     int barrierEvery;
+
+    @Option(names = "--group-commit", order = 15, description = "each job writes a page then waits for a barrier, in a loop")
     boolean groupCommit;
-    boolean json;
-    boolean help;
+
+    @Option(names = "--poll", order = 16, paramLabel = "MODE", converter = PollMode.class,
+        description = "pageio agent idling: backoff (spin, then sleep in the kernel), spin, sleep (default backoff)")
     String poll = "backoff";
+
+    @Option(names = "--submit-batch", order = 17, paramLabel = "N", converter = SubmitBatch.class,
+        description = "pageio agent: most requests per submit system call   (default: RingConfig's)")
+    int submitBatch = RingConfig.defaults().submitBatchMax();
+
+    @Option(names = "--sleep-after", order = 18, paramLabel = "T", converter = DurationConverter.class,
+        description = "pageio agent: idle time before it blocks in the kernel (e.g. 0, 20us, 1ms)")
     long sleepAfterNs = -1;
-    int submitBatch = dev.pageio.core.RingConfig.defaults().submitBatchMax();
-    boolean coopTaskRun = dev.pageio.core.RingConfig.defaults().coopTaskRun();
+
+    /** io_uring {@code COOP_TASKRUN|TASKRUN_FLAG}: {@code --coop-taskrun} (the default) or {@code --no-coop-taskrun}. */
+    boolean coopTaskRun = RingConfig.defaults().coopTaskRun();
+
+    /** io_uring {@code SINGLE_ISSUER|DEFER_TASKRUN} on dedicated rings: {@code --defer-taskrun} (the default) or {@code --no-defer-taskrun}. */
+    boolean deferTaskRun = RingConfig.defaults().deferTaskRun();
+
+    @Option(names = "--sqpoll", order = 23, description = "io_uring SQPOLL (a kernel thread polls the submission ring)")
     boolean sqPoll;
-    boolean deferTaskRun = dev.pageio.core.RingConfig.defaults().deferTaskRun();
+
+    @Option(names = "--json", order = 24, description = "the final report as JSON on stdout (one object per engine run)")
+    boolean json;
+
+    @Option(names = "--jmh", order = 25, paramLabel = "ARGS", arity = "0..*", parameterConsumer = Rest.class,
+        description = "run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)")
+    List<String> jmh;
+
+    @Option(names = {"-h", "--help"}, order = 26, usageHelp = true, description = "this text")
+    boolean help;
+
+    /** The arguments after {@code --jmh} (none: an empty array), or null without {@code --jmh}. */
     String[] jmhArgs;
+
+    @Option(names = "--direct", order = 10, description = "O_DIRECT (the default)")
+    private void direct(final boolean given)
+    {
+        direct = true;
+    }
+
+    @Option(names = "--buffered", order = 11, description = "through the page cache (the last of --direct and --buffered wins)")
+    private void buffered(final boolean given)
+    {
+        direct = false;
+    }
+
+    @Option(names = "--coop-taskrun", order = 19, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default)")
+    private void coopTaskRun(final boolean given)
+    {
+        coopTaskRun = true;
+    }
+
+    @Option(names = "--no-coop-taskrun", order = 20, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG off")
+    private void noCoopTaskRun(final boolean given)
+    {
+        coopTaskRun = false;
+    }
+
+    @Option(names = "--defer-taskrun", order = 21, description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN on dedicated rings (the default)")
+    private void deferTaskRun(final boolean given)
+    {
+        deferTaskRun = true;
+    }
+
+    @Option(names = "--no-defer-taskrun", order = 22,
+        description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN off")
+    private void noDeferTaskRun(final boolean given)
+    {
+        deferTaskRun = false;
+    }
 
     /**
      * @param args the command line.
      * @return the validated options.
-     * @throws UsageException on the first bad flag, with one line saying why.
+     * @throws ParameterException on the first bad flag, with one line saying why.
      */
-    static BenchOptions parse(final String[] args) throws UsageException
+    public static BenchOptions parse(final String... args)
     {
         final BenchOptions o = new BenchOptions();
-        for (int i = 0; i < args.length; i++)
+        final CommandLine commandLine = commandLine(o);
+        final ParseResult result;
+        try
         {
-            final String arg = args[i];
-            if ("--jmh".equals(arg))
-            {
-                o.jmhArgs = Arrays.copyOfRange(args, i + 1, args.length);
-                return o;
-            }
-            if (!arg.startsWith("-"))
-            {
-                throw new UsageException("unexpected argument: " + arg);
-            }
-            final int eq = arg.indexOf('=');
-            final String flag = eq > 0 ? arg.substring(0, eq) : arg;
-            String inline = eq > 0 ? arg.substring(eq + 1) : null;
-            switch (flag)
-            {
-                case "-h":
-                case "--help":
-                    noValue(flag, inline);
-                    o.help = true;
-                    break;
-                case "--direct":
-                    noValue(flag, inline);
-                    o.direct = true;
-                    break;
-                case "--buffered":
-                    noValue(flag, inline);
-                    o.direct = false;
-                    break;
-                case "--group-commit":
-                    noValue(flag, inline);
-                    o.groupCommit = true;
-                    break;
-                case "--json":
-                    noValue(flag, inline);
-                    o.json = true;
-                    break;
-                case "--coop-taskrun":
-                    noValue(flag, inline);
-                    o.coopTaskRun = true;
-                    break;
-                case "--no-coop-taskrun":
-                    noValue(flag, inline);
-                    o.coopTaskRun = false;
-                    break;
-                case "--defer-taskrun":
-                    noValue(flag, inline);
-                    o.deferTaskRun = true;
-                    break;
-                case "--no-defer-taskrun":
-                    noValue(flag, inline);
-                    o.deferTaskRun = false;
-                    break;
-                case "--sqpoll":
-                    noValue(flag, inline);
-                    o.sqPoll = true;
-                    break;
-                default:
-                    if (inline == null)
-                    {
-                        if (!isValued(flag))
-                        {
-                            throw new UsageException("unknown flag: " + flag);
-                        }
-                        if (i + 1 >= args.length)
-                        {
-                            throw new UsageException("missing value: " + flag);
-                        }
-                        inline = args[++i];
-                    }
-                    o.set(flag, inline);
-                    break;
-            }
+            result = commandLine.parseArgs(args);
         }
-        o.validate();
+        catch (final ParameterException e)
+        {
+            throw new ParameterException(commandLine, oneLine(e), e);
+        }
+        if (!result.unmatched().isEmpty())
+        {
+            // picocli lets unmatched arguments through when -h is given; the command rejects them either way
+            throw new ParameterException(commandLine, unmatched(result.unmatched()));
+        }
+        if (o.jmh != null)
+        {
+            o.jmhArgs = o.jmh.toArray(new String[0]);
+            return o;
+        }
+        o.validate(result, commandLine);
         return o;
     }
 
-    private static boolean isValued(final String flag)
+    /** @return the usage text {@code --help} prints, which also follows a bad command line. */
+    static String usage()
     {
-        switch (flag)
-        {
-            case "--engine":
-            case "--rw":
-            case "--mix":
-            case "--bs":
-            case "--qd":
-            case "--jobs":
-            case "--rings":
-            case "--file":
-            case "--size":
-            case "--runtime":
-            case "--warmup":
-            case "--barrier-every":
-            case "--poll":
-            case "--sleep-after":
-            case "--submit-batch":
-                return true;
-            default:
-                return false;
-        }
+        return commandLine(new BenchOptions()).getUsageMessage().stripTrailing();
     }
 
-    private static void noValue(final String flag, final String inline) throws UsageException
+    private static CommandLine commandLine(final BenchOptions o)
     {
-        if (inline != null)
-        {
-            throw new UsageException("flag takes no value: " + flag + "=" + inline);
-        }
+        return new CommandLine(o)
+            .setOverwrittenOptionsAllowed(true)
+            .setCaseInsensitiveEnumValuesAllowed(false)
+            .setUnmatchedOptionsAllowedAsOptionParameters(true);
     }
 
-    private void set(final String flag, final String value) throws UsageException
+    /** @return picocli's parse errors in the command's own words, the flag and value named. */
+    private static String oneLine(final ParameterException e)
     {
-        switch (flag)
+        if (e.getCause() instanceof BadValue)
         {
-            case "--poll":
-                if (!value.equals("backoff") && !value.equals("spin") && !value.equals("sleep"))
-                {
-                    throw new UsageException("bad --poll=" + value + " (expected backoff, spin or sleep)");
-                }
-                poll = value;
-                break;
-            case "--engine":
-                if (!ENGINES.contains(value))
-                {
-                    throw new UsageException("bad --engine=" + value + " (expected one of " + String.join(", ", ENGINES) + ")");
-                }
-                engine = value;
-                engineGiven = true;
-                break;
-            case "--rw":
-                rw = Rw.parse(value);
-                rwGiven = true;
-                break;
-            case "--mix":
-                mixReadPercent = parseInt(flag, value, 0, 100);
-                mixGiven = true;
-                break;
-            case "--bs":
-            {
-                final long bs = Sizes.parseBytes(flag, value);
-                if (bs > 64L << 20)
-                {
-                    throw new UsageException("block size too large: --bs=" + value + " max=64m");
-                }
-                blockSize = (int)bs;
-                break;
-            }
-            case "--qd":
-                queueDepth = parseInt(flag, value, 1, 4096);
-                break;
-            case "--jobs":
-                jobs = parseInt(flag, value, 1, 1024);
-                break;
-            case "--rings":
-                rings = parseInt(flag, value, 1, 256);
-                break;
-            case "--file":
-                if (value.isEmpty())
-                {
-                    throw new UsageException("empty --file");
-                }
-                file = Path.of(value);
-                break;
-            case "--size":
-                sizeBytes = Sizes.parseBytes(flag, value);
-                break;
-            case "--runtime":
-                runtimeNs = Sizes.parseDurationNs(flag, value);
-                if (runtimeNs < 100_000_000L)
-                {
-                    throw new UsageException("runtime too short: --runtime=" + value + " min=100ms");
-                }
-                break;
-            case "--warmup":
-                warmupNs = Sizes.parseDurationNs(flag, value);
-                break;
-            case "--sleep-after":
-                sleepAfterNs = Sizes.parseDurationNs(flag, value);
-                break;
-            case "--submit-batch":
-                try
-                {
-                    submitBatch = Integer.parseInt(value);
-                }
-                catch (final NumberFormatException e)
-                {
-                    throw new UsageException("bad --submit-batch=" + value + " (a whole number, 1 to 32768)");
-                }
-                if (submitBatch < 1 || submitBatch > 32768)
-                {
-                    throw new UsageException("bad --submit-batch=" + value + " (1 to 32768)");
-                }
-                break;
-            case "--barrier-every":
-                barrierEvery = parseInt(flag, value, 1, Integer.MAX_VALUE);
-                break;
-            default:
-                throw new UsageException("unknown flag: " + flag);
+            return ((BadValue)e.getCause()).describe(flagOf(e.getArgSpec()), e.getValue());
         }
+        if (e instanceof MissingParameterException && !((MissingParameterException)e).getMissing().isEmpty())
+        {
+            return "missing value: " + flagOf(((MissingParameterException)e).getMissing().get(0));
+        }
+        if (e instanceof UnmatchedArgumentException)
+        {
+            return unmatched(((UnmatchedArgumentException)e).getUnmatched());
+        }
+        if (e.getArgSpec() instanceof OptionSpec && e.getArgSpec().arity().max() == 0 && e.getValue() != null)
+        {
+            return "flag takes no value: " + flagOf(e.getArgSpec()) + "=" + e.getValue();
+        }
+        return e.getMessage();
     }
 
-    private static int parseInt(final String flag, final String value, final int min, final int max) throws UsageException
+    private static String unmatched(final List<String> unmatched)
     {
-        final int v;
-        try
+        final String arg = unmatched.isEmpty() ? "" : unmatched.get(0);
+        if (arg.startsWith("-"))
         {
-            v = Integer.parseInt(value.trim());
+            final int eq = arg.indexOf('=');
+            return "unknown flag: " + (eq > 0 ? arg.substring(0, eq) : arg);
         }
-        catch (final NumberFormatException e)
-        {
-            throw new UsageException("not a number: " + flag + "=" + value);
-        }
-        if (v < min || v > max)
-        {
-            throw new UsageException("out of range: " + flag + "=" + value + " range=" + min + ".." + max);
-        }
-        return v;
+        return "unexpected argument: " + arg;
     }
 
-    private void validate() throws UsageException
+    private static String flagOf(final ArgSpec spec)
     {
-        if (groupCommit && !rwGiven)
+        return spec instanceof OptionSpec ? ((OptionSpec)spec).longestName() : spec.paramLabel();
+    }
+
+    private void validate(final ParseResult result, final CommandLine commandLine)
+    {
+        if (groupCommit && !result.hasMatchedOption("--rw"))
         {
             rw = Rw.RANDWRITE;
         }
-        if (mixGiven && rw != Rw.RANDRW)
+        final Checks checks = new Checks(result, commandLine);
+        checks.range("--mix", mixReadPercent, 0, 100);
+        checks.range("--qd", queueDepth, 1, 4096);
+        checks.range("--jobs", jobs, 1, 1024);
+        checks.range("--rings", rings, 1, 256);
+        checks.range("--barrier-every", barrierEvery, 1, Integer.MAX_VALUE);
+        if (result.hasMatchedOption("--mix") && rw != Rw.RANDRW)
         {
-            throw new UsageException("--mix applies to --rw randrw only: rw=" + rw.fioName());
+            checks.fail("--mix applies to --rw randrw only: rw=" + rw.fioName());
         }
         if (direct && blockSize % 512 != 0)
         {
-            throw new UsageException("--direct needs --bs a multiple of 512: bs=" + blockSize + " (or use --buffered)");
+            checks.fail("--direct needs --bs a multiple of 512: bs=" + blockSize + " (or use --buffered)");
         }
         if (sizeBytes < blockSize)
         {
-            throw new UsageException("--size smaller than --bs: size=" + sizeBytes + " bs=" + blockSize);
+            checks.fail("--size smaller than --bs: size=" + sizeBytes + " bs=" + blockSize);
         }
         if (rings > jobs)
         {
-            throw new UsageException("more rings than jobs: rings=" + rings + " jobs=" + jobs + " (each ring needs a job)");
+            checks.fail("more rings than jobs: rings=" + rings + " jobs=" + jobs + " (each ring needs a job)");
         }
         if (barrierEvery > 0 && !rw.writes)
         {
-            throw new UsageException("--barrier-every needs writes: rw=" + rw.fioName());
+            checks.fail("--barrier-every needs writes: rw=" + rw.fioName());
         }
         if (groupCommit && barrierEvery > 0)
         {
-            throw new UsageException("--group-commit and --barrier-every exclude each other (group commit is a barrier after every write)");
+            checks.fail("--group-commit and --barrier-every exclude each other (group commit is a barrier after every write)");
         }
         if (groupCommit && rw.reads)
         {
-            throw new UsageException("--group-commit writes only: use --rw randwrite or write (rw=" + rw.fioName() + ")");
+            checks.fail("--group-commit writes only: use --rw randwrite or write (rw=" + rw.fioName() + ")");
         }
-        if ((long)queueDepth * jobs > 65536)
+        if ((long)queueDepth * jobs > MAX_OUTSTANDING)
         {
-            throw new UsageException("too many outstanding requests: qd=" + queueDepth + " jobs=" + jobs + " max qd*jobs=65536");
+            checks.fail("too many outstanding requests: qd=" + queueDepth + " jobs=" + jobs + " max qd*jobs=" + MAX_OUTSTANDING);
+        }
+    }
+
+    /** The checks that need the value as typed: they run after picocli converted it. */
+    private static final class Checks
+    {
+        private final ParseResult result;
+        private final CommandLine commandLine;
+
+        Checks(final ParseResult result, final CommandLine commandLine)
+        {
+            this.result = result;
+            this.commandLine = commandLine;
+        }
+
+        /** Fails when a flag that was given is outside {@code min..max}. */
+        void range(final String flag, final int value, final int min, final int max)
+        {
+            if (result.hasMatchedOption(flag) && (value < min || value > max))
+            {
+                fail("out of range: %s=%s range=" + min + ".." + max, flag);
+            }
+        }
+
+        /** Fails with a template naming {@code flag} and its value as typed (the last one given). */
+        void fail(final String template, final String flag)
+        {
+            final List<String> typed = result.matchedOption(flag).originalStringValues();
+            fail(String.format(template, flag, typed.get(typed.size() - 1)));
+        }
+
+        void fail(final String message)
+        {
+            throw new ParameterException(commandLine, message);
         }
     }
 
@@ -354,6 +349,133 @@ final class BenchOptions implements Cloneable
         catch (final CloneNotSupportedException e)
         {
             throw new AssertionError(e);
+        }
+    }
+
+    /** A whole number; the flag's range is checked once parsed. */
+    static final class Whole implements ITypeConverter<Integer>
+    {
+        @Override
+        public Integer convert(final String text)
+        {
+            try
+            {
+                return Integer.parseInt(text.trim());
+            }
+            catch (final NumberFormatException e)
+            {
+                throw new BadValue("not a number: %s=%s");
+            }
+        }
+    }
+
+    /** {@code --bs}: a size up to 64 MiB. */
+    static final class BlockSize implements ITypeConverter<Integer>
+    {
+        @Override
+        public Integer convert(final String text)
+        {
+            final long bytes = ByteSizeConverter.parse(text);
+            if (bytes > MAX_BLOCK_SIZE)
+            {
+                throw new BadValue("block size too large: %s=%s max=64m");
+            }
+            return (int)bytes;
+        }
+    }
+
+    /** {@code --runtime}: a duration of at least 100 ms. */
+    static final class RuntimeNs implements ITypeConverter<Long>
+    {
+        @Override
+        public Long convert(final String text)
+        {
+            final long ns = new DurationConverter().convert(text);
+            if (ns < MIN_RUNTIME_NS)
+            {
+                throw new BadValue("runtime too short: %s=%s min=100ms");
+            }
+            return ns;
+        }
+    }
+
+    /** {@code --submit-batch}: 1 to 32768, the most SQEs io_uring takes in one submit. */
+    static final class SubmitBatch implements ITypeConverter<Integer>
+    {
+        @Override
+        public Integer convert(final String text)
+        {
+            final int n;
+            try
+            {
+                n = Integer.parseInt(text);
+            }
+            catch (final NumberFormatException e)
+            {
+                throw new BadValue("bad %s=%s (a whole number, 1 to 32768)");
+            }
+            if (n < 1 || n > 32768)
+            {
+                throw new BadValue("bad %s=%s (1 to 32768)");
+            }
+            return n;
+        }
+    }
+
+    /** {@code --engine}: one of {@link #ENGINES}. */
+    static final class EngineName implements ITypeConverter<String>
+    {
+        @Override
+        public String convert(final String text)
+        {
+            if (!ENGINES.contains(text))
+            {
+                throw new BadValue("bad %s=%s (expected one of " + String.join(", ", ENGINES) + ")");
+            }
+            return text;
+        }
+    }
+
+    /** {@code --poll}: one of {@link #POLL_MODES}. */
+    static final class PollMode implements ITypeConverter<String>
+    {
+        @Override
+        public String convert(final String text)
+        {
+            if (!POLL_MODES.contains(text))
+            {
+                throw new BadValue("bad %s=%s (expected backoff, spin or sleep)");
+            }
+            return text;
+        }
+    }
+
+    /** {@code --file}: any path but the empty one. */
+    static final class NonEmptyPath implements ITypeConverter<Path>
+    {
+        @Override
+        public Path convert(final String text)
+        {
+            if (text.isEmpty())
+            {
+                throw new BadValue("empty %s");
+            }
+            return Path.of(text);
+        }
+    }
+
+    /** {@code --jmh}: takes every argument after it, options included, for JMH's own command line. */
+    static final class Rest implements IParameterConsumer
+    {
+        @Override
+        public void consumeParameters(final Stack<String> args, final ArgSpec argSpec, final CommandSpec commandSpec)
+        {
+            final List<String> rest = new ArrayList<>();
+            while (!args.isEmpty())
+            {
+                rest.add(args.pop());
+            }
+            argSpec.setValue(rest);
         }
     }
 }

@@ -149,14 +149,14 @@ final class BenchResult
         {
             b.append(" mix=").append(options.mixReadPercent).append("% reads");
         }
-        b.append(" bs=").append(Sizes.format(options.blockSize)).append(" qd=").append(queueDepth)
+        b.append(" bs=").append(ByteSizeConverter.format(options.blockSize)).append(" qd=").append(queueDepth)
             .append(" jobs=").append(jobs);
         if (options.rings > 1)
         {
             b.append(" rings=").append(options.rings);
         }
         b.append(options.direct ? " direct" : " buffered").append(" file=").append(options.file)
-            .append(" size=").append(Sizes.format(options.sizeBytes)).append('\n');
+            .append(" size=").append(ByteSizeConverter.format(options.sizeBytes)).append('\n');
         b.append(String.format(Locale.ROOT, "  iops=%,.0f  MB/s=%.1f  ios=%,d in %.2f s%n", iops(), mbps(), ios, seconds));
         b.append(String.format(Locale.ROOT, "  lat (us): p50=%.1f p99=%.1f p99.9=%.1f max=%.1f mean=%.1f%n",
             p50Us, p99Us, p999Us, maxUs, meanUs));

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
 
 /** Page buffers for the benchmark: direct, 4096-aligned (enough for O_DIRECT on every file system here). */
-final class Buffers
+public final class Buffers
 {
     static final int ALIGNMENT = 4096;
 
@@ -17,7 +17,7 @@ final class Buffers
      * @param seed fills the buffer with pseudo-random bytes (what writes write).
      * @return a direct buffer of capacity {@code size} whose address is a multiple of 4096.
      */
-    static ByteBuffer aligned(final int size, final long seed)
+    public static ByteBuffer aligned(final int size, final long seed)
     {
         final ByteBuffer b = ByteBuffer.allocateDirect(size + ALIGNMENT).alignedSlice(ALIGNMENT);
         b.limit(size);

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * (an HdrHistogram {@link Recorder}, fixed range so recording never allocates). Record: any thread, wait-free;
  * read: the main thread, by snapshots.
  */
-final class JobStats
+public final class JobStats
 {
     /** Latencies above this (60 s) are recorded as this. */
     static final long HIGHEST_NS = 60_000_000_000L;
@@ -25,7 +25,7 @@ final class JobStats
     private Histogram recycled;
 
     /** Records one completed I/O. */
-    void completed(final boolean read, final long latencyNs)
+    public void completed(final boolean read, final long latencyNs)
     {
         latency.recordValue(Math.min(Math.max(latencyNs, 1), HIGHEST_NS));
         (read ? reads : writes).incrementAndGet();

@@ -1,5 +1,8 @@
 package dev.pageio.bench;
 
+import dev.pageio.bench.jmh.Jmh;
+import picocli.CommandLine.ParameterException;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -9,7 +12,7 @@ import java.util.Locale;
 
 /**
  * {@code pageio-bench}: fio-style benchmark of the pageio engines beside the JDK's own file channels.
- * See {@link BenchOptions#USAGE}. Exit status: 0 done, 1 an engine could not run or I/O errors occurred,
+ * See {@code --help}. Exit status: 0 done, 1 an engine could not run or I/O errors occurred,
  * 2 a bad command line.
  */
 public final class Main
@@ -18,7 +21,7 @@ public final class Main
     {
     }
 
-    /** @param args see {@link BenchOptions#USAGE}. */
+    /** @param args see {@code --help}. */
     public static void main(final String[] args) throws Exception
     {
         System.exit(run(args, System.out, System.err));
@@ -37,25 +40,25 @@ public final class Main
         {
             options = BenchOptions.parse(args);
         }
-        catch (final UsageException e)
+        catch (final ParameterException e)
         {
             err.println("pageio-bench: " + e.getMessage());
-            err.println(BenchOptions.USAGE);
+            err.println(BenchOptions.usage());
             return 2;
         }
         if (options.help)
         {
-            out.println(BenchOptions.USAGE);
+            out.println(BenchOptions.usage());
             return 0;
         }
         if (options.jmhArgs != null)
         {
-            org.openjdk.jmh.Main.main(options.jmhArgs);
+            Jmh.run(options.jmhArgs);
             return 0;
         }
 
         final boolean comparison = "all".equals(options.engine);
-        final List<BenchEngine> engines = comparison ? Engines.all() : List.of(Engines.named(options.engine));
+        final List<BenchEngine> engines = comparison ? BenchEngines.all() : List.of(BenchEngines.named(options.engine));
         final PrintStream report = options.json ? err : out;
         try
         {
@@ -148,7 +151,7 @@ public final class Main
         {
             final BenchOptions o = results.get(0).options;
             b.append(String.format(Locale.ROOT, "%s bs=%s %s file=%s, %.0f s each%n", o.rw.fioName(),
-                Sizes.format(o.blockSize), o.direct ? "direct" : "buffered", o.file, o.runtimeNs / 1e9));
+                ByteSizeConverter.format(o.blockSize), o.direct ? "direct" : "buffered", o.file, o.runtimeNs / 1e9));
         }
         b.append(String.format(Locale.ROOT, "%-12s %-9s %11s %9s %9s %9s %9s %10s %10s %7s %9s%n",
             "engine", "jobs*qd", "IOPS", "MB/s", "p50 us", "p99 us", "p99.9 us", "max us", "cpu us/io", "errors",

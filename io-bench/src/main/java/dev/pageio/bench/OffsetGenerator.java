@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * state), a job-wide cursor for sequential ones. Used by one thread at a time (a slot has one request
  * outstanding; its completion hands the slot to the next submitter with a happens-before edge).
  */
-final class OffsetGenerator
+public final class OffsetGenerator
 {
     private final long blocks;
     private final int blockSize;
@@ -25,7 +25,7 @@ final class OffsetGenerator
      * @param sequentialCursor the job's cursor, shared by its slots (sequential patterns).
      * @param sequentialStart  where the job starts in blocks (jobs start spread over the file).
      */
-    OffsetGenerator(final BenchOptions options, final long seed, final AtomicLong sequentialCursor, final long sequentialStart)
+    public OffsetGenerator(final BenchOptions options, final long seed, final AtomicLong sequentialCursor, final long sequentialStart)
     {
         blocks = options.blocks();
         blockSize = options.blockSize;
@@ -53,7 +53,7 @@ final class OffsetGenerator
     }
 
     /** @return the next offset in bytes, a multiple of the block size below the size. */
-    long nextOffset()
+    public long nextOffset()
     {
         final long block;
         if (random)
@@ -68,7 +68,7 @@ final class OffsetGenerator
     }
 
     /** @return true when the next request reads. */
-    boolean nextIsRead()
+    public boolean nextIsRead()
     {
         if (!mixed)
         {

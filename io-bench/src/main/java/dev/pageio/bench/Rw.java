@@ -1,5 +1,7 @@
 package dev.pageio.bench;
 
+import picocli.CommandLine.ITypeConverter;
+
 import java.util.Locale;
 
 /** The access pattern, named as fio's {@code --rw}. */
@@ -28,7 +30,12 @@ enum Rw
         return name().toLowerCase(Locale.ROOT);
     }
 
-    static Rw parse(final String text) throws UsageException
+    /**
+     * @param text a fio name.
+     * @return the pattern.
+     * @throws BadValue when the name is none of the five.
+     */
+    static Rw parse(final String text)
     {
         for (final Rw rw : values())
         {
@@ -37,6 +44,16 @@ enum Rw
                 return rw;
             }
         }
-        throw new UsageException("bad --rw=" + text + " (expected randread, randwrite, read, write or randrw)");
+        throw new BadValue("bad %s=%s (expected randread, randwrite, read, write or randrw)");
+    }
+
+    /** {@code --rw}'s converter. */
+    static final class Converter implements ITypeConverter<Rw>
+    {
+        @Override
+        public Rw convert(final String text)
+        {
+            return parse(text);
+        }
     }
 }

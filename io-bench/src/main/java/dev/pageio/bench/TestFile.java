@@ -12,7 +12,7 @@ import java.nio.file.StandardOpenOption;
  * The benchmark's file: created and filled with pseudo-random data on first use (once; a later run with the
  * same or a smaller {@code --size} reuses it), so reads hit allocated blocks, never holes.
  */
-final class TestFile
+public final class TestFile
 {
     private static final int CHUNK = 1 << 20;
 
@@ -28,14 +28,14 @@ final class TestFile
      * @param log       where a one-line note goes when the file is filled.
      * @throws IOException as the file system reported it.
      */
-    static void prepare(final Path file, final long sizeBytes, final PrintStream log) throws IOException
+    public static void prepare(final Path file, final long sizeBytes, final PrintStream log) throws IOException
     {
         final long existing = Files.exists(file) ? Files.size(file) : -1;
         if (existing >= sizeBytes)
         {
             return;
         }
-        log.printf("pageio-bench: filling %s to %s with random data (once)%n", file, Sizes.format(sizeBytes));
+        log.printf("pageio-bench: filling %s to %s with random data (once)%n", file, ByteSizeConverter.format(sizeBytes));
         final long startNs = System.nanoTime();
         final ByteBuffer chunk = ByteBuffer.allocateDirect(CHUNK);
         Buffers.fillRandom(chunk, 0x5eed);

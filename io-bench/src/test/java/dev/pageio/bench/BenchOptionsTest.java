@@ -1,6 +1,7 @@
 package dev.pageio.bench;
 
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine.ParameterException;
 
 import java.nio.file.Path;
 
@@ -11,54 +12,64 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BenchOptionsTest
 {
-    private static BenchOptions parse(final String... args) throws UsageException
+    private static BenchOptions parse(final String... args)
     {
         return BenchOptions.parse(args);
     }
 
     private static String rejected(final String... args)
     {
-        return assertThrows(UsageException.class, () -> parse(args)).getMessage();
+        return assertThrows(ParameterException.class, () -> parse(args)).getMessage();
+    }
+
+    private static long bytes(final String text)
+    {
+        return new ByteSizeConverter().convert(text);
+    }
+
+    private static long ns(final String text)
+    {
+        return new DurationConverter().convert(text);
     }
 
     @Test
-    void shouldParseSizesWithBinaryMultiplesAsFioDoes() throws UsageException
+    void shouldParseSizesWithBinaryMultiplesAsFioDoes()
     {
-        assertEquals(512, Sizes.parseBytes("--bs", "512"));
-        assertEquals(4096, Sizes.parseBytes("--bs", "4k"));
-        assertEquals(16384, Sizes.parseBytes("--bs", "16K"));
-        assertEquals(4096, Sizes.parseBytes("--bs", "4KiB"));
-        assertEquals(1L << 20, Sizes.parseBytes("--bs", "1m"));
-        assertEquals(1L << 30, Sizes.parseBytes("--size", "1g"));
-        assertEquals(3L << 30, Sizes.parseBytes("--size", "3GB"));
-        assertEquals(1L << 40, Sizes.parseBytes("--size", "1t"));
+        assertEquals(512, bytes("512"));
+        assertEquals(4096, bytes("4k"));
+        assertEquals(16384, bytes("16K"));
+        assertEquals(4096, bytes("4KiB"));
+        assertEquals(1L << 20, bytes("1m"));
+        assertEquals(1L << 30, bytes("1g"));
+        assertEquals(3L << 30, bytes("3GB"));
+        assertEquals(1L << 40, bytes("1t"));
     }
 
     @Test
     void shouldRejectSizesThatAreNotPositiveOrOverflow()
     {
-        assertThrows(UsageException.class, () -> Sizes.parseBytes("--bs", "0"));
-        assertThrows(UsageException.class, () -> Sizes.parseBytes("--bs", "-4k"));
-        assertThrows(UsageException.class, () -> Sizes.parseBytes("--bs", "k"));
-        assertThrows(UsageException.class, () -> Sizes.parseBytes("--bs", "4x"));
-        assertThrows(UsageException.class, () -> Sizes.parseBytes("--size", "99999999999t"));
-        assertThrows(UsageException.class, () -> Sizes.parseBytes("--size", "99999999999999999999"));
+        assertThrows(BadValue.class, () -> bytes("0"));
+        assertThrows(BadValue.class, () -> bytes("-4k"));
+        assertThrows(BadValue.class, () -> bytes("k"));
+        assertThrows(BadValue.class, () -> bytes("4x"));
+        assertThrows(BadValue.class, () -> bytes("99999999999t"));
+        assertThrows(BadValue.class, () -> bytes("99999999999999999999"));
     }
 
     @Test
-    void shouldParseDurationsInSecondsByDefault() throws UsageException
+    void shouldParseDurationsInSecondsByDefault()
     {
-        assertEquals(10_000_000_000L, Sizes.parseDurationNs("--runtime", "10"));
-        assertEquals(10_000_000_000L, Sizes.parseDurationNs("--runtime", "10s"));
-        assertEquals(500_000_000L, Sizes.parseDurationNs("--runtime", "500ms"));
-        assertEquals(120_000_000_000L, Sizes.parseDurationNs("--runtime", "2m"));
-        assertEquals(1_500_000_000L, Sizes.parseDurationNs("--warmup", "1.5"));
-        assertThrows(UsageException.class, () -> Sizes.parseDurationNs("--runtime", "soon"));
-        assertThrows(UsageException.class, () -> Sizes.parseDurationNs("--runtime", "-1"));
+        assertEquals(10_000_000_000L, ns("10"));
+        assertEquals(10_000_000_000L, ns("10s"));
+        assertEquals(500_000_000L, ns("500ms"));
+        assertEquals(120_000_000_000L, ns("2m"));
+        assertEquals(1_500_000_000L, ns("1.5"));
+        assertThrows(BadValue.class, () -> ns("soon"));
+        assertThrows(BadValue.class, () -> ns("-1"));
     }
 
     @Test
-    void shouldDefaultToTheComparisonOfFourKibRandomReadsAtQd32() throws UsageException
+    void shouldDefaultToTheComparisonOfFourKibRandomReadsAtQd32()
     {
         final BenchOptions o = parse();
         assertEquals("all", o.engine);
@@ -73,7 +84,7 @@ class BenchOptionsTest
     }
 
     @Test
-    void shouldAcceptBothSpaceAndEqualsForms() throws UsageException
+    void shouldAcceptBothSpaceAndEqualsForms()
     {
         final BenchOptions o = parse("--engine", "jdk-async", "--rw=randrw", "--mix", "70", "--bs=16k", "--qd", "8",
             "--jobs=4", "--rings", "2", "--file=/dev/shm/x", "--size", "64m", "--buffered", "--runtime=2s",
@@ -126,16 +137,111 @@ class BenchOptionsTest
     }
 
     @Test
-    void shouldMakeGroupCommitAWriteWorkload() throws UsageException
+    void shouldMakeGroupCommitAWriteWorkload()
     {
         assertEquals(Rw.RANDWRITE, parse("--group-commit").rw);
     }
 
     @Test
-    void shouldPassEverythingAfterJmhToJmh() throws UsageException
+    void shouldPassEverythingAfterJmhToJmh()
     {
         final BenchOptions o = parse("--jmh", "-prof", "gc", "Nop");
         assertEquals(3, o.jmhArgs.length);
         assertEquals("-prof", o.jmhArgs[0]);
+    }
+
+    @Test
+    void shouldParseEveryPageioAgentAndIoUringFlag()
+    {
+        final BenchOptions o = parse("--poll", "spin", "--submit-batch=64", "--sleep-after", "20us", "--no-coop-taskrun",
+            "--no-defer-taskrun", "--sqpoll", "--engine", "uring");
+        assertEquals("spin", o.poll);
+        assertEquals(64, o.submitBatch);
+        assertEquals(20_000L, o.sleepAfterNs);
+        assertFalse(o.coopTaskRun);
+        assertFalse(o.deferTaskRun);
+        assertTrue(o.sqPoll);
+        final BenchOptions back = parse("--no-coop-taskrun", "--coop-taskrun", "--no-defer-taskrun", "--defer-taskrun");
+        assertTrue(back.coopTaskRun);
+        assertTrue(back.deferTaskRun);
+        assertEquals(-1L, parse().sleepAfterNs);
+        assertEquals("backoff", parse().poll);
+        assertFalse(parse().sqPoll);
+    }
+
+    @Test
+    void shouldLetTheLastOfARepeatedFlagWin()
+    {
+        assertEquals(8, parse("--qd", "4", "--qd", "8").queueDepth);
+        assertTrue(parse("--buffered", "--direct").direct);
+        assertFalse(parse("--direct", "--buffered").direct);
+        assertTrue(parse("--direct").direct);
+    }
+
+    @Test
+    void shouldRejectEachBadValueWithTheMessageTheHandWrittenParserGave()
+    {
+        // the texts of the parser picocli replaced, checked against it on the same arguments before it was removed
+        assertEquals("bad size suffix: --bs=4x (expected k, m, g or t)", rejected("--bs", "4x"));
+        assertEquals("bad size: --bs=k (expected e.g. 512, 4k, 16k, 1m, 1g)", rejected("--bs", "k"));
+        assertEquals("size must be positive: --bs=0", rejected("--bs", "0"));
+        assertEquals("bad size: --size=-1g (expected e.g. 512, 4k, 16k, 1m, 1g)", rejected("--size", "-1g"));
+        assertEquals("size too large: --size=99999999999t", rejected("--size", "99999999999t"));
+        assertEquals("block size too large: --bs=128m max=64m", rejected("--bs", "128m"));
+        assertEquals("bad duration: --runtime=soon (expected seconds, e.g. 10, 10s, 500ms, 2m)", rejected("--runtime", "soon"));
+        assertEquals("duration out of range: --warmup=-1 range=0..24h", rejected("--warmup", "-1"));
+        assertEquals("duration out of range: --runtime=100000 range=0..24h", rejected("--runtime", "100000"));
+        assertEquals("runtime too short: --runtime=50ms min=100ms", rejected("--runtime", "50ms"));
+        assertEquals("bad duration: --sleep-after=x (expected seconds, e.g. 10, 10s, 500ms, 2m)", rejected("--sleep-after", "x"));
+        assertEquals("bad --engine=spdk (expected one of uring, aio, threads, jdk-async, jdk-channel, auto, all)",
+            rejected("--engine", "spdk"));
+        assertEquals("bad --rw=trim (expected randread, randwrite, read, write or randrw)", rejected("--rw", "trim"));
+        assertEquals("bad --poll=busy (expected backoff, spin or sleep)", rejected("--poll=busy"));
+        assertEquals("bad --submit-batch=many (a whole number, 1 to 32768)", rejected("--submit-batch", "many"));
+        assertEquals("bad --submit-batch=32769 (1 to 32768)", rejected("--submit-batch", "32769"));
+        assertEquals("empty --file", rejected("--file="));
+        assertEquals("out of range: --qd=-1 range=1..4096", rejected("--qd", "-1"));
+        assertEquals("out of range: --jobs=1025 range=1..1024", rejected("--jobs", "1025"));
+        assertEquals("out of range: --rings=257 range=1..256", rejected("--rings", "257", "--jobs", "1000"));
+        assertEquals("out of range: --barrier-every=0 range=1..2147483647", rejected("--rw", "randwrite", "--barrier-every", "0"));
+        assertEquals("not a number: --jobs=two", rejected("--jobs=two"));
+        assertEquals("missing value: --qd", rejected("--qd"));
+        assertEquals("unknown flag: --bogus", rejected("--bogus=1"));
+        assertEquals("unknown flag: --bogus", rejected("-h", "--bogus"));
+        assertEquals("flag takes no value: --buffered=no", rejected("--buffered=no"));
+        assertEquals("flag takes no value: --sqpoll=1", rejected("--sqpoll=1"));
+    }
+
+    @Test
+    void shouldRejectCombinationsWithTheMessagesTheHandWrittenParserGave()
+    {
+        assertEquals("--mix applies to --rw randrw only: rw=randread", rejected("--mix", "70"));
+        assertEquals("--direct needs --bs a multiple of 512: bs=1000 (or use --buffered)", rejected("--bs", "1000"));
+        assertEquals(1000, parse("--bs", "1000", "--buffered").blockSize);
+        assertEquals("--size smaller than --bs: size=1024 bs=4096", rejected("--size", "1k"));
+        assertEquals("more rings than jobs: rings=2 jobs=1 (each ring needs a job)", rejected("--rings", "2"));
+        assertEquals("--barrier-every needs writes: rw=randread", rejected("--barrier-every", "4"));
+        assertEquals("--group-commit and --barrier-every exclude each other (group commit is a barrier after every write)",
+            rejected("--group-commit", "--barrier-every", "4"));
+        assertEquals("--group-commit writes only: use --rw randwrite or write (rw=randrw)",
+            rejected("--group-commit", "--rw", "randrw"));
+        assertEquals("too many outstanding requests: qd=4096 jobs=17 max qd*jobs=65536", rejected("--qd", "4096", "--jobs", "17"));
+    }
+
+    @Test
+    void shouldListEveryFlagAndWorkloadInTheUsage()
+    {
+        final String usage = BenchOptions.usage();
+        assertTrue(usage.startsWith("usage: pageio-bench [options]"), usage);
+        for (final String flag : new String[] {"--engine", "--rw", "--mix", "--bs", "--qd", "--jobs", "--rings", "--file",
+            "--size", "--direct", "--buffered", "--runtime", "--warmup", "--barrier-every", "--group-commit", "--poll",
+            "--submit-batch", "--sleep-after", "--coop-taskrun", "--no-coop-taskrun", "--defer-taskrun",
+            "--no-defer-taskrun", "--sqpoll", "--json", "--jmh", "-h, --help"})
+        {
+            assertTrue(usage.contains(flag), flag + " missing from:\n" + usage);
+        }
+        assertTrue(usage.contains("randread|randwrite|read|write|randrw"), usage);
+        assertTrue(usage.contains("uring|aio|threads|jdk-async|jdk-channel|auto|all"), usage);
+        assertTrue(usage.contains("ring j % N"), "picocli format escape left in:\n" + usage);
     }
 }

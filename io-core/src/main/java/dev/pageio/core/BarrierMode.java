@@ -1,6 +1,6 @@
 package dev.pageio.core;
 
-/** What a barrier's sync makes durable (BARRIER.md rule 9). */
+/** What a barrier's sync makes durable (docs/DURABILITY.md rule 9). */
 public enum BarrierMode
 {
     /** fdatasync: enough for overwrites of allocated blocks. */

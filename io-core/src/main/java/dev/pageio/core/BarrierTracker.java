@@ -3,7 +3,7 @@ package dev.pageio.core;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The fsync-barrier state of one file, as {@code BARRIER.md} defines it.
+ * The fsync-barrier state of one file, as {@code docs/DURABILITY.md} defines it.
  *
  * <ul>
  *   <li>S: {@link #lastSeq}, taken by submitters for each accepted write (before it is queued).</li>

@@ -200,7 +200,7 @@ public final class IoFile implements AutoCloseable
     }
 
     /**
-     * A barrier (see {@code BARRIER.md}): completes once every write accepted on this file before the call is
+     * A barrier (see {@code docs/DURABILITY.md}): completes once every write accepted on this file before the call is
      * durable, with its covered sequence number as the result; fails, for good, once a covered write or a sync
      * failed. Concurrent barriers share syncs (group commit); at most one sync is in flight per file, issued only
      * after the writes it covers completed; later writes are not held back. A barrier already covered completes
@@ -232,7 +232,7 @@ public final class IoFile implements AutoCloseable
     }
 
     /**
-     * Explicit ordering (BARRIER.md rule 7): writes {@code src} at {@code fileOffset} only after {@code dependency}
+     * Explicit ordering (docs/DURABILITY.md rule 7): writes {@code src} at {@code fileOffset} only after {@code dependency}
      * (typically another file's barrier: WAL before page) succeeded. When it fails, the write is not issued and
      * the returned future fails with an {@link IoFailure} (ECANCELED) whose cause is the dependency's failure.
      *
@@ -364,7 +364,7 @@ public final class IoFile implements AutoCloseable
     /**
      * Closes the file: refuses new requests at once; then a barrier (when writes were accepted since the last
      * one), then closes the descriptor once every accepted request has completed: a file is never closed under
-     * its own writes or syncs (BARRIER.md rule 11). When the barrier fails, the descriptor is still closed and the
+     * its own writes or syncs (docs/DURABILITY.md rule 11). When the barrier fails, the descriptor is still closed and the
      * future fails with the barrier's cause. On a ring that is closing, no barrier is issued. Idempotent.
      *
      * @return completes once the descriptor is closed.

@@ -21,7 +21,7 @@ public enum IoOp
      */
     NOP,
     /**
-     * A barrier: waits in the ring until the writes it covers completed, then syncs (see {@code BARRIER.md}).
+     * A barrier: waits in the ring until the writes it covers completed, then syncs (see {@code docs/DURABILITY.md}).
      * Never reaches a backend as such; the sync it issues is an FSYNC or FDATASYNC.
      */
     BARRIER;

@@ -235,7 +235,7 @@ public final class IoRing implements AutoCloseable
     }
 
     /**
-     * A group barrier (BARRIER.md rule 8): snapshots every file's coverage first, then succeeds iff each file's
+     * A group barrier (docs/DURABILITY.md rule 8): snapshots every file's coverage first, then succeeds iff each file's
      * barrier does.
      *
      * @param mode  the barriers' mode.

@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * whose remaining bytes are not exactly one page is an {@link IllegalArgumentException}; the ring then checks
  * O_DIRECT alignment. The store grows only through {@link #grow(long)}, which preallocates.
  *
- * <p>Durability: {@link #barrier()} is the file's barrier ({@link IoFile#barrier(BarrierMode)}, BARRIER.md): it
+ * <p>Durability: {@link #barrier()} is the file's barrier ({@link IoFile#barrier(BarrierMode)}, docs/DURABILITY.md): it
  * completes once every page write accepted before the call has completed and an fdatasync issued after that
  * returned success; concurrent barriers share syncs (group commit); a failed write or sync poisons the store for
  * good. DATA mode suffices because the store only grows through {@link #grow(long)}, which preallocates and
@@ -437,7 +437,7 @@ public final class PageStore implements AutoCloseable
     /**
      * Adds pages at the end, preallocated (fallocate; zeros written where the filesystem refuses it) and made
      * durable with an fsync through the ring before this returns, so that writes to them cannot fail for space
-     * and later barriers need only fdatasync (BARRIER.md rule 9). Blocks the caller; not for the agent thread.
+     * and later barriers need only fdatasync (docs/DURABILITY.md rule 9). Blocks the caller; not for the agent thread.
      *
      * @param pages how many, &ge; 1.
      * @return the new page count.
@@ -500,7 +500,7 @@ public final class PageStore implements AutoCloseable
         Throwable failure = null;
         try
         {
-            ioFile.close(); // a barrier, then close (BARRIER.md rule 11)
+            ioFile.close(); // a barrier, then close (docs/DURABILITY.md rule 11)
         }
         catch (final RuntimeException e)
         {

@@ -1,5 +1,9 @@
-package dev.pageio.bench;
+package dev.pageio.bench.jmh;
 
+import dev.pageio.bench.BenchOptions;
+import dev.pageio.bench.Buffers;
+import dev.pageio.bench.OffsetGenerator;
+import dev.pageio.bench.TestFile;
 import dev.pageio.linux.FdFileAccess;
 import dev.pageio.linux.Linux;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -54,14 +58,14 @@ public class TmpfsReadBenchmark
 
     /** Fills the file and opens it both ways. */
     @Setup(Level.Trial)
-    public void setUp() throws IOException, UsageException
+    public void setUp() throws IOException
     {
         TestFile.prepare(Path.of(path), SIZE, System.err);
         file = FdFileAccess.open(Path.of(path), Set.of(StandardOpenOption.READ), 0);
         channel = FileChannel.open(Path.of(path), StandardOpenOption.READ);
         buffer = Buffers.aligned(BLOCK, 1);
         address = Linux.address(buffer);
-        offsets = new OffsetGenerator(BenchOptions.parse(new String[] {"--size", "64m"}), 7, new AtomicLong(), 0);
+        offsets = new OffsetGenerator(BenchOptions.parse("--size", "64m"), 7, new AtomicLong(), 0);
     }
 
     /** Closes and deletes. */

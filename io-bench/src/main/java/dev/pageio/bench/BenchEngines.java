@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The engines the command knows, in the order a comparison runs them. */
-final class Engines
+final class BenchEngines
 {
-    private Engines()
+    private BenchEngines()
     {
     }
 

@@ -1,5 +1,9 @@
-package dev.pageio.bench;
+package dev.pageio.bench.jmh;
 
+import dev.pageio.bench.BenchOptions;
+import dev.pageio.bench.Buffers;
+import dev.pageio.bench.OffsetGenerator;
+import dev.pageio.bench.TestFile;
 import dev.pageio.core.IoFailure;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
@@ -93,7 +97,7 @@ public class RingBenchmark
 
     /** Fills the file and opens the ring. */
     @Setup(Level.Trial)
-    public void setUp() throws IOException, UsageException
+    public void setUp() throws IOException
     {
         TestFile.prepare(Path.of(path), SIZE, System.err);
         caller = "CALLER".equals(threadMode);
@@ -108,7 +112,7 @@ public class RingBenchmark
         {
             buffers[i] = Buffers.aligned(BLOCK, i);
         }
-        offsets = new OffsetGenerator(BenchOptions.parse(new String[] {"--size", "64m"}), 11, new AtomicLong(), 0);
+        offsets = new OffsetGenerator(BenchOptions.parse("--size", "64m"), 11, new AtomicLong(), 0);
     }
 
     /** Closes and deletes. */

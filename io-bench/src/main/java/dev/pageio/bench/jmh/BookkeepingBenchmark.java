@@ -1,5 +1,8 @@
-package dev.pageio.bench;
+package dev.pageio.bench.jmh;
 
+import dev.pageio.bench.BenchOptions;
+import dev.pageio.bench.JobStats;
+import dev.pageio.bench.OffsetGenerator;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,9 +35,9 @@ public class BookkeepingBenchmark
 
     /** Builds a 1 GiB 70/30 random mix, as the command would. */
     @Setup
-    public void setUp() throws UsageException
+    public void setUp()
     {
-        final BenchOptions options = BenchOptions.parse(new String[] {"--rw", "randrw", "--mix", "70"});
+        final BenchOptions options = BenchOptions.parse("--rw", "randrw", "--mix", "70");
         offsets = new OffsetGenerator(options, 42, new AtomicLong(), 0);
         stats = new JobStats();
     }
