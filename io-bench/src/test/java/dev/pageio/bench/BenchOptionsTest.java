@@ -193,7 +193,7 @@ class BenchOptionsTest
         assertEquals("duration out of range: --runtime=100000 range=0..24h", rejected("--runtime", "100000"));
         assertEquals("runtime too short: --runtime=50ms min=100ms", rejected("--runtime", "50ms"));
         assertEquals("bad duration: --sleep-after=x (expected seconds, e.g. 10, 10s, 500ms, 2m)", rejected("--sleep-after", "x"));
-        assertEquals("bad --engine=spdk (expected one of uring, aio, threads, jdk-async, jdk-channel, auto, all)",
+        assertEquals("bad --engine=spdk (expected one of uring, aio, threads, jdk-async, jdk-channel, auto, all, pageio-afc, pageio-afc-heap, jdk-async-heap)",
             rejected("--engine", "spdk"));
         assertEquals("bad --rw=trim (expected randread, randwrite, read, write or randrw)", rejected("--rw", "trim"));
         assertEquals("bad --poll=busy (expected backoff, spin or sleep)", rejected("--poll=busy"));
