@@ -840,13 +840,20 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         return inner == null ? null : register(inner, size);
     }
 
+    /** The first JDK feature release seen reporting a whole-file lock's size as FileChannel does (JDK 25). */
+    private static final int LOCK_SIZE_AS_FILE_CHANNEL_FROM = 25;
+
     /**
      * @param size the size the lock reports: the one asked for, as JDK 17's channel reports it (0 for "to the
      *             end, however far"; the side channel's own lock reports {@code Long.MAX_VALUE - position}).
      */
     private ChannelFileLock register(final FileLock inner, final long size) throws IOException
     {
-        final ChannelFileLock lock = new ChannelFileLock(this, inner, size);
+        // A lock "to the end" (size 0) reports size 0 on JDK 17's channel and Long.MAX_VALUE - position on JDK 25's
+        // (both seen by the differential suite); the release in between that changed it was not looked up.
+        final long reported = size == 0 && Runtime.version().feature() >= LOCK_SIZE_AS_FILE_CHANNEL_FROM ?
+            inner.size() : size;
+        final ChannelFileLock lock = new ChannelFileLock(this, inner, reported);
         locks.add(lock);
         if (closed)
         {
