@@ -10,7 +10,11 @@ final class BenchEngines
     {
     }
 
-    /** @return uring, aio, threads (pageio), then the JDK baselines jdk-async and jdk-channel. */
+    /**
+     * @return uring, aio, threads (pageio), then the JDK baselines jdk-async and jdk-channel: what
+     *         {@code --engine all} (the default) runs. The AsynchronousFileChannel engines are chosen by name only:
+     *         the JDK's channel with heap buffers fails with EINVAL on the default O_DIRECT file.
+     */
     static List<BenchEngine> all()
     {
         final List<BenchEngine> list = new ArrayList<>();
@@ -19,7 +23,6 @@ final class BenchEngines
         list.add(new PageioEngine("threads", "threads"));
         list.add(new JdkAsyncEngine());
         list.add(new JdkChannelEngine());
-        list.addAll(List.of(ChannelEngine.all()));
         return list;
     }
 
@@ -30,7 +33,9 @@ final class BenchEngines
         {
             return new PageioEngine("auto", "auto");
         }
-        for (final BenchEngine e : all())
+        final List<BenchEngine> known = all();
+        known.addAll(List.of(ChannelEngine.all()));
+        for (final BenchEngine e : known)
         {
             if (e.name().equals(name))
             {
