@@ -4,6 +4,8 @@ import dev.pageio.core.spi.FileAccess;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -26,6 +28,20 @@ import java.util.concurrent.CompletionException;
  */
 public final class IoFile implements AutoCloseable
 {
+    private static final VarHandle CLOSE_REPORTED;
+
+    static
+    {
+        try
+        {
+            CLOSE_REPORTED = MethodHandles.lookup().findVarHandle(IoFile.class, "closeReported", int.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final IoRing ring;
     private final FileAccess access;
     private final String pathText;
@@ -34,6 +50,8 @@ public final class IoFile implements AutoCloseable
     private final FileState state;
     private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
     private volatile IoFailure closeBarrierFailure;
+    @SuppressWarnings("unused") // through CLOSE_REPORTED
+    private volatile int closeReported;
 
     IoFile(final IoRing ring, final FileAccess access, final Submission submission, final RingDriver driver,
         final BarrierPolicy barrierPolicy)
@@ -384,9 +402,15 @@ public final class IoFile implements AutoCloseable
             {
                 submission.submitBarrier(state, BarrierMode.AUTO, lastSeq, CLOSE_BARRIER, this, 0, true);
             }
-            catch (final IllegalStateException e)
+            catch (final QueueFullException e)
             {
-                // The ring closed meanwhile: close without the barrier.
+                // No slot for the barrier within the submit timeout: the close is not a barrier, and says so.
+                closeBarrierFailure = IoFailure.of(IoOp.BARRIER, pathText, access.fd(), 0, 0, Errno.EAGAIN,
+                    "the closing barrier could not be queued, the file is closed without it: " + e.getMessage(), e);
+            }
+            catch (final ClosedRingException e)
+            {
+                // The ring closed meanwhile: its close barriered the files it had (IoRing.close).
             }
         }
         state.exit();
@@ -410,12 +434,47 @@ public final class IoFile implements AutoCloseable
     /**
      * {@link #closeAsync()} and waits for it. From the ring's own agent thread (a completion handler) use
      * {@link #closeAsync()}: waiting there would wait for itself.
+     *
+     * @throws IoFailure when the closing barrier failed: the original failure (the write or sync that poisoned
+     *                   the file, with its errno and this file's path), the same instance {@link #closeAsync()}'s
+     *                   future fails with. Reported by the first {@code close()} only; the descriptor is closed
+     *                   either way.
      */
     @Override
-    public void close()
+    public void close() throws IoFailure
     {
         final CompletableFuture<Void> f = closeAsync();
-        driver.awaitFuture(f, "file close: path=" + pathText);
+        // wait for the end, success or not, then report the failure itself (not wrapped): rule 11, issue 11 item 9
+        driver.awaitFuture(f.handle((ignored, error) -> null), "file close: path=" + pathText);
+        final IoFailure failure = closeFailure();
+        if (failure != null && CLOSE_REPORTED.compareAndSet(this, 0, 1))
+        {
+            throw failure;
+        }
+    }
+
+    /** @return the failure the close future failed with, as an {@link IoFailure}; null when it succeeded or is not done. */
+    IoFailure closeFailure()
+    {
+        if (!closeFuture.isCompletedExceptionally())
+        {
+            return null;
+        }
+        try
+        {
+            closeFuture.join();
+            return null;
+        }
+        catch (final CompletionException e)
+        {
+            return (IoFailure)e.getCause(); // finishClose fails it with an IoFailure only
+        }
+    }
+
+    /** Marks the close failure as reported (by the ring's close): a later {@link #close()} does not throw it again. */
+    void closeFailureReported()
+    {
+        CLOSE_REPORTED.setVolatile(this, 1);
     }
 
     /** The close hook of {@link FileState}: runs once, when the file is closed and its last request is done. */
@@ -437,7 +496,8 @@ public final class IoFile implements AutoCloseable
         }
         catch (final IOException | RuntimeException e)
         {
-            closeFuture.completeExceptionally(e);
+            closeFuture.completeExceptionally(e instanceof IoFailure ? (IoFailure)e : IoFailure.of(IoOp.BARRIER,
+                pathText, access.fd(), 0, 0, Errno.EIO, "close(2) of the file failed: " + e, e));
         }
     }
 

@@ -33,7 +33,6 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
 {
     private static final VarHandle SLEEPING;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final long CLOSE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
     private static final int PREPARED = 1;
     private static final int FULL = 0;
     private static final int REFUSED = -1;
@@ -73,6 +72,9 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     private volatile boolean closing;
     private boolean closeStarted;
     private long closeDeadlineNs;
+    private long closeCancelAllNs;
+    private boolean closeCanceledAll;
+    private final long closeTimeoutNs;
     private boolean terminated;
 
     /** {@code slots} is indexed by {@code Request.index}; {@code files} is a live view; {@code onTerminated} runs once. */
@@ -96,6 +98,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         this.onTerminated = onTerminated;
         this.errorHandler = config.errorHandler();
         this.batchMax = Math.min(config.submitBatchMax(), slots.length);
+        this.closeTimeoutNs = config.closeTimeoutNs();
         this.retries = new Slot[slots.length];
         this.cancels = new CompletableFuture[slots.length];
     }
@@ -121,7 +124,9 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     {
         SLEEPING.setVolatile(this, 1);
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
-        if ((paused || submissions.isEmpty()) && control.isEmpty() && !closing && retryCount == 0)
+        // A close under way sleeps too, between its steps (closeStep): waiting for the kernel must not spin.
+        if (((paused && !closing) || submissions.isEmpty()) && control.isEmpty() && (!closing || closeStarted) &&
+            retryCount == 0)
         {
             try
             {
@@ -247,15 +252,16 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
                 freeSlot(slot);
                 continue;
             }
-            if (closing)
-            {
-                fail(slot, Errno.ECANCELED, "ring closed");
-                continue;
-            }
             final IoOp op = slot.request.op;
             if (op == IoOp.BARRIER)
             {
+                // also while closing: a file's closing barrier is how the ring's close keeps rule 11
                 slot.file.barriers.arrive(slot, this);
+                continue;
+            }
+            if (closing)
+            {
+                fail(slot, Errno.ECANCELED, "ring closed");
                 continue;
             }
             if (op.transfersData() && slot.request.length == 0)
@@ -529,38 +535,96 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         return slots.length - freeSlots.size();
     }
 
+    /**
+     * The close, step by step (docs/DURABILITY.md rule 11; issue 11 items 7 and 8). At the start, requests that
+     * neither write nor sync (reads, no-ops) are canceled through the kernel: nothing waits on them, and one may
+     * never end on its own (a read on a FIFO). Writes, syncs and barriers go on, so that each file's closing
+     * barrier covers its writes. Half of {@code closeTimeoutNs} later, whatever is still in the kernel is canceled
+     * too; at {@code closeTimeoutNs} what is left fails with ETIMEDOUT and the ring is freed. Between steps the
+     * agent blocks in the kernel ({@link #sleepInKernel()}): a close that waits does not spin.
+     */
     private int closeStep()
     {
+        final long now = System.nanoTime();
         if (!closeStarted)
         {
             closeStarted = true;
-            closeDeadlineNs = System.nanoTime() + CLOSE_TIMEOUT_NS;
-            for (final FileState file : files)
-            {
-                file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText, file.access.fd(), 0, 0,
-                    Errno.ECANCELED, "ring closed", null), this);
-            }
-            for (final Slot slot : slots)
-            {
-                if (slot.state() == Slot.ACTIVE && cancels[slot.index()] == null && !isRetry(slot))
-                {
-                    cancels[slot.index()] = new CompletableFuture<>();
-                    backend.cancel(slot.request);
-                }
-            }
+            closeDeadlineNs = now + closeTimeoutNs;
+            closeCancelAllNs = now + closeTimeoutNs / 2;
+            cancelInKernel(false);
         }
         if (slotsInUse() == 0 && backend.inFlight() == 0 && submissions.isEmpty())
         {
             terminate(null);
             return 1;
         }
-        if (System.nanoTime() - closeDeadlineNs > 0)
+        if (!closeCanceledAll && now - closeCancelAllNs > 0)
         {
-            terminate("requests still in flight after " + TimeUnit.NANOSECONDS.toSeconds(CLOSE_TIMEOUT_NS) +
-                " s: inFlight=" + backend.inFlight() + " slotsInUse=" + slotsInUse());
+            closeCanceledAll = true;
+            cancelInKernel(true);
+        }
+        if (now - closeDeadlineNs > 0)
+        {
+            terminate("requests still in the kernel " + TimeUnit.NANOSECONDS.toMillis(closeTimeoutNs) +
+                " ms after the close canceled them: inFlight=" + backend.inFlight() + " slotsInUse=" + slotsInUse());
             return 1;
         }
         return 0;
+    }
+
+    /** Asks the kernel to cancel the requests in it: those that neither write nor sync, or ({@code all}) every one. */
+    private void cancelInKernel(final boolean all)
+    {
+        for (final Slot slot : slots)
+        {
+            if (slot.state() != Slot.ACTIVE || cancels[slot.index()] != null || isRetry(slot) ||
+                slot.request.op == IoOp.BARRIER)
+            {
+                continue;
+            }
+            if (!all && (slot.carriesSync || slot.request.op.writes() || slot.request.op.syncs()))
+            {
+                continue;
+            }
+            cancels[slot.index()] = new CompletableFuture<>();
+            try
+            {
+                backend.cancel(slot.request);
+            }
+            catch (final RuntimeException e)
+            {
+                errorHandler.onError(e);
+            }
+        }
+    }
+
+    /**
+     * A forced end of the close: every request not ended fails with ETIMEDOUT (barriers with it too), after the
+     * backend is closed, so that no handler runs while the kernel may still use its buffer.
+     */
+    private void failLeftovers(final String problem)
+    {
+        for (final Slot slot : slots)
+        {
+            if (slot.state() != Slot.ACTIVE || slot.file == null)
+            {
+                continue;
+            }
+            final FileState file = slot.file;
+            if (slot.carriesSync)
+            {
+                file.barriers.syncDone(slot, -Errno.ETIMEDOUT, this);
+            }
+            else if (slot.request.op != IoOp.BARRIER)
+            {
+                fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
+            }
+        }
+        for (final FileState file : files)
+        {
+            file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText, file.access.fd(), 0, 0,
+                Errno.ETIMEDOUT, "ring closed: " + problem, null), this);
+        }
     }
 
     private boolean isRetry(final Slot slot)
@@ -593,6 +657,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             errorHandler.onError(new IllegalStateException("ring close: " + problem + " ring=" + roleName));
         }
         CloseHelper.close(errorHandler, backend);
+        if (problem != null)
+        {
+            failLeftovers(problem);
+        }
         onTerminated.run();
     }
 }

@@ -49,6 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -84,6 +86,12 @@ public abstract class EngineConformanceTest
     protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
     {
         return ring.open(path, StandardOpenOption.WRITE);
+    }
+
+    /** Opens an existing file read-only: writes on it fail with EBADF from the operating system. */
+    protected IoFile openReadOnly(final IoRing ring, final Path path) throws IOException
+    {
+        return ring.open(path, StandardOpenOption.READ);
     }
 
     protected RingConfig.Builder config()
@@ -1015,6 +1023,68 @@ public abstract class EngineConformanceTest
         file.close();
         assertTrue(file.barrierSyncs() >= 1, "close is a barrier, then close");
         assertTrue(file.barriersCompleted() >= 1);
+    }
+
+    @Test
+    void shouldBarrierEachFileWhenTheRingCloses() throws Exception
+    {
+        final IoRing r = extraRing(config().build());
+        final IoFile a = openFile(r, dir.resolve("ring-close-a"));
+        final IoFile b = openFile(r, dir.resolve("ring-close-b"));
+        get(a.write(0, pattern(PAGE, 1)));
+        get(b.write(0, pattern(PAGE, 2)));
+        assertEquals(0, a.barrierSyncs());
+        r.close();
+        assertEquals(1, a.barrierSyncs(), "ring close is a barrier for each file (BARRIER.md rule 11)");
+        assertEquals(1, b.barrierSyncs(), "ring close is a barrier for each file (BARRIER.md rule 11)");
+        assertNull(get(a.closeAsync()));
+        assertNull(get(b.closeAsync()));
+    }
+
+    /** A file whose barriers fail: a write on it failed (EBADF on a read-only descriptor), which poisons it. */
+    private IoFile poisonedFile(final IoRing r, final String name) throws Exception
+    {
+        final Path path = dir.resolve(name);
+        try (IoFile file = openFile(r, path))
+        {
+            get(file.write(0, pattern(PAGE, 1)));
+        }
+        final IoFile readOnly = openReadOnly(r, path);
+        final ExecutionException e = assertThrows(ExecutionException.class,
+            () -> readOnly.write(0, pattern(PAGE, 2)).get(30, TimeUnit.SECONDS));
+        assertEquals(Errno.EBADF, assertInstanceOf(IoFailure.class, e.getCause()).errno());
+        return readOnly;
+    }
+
+    @Test
+    void shouldReportAFailedBarrierOfTheRingsCloseTypedAndNamingTheFile() throws Exception
+    {
+        final IoRing r = extraRing(config().build());
+        final IoFile poisoned = poisonedFile(r, "ring-close-poisoned");
+        final IoFile healthy = openFile(r, dir.resolve("ring-close-healthy"));
+        get(healthy.write(0, pattern(PAGE, 3)));
+        final IoFailure failure = assertThrows(IoFailure.class, r::close);
+        assertEquals(Errno.EBADF, failure.errno(), failure.getMessage());
+        assertTrue(failure.path().endsWith("ring-close-poisoned"), failure.path());
+        assertTrue(r.terminated().isDone());
+        final ExecutionException e = assertThrows(ExecutionException.class, () -> poisoned.closeAsync().get());
+        assertSame(failure, e.getCause(), "the close future fails with the same failure as its cause");
+        assertNull(get(healthy.closeAsync()), "the healthy file closed cleanly");
+        assertEquals(1, healthy.barrierSyncs());
+        r.close(); // idempotent: reported once
+    }
+
+    @Test
+    void shouldThrowTheOriginalTypedFailureWhenClosingAFileAfterAFailure() throws Exception
+    {
+        final IoFile poisoned = poisonedFile(ring, "file-close-poisoned");
+        final IoFailure failure = assertThrows(IoFailure.class, poisoned::close);
+        assertEquals(Errno.EBADF, failure.errno(), failure.getMessage());
+        assertEquals(IoOp.WRITE, failure.op());
+        assertTrue(failure.path().endsWith("file-close-poisoned"), failure.path());
+        final ExecutionException e = assertThrows(ExecutionException.class, () -> poisoned.closeAsync().get());
+        assertSame(failure, e.getCause());
+        poisoned.close(); // idempotent: reported once
     }
 
     @Test

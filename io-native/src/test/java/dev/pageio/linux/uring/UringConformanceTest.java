@@ -81,6 +81,12 @@ class UringConformanceTest
         {
             return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
         }
+
+        @Override
+        protected IoFile openReadOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ), Arch.O_DIRECT));
+        }
     }
 
     @Nested
