@@ -383,7 +383,9 @@ public final class IoFile implements AutoCloseable
      * Closes the file: refuses new requests at once; then a barrier (when writes were accepted since the last
      * one), then closes the descriptor once every accepted request has completed: a file is never closed under
      * its own writes or syncs (docs/DURABILITY.md rule 11). When the barrier fails, the descriptor is still closed and the
-     * future fails with the barrier's cause. On a ring that is closing, no barrier is issued. Idempotent.
+     * future fails with the barrier's cause. The file's reads (and no-ops) still in the kernel are canceled
+     * through it (IORING_OP_ASYNC_CANCEL, io_cancel) and end with ECANCELED, unless they complete first; its writes
+     * and syncs are never canceled by a close. Idempotent.
      *
      * @return completes once the descriptor is closed.
      */
@@ -413,6 +415,8 @@ public final class IoFile implements AutoCloseable
                 // The ring closed meanwhile: its close barriered the files it had (IoRing.close).
             }
         }
+        // A read that never ends on its own (a FIFO nobody writes) would hold the close for ever: cancel it.
+        driver.cancelReadsOf(state);
         state.exit();
         return closeFuture;
     }

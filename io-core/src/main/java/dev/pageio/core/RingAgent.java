@@ -551,7 +551,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             closeStarted = true;
             closeDeadlineNs = now + closeTimeoutNs;
             closeCancelAllNs = now + closeTimeoutNs / 2;
-            cancelInKernel(false);
+            cancelInKernel(null, false);
         }
         if (slotsInUse() == 0 && backend.inFlight() == 0 && submissions.isEmpty())
         {
@@ -561,7 +561,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         if (!closeCanceledAll && now - closeCancelAllNs > 0)
         {
             closeCanceledAll = true;
-            cancelInKernel(true);
+            cancelInKernel(null, true);
         }
         if (now - closeDeadlineNs > 0)
         {
@@ -572,13 +572,25 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         return 0;
     }
 
-    /** Asks the kernel to cancel the requests in it: those that neither write nor sync, or ({@code all}) every one. */
-    private void cancelInKernel(final boolean all)
+    /**
+     * Control command of a file's close ({@link IoFile#closeAsync()}): the file's requests in the kernel that
+     * neither write nor sync are canceled through it (a read on a FIFO would otherwise hold the close for ever).
+     */
+    void cancelReadsOf(final FileState file)
+    {
+        cancelInKernel(file, false);
+    }
+
+    /**
+     * Asks the kernel to cancel the requests in it, of {@code file} (null: of every file): those that neither write
+     * nor sync, or ({@code all}) every one.
+     */
+    private void cancelInKernel(final FileState file, final boolean all)
     {
         for (final Slot slot : slots)
         {
             if (slot.state() != Slot.ACTIVE || cancels[slot.index()] != null || isRetry(slot) ||
-                slot.request.op == IoOp.BARRIER)
+                slot.request.op == IoOp.BARRIER || (file != null && slot.file != file))
             {
                 continue;
             }

@@ -77,6 +77,12 @@ final class RingDriver implements Progress
         }
     }
 
+    /** Any thread: has the agent cancel, through the kernel, the file's requests that neither write nor sync. */
+    void cancelReadsOf(final FileState file)
+    {
+        agent.execute(() -> agent.cancelReadsOf(file));
+    }
+
     /** Holds new requests in the ring's queue until {@link #resume()}. */
     void pause()
     {

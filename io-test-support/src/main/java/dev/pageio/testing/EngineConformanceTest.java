@@ -94,6 +94,15 @@ public abstract class EngineConformanceTest
         return ring.open(path, StandardOpenOption.READ);
     }
 
+    /**
+     * Opens a FIFO read-write on the ring (so that the open does not wait for a writer, and a read waits for data
+     * nobody writes): buffered by default; O_DIRECT subclasses override as for their files.
+     */
+    protected IoFile openFifo(final IoRing ring, final Path path) throws IOException
+    {
+        return ring.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
     protected RingConfig.Builder config()
     {
         return RingConfig.builder().engine(engine()).queueDepth(64).name("conf-" + engine());
@@ -764,6 +773,103 @@ public abstract class EngineConformanceTest
                 assertInstanceOf(IoFailure.class, e.getCause());
             }
         }
+    }
+
+    /** A FIFO nobody writes to: a read on it stays in the kernel until canceled. */
+    private Path fifo(final String name) throws Exception
+    {
+        final Path path = dir.resolve(name);
+        final Process mkfifo = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo " + path);
+        return path;
+    }
+
+    /**
+     * The read ends: canceled through the kernel (ECANCELED), refused by an engine that cannot wait on a stream
+     * (ESPIPE: the thread engine's pread), or failed by the close's deadline (ETIMEDOUT). Never left hanging.
+     */
+    private static void assertEndedByTheClose(final CompletableFuture<Long> read) throws Exception
+    {
+        assertTrue(read.isDone(), "the stuck read is not left hanging");
+        final ExecutionException e = assertThrows(ExecutionException.class, read::get);
+        final int errno = assertInstanceOf(IoFailure.class, e.getCause()).errno();
+        assertTrue(errno == Errno.ECANCELED || errno == Errno.ESPIPE || errno == Errno.ETIMEDOUT,
+            "errno=" + Errno.name(errno) + " " + e.getCause().getMessage());
+    }
+
+    @Test
+    void shouldCloseTheRingWhileAReadWaitsInTheKernelOnAFifo() throws Exception
+    {
+        final IoRing r = extraRing(config().closeTimeoutNs(TimeUnit.SECONDS.toNanos(2)).build());
+        final IoFile file = openFifo(r, fifo("ring-fifo"));
+        final CompletableFuture<Long> read = file.read(0, buffer(PAGE));
+        Thread.sleep(100); // let it reach the kernel: the close must cancel it there, not in the queue
+        final CompletableFuture<Void> closed = CompletableFuture.runAsync(() ->
+        {
+            try
+            {
+                r.close();
+            }
+            catch (final IoFailure e)
+            {
+                throw new IllegalStateException(e);
+            }
+        });
+        closed.get(60, TimeUnit.SECONDS);
+        assertTrue(r.terminated().isDone());
+        assertEndedByTheClose(read);
+        assertTrue(file.closeAsync().isDone(), "the ring closed the FIFO");
+    }
+
+    @Test
+    void shouldCloseAFileWhileAReadWaitsInTheKernelOnAFifo() throws Exception
+    {
+        final IoRing r = extraRing(config().closeTimeoutNs(TimeUnit.SECONDS.toNanos(2)).build());
+        final IoFile file = openFifo(r, fifo("file-fifo"));
+        final CompletableFuture<Long> read = file.read(0, buffer(PAGE));
+        Thread.sleep(100);
+        final CompletableFuture<Void> closed = CompletableFuture.runAsync(() ->
+        {
+            try
+            {
+                file.close();
+            }
+            catch (final IoFailure e)
+            {
+                throw new IllegalStateException(e);
+            }
+        });
+        closed.get(60, TimeUnit.SECONDS);
+        assertEndedByTheClose(read);
+        final IoFile other = openFile(r, dir.resolve("after-fifo"));
+        assertEquals(PAGE, get(other.write(0, pattern(PAGE, 1))), "the ring goes on");
+        other.close();
+    }
+
+    @Test
+    void shouldCloseAPausedRingWithoutHangingAndBarrierItsFiles() throws Exception
+    {
+        final IoRing r = extraRing(config().build());
+        final IoFile file = openFile(r, dir.resolve("paused-close"));
+        get(file.write(0, pattern(PAGE, 1)));
+        r.pause();
+        final CompletableFuture<Long> held = file.write(PAGE, pattern(PAGE, 2));
+        final CompletableFuture<Void> closed = CompletableFuture.runAsync(() ->
+        {
+            try
+            {
+                r.close();
+            }
+            catch (final IoFailure e)
+            {
+                throw new IllegalStateException(e);
+            }
+        });
+        closed.get(60, TimeUnit.SECONDS);
+        final ExecutionException e = assertThrows(ExecutionException.class, held::get);
+        assertTrue(assertInstanceOf(IoFailure.class, e.getCause()).canceled(), "a held write is canceled by the close");
+        assertEquals(1, file.barrierSyncs(), "the completed write was synced before the close");
+        assertNull(get(file.closeAsync()));
     }
 
     // ------------------------------------------------------------------------------------------ driving
