@@ -65,9 +65,17 @@ final class ThreadBackend implements RingBackend
     @SuppressWarnings("unused") // through AGENT_WOKEN
     private volatile int agentWoken;
     private volatile boolean closed;
+    /** The outer backend's wakeup when nested ({@link ThreadEngine#openNested}), else null. */
+    private final Runnable outerWakeup;
 
     ThreadBackend(final RingConfig config)
     {
+        this(config, null);
+    }
+
+    ThreadBackend(final RingConfig config, final Runnable outerWakeup)
+    {
+        this.outerWakeup = outerWakeup;
         final int depth = Math.max(2, config.queueDepth());
         // twice the depth: an entry canceled in the queue stays there (a queue cannot remove it) until a worker drops it
         work = new MpmcVarHandleArrayQueue<>(2 * depth);
@@ -307,6 +315,11 @@ final class ThreadBackend implements RingBackend
             r.result = execute(r);
             workerState.set(r.index, W_DONE);
             done.offer(r);
+            if (outerWakeup != null)
+            {
+                outerWakeup.run();
+                continue;
+            }
             final Thread agent = agentWaiting;
             if (agent != null)
             {
