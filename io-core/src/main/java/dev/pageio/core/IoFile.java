@@ -48,7 +48,7 @@ public final class IoFile implements AutoCloseable
     private final Submission submission;
     private final RingDriver driver;
     private final FileState state;
-    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private final CompletableFuture<Void> closeFuture;
     private volatile IoFailure closeBarrierFailure;
     @SuppressWarnings("unused") // through CLOSE_REPORTED
     private volatile int closeReported;
@@ -61,6 +61,7 @@ public final class IoFile implements AutoCloseable
         this.pathText = String.valueOf(access.path());
         this.submission = submission;
         this.driver = driver;
+        this.closeFuture = new RingFuture<>(driver);
         long size;
         try
         {
@@ -238,7 +239,7 @@ public final class IoFile implements AutoCloseable
     /** @return completes with the covered sequence number; see {@link #barrier(BarrierMode, IoHandler, Object, long)}. */
     public CompletableFuture<Long> barrier(final BarrierMode mode)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         barrier(mode, FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -258,7 +259,7 @@ public final class IoFile implements AutoCloseable
      */
     public CompletableFuture<Long> writeAfter(final CompletableFuture<?> dependency, final long fileOffset, final ByteBuffer src)
     {
-        final CompletableFuture<Long> result = new CompletableFuture<>();
+        final CompletableFuture<Long> result = new RingFuture<>(driver);
         dependency.whenComplete((ignored, error) ->
         {
             if (error != null)
@@ -317,7 +318,7 @@ public final class IoFile implements AutoCloseable
     /** @return completes with 0; see {@link #nop(IoHandler, Object, long)}. */
     public CompletableFuture<Long> nop()
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         nop(FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -327,7 +328,7 @@ public final class IoFile implements AutoCloseable
     /** @return the bytes read; see {@link #read(long, ByteBuffer, IoHandler, Object, long)}. */
     public CompletableFuture<Long> read(final long fileOffset, final ByteBuffer dst)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         read(fileOffset, dst, FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -335,7 +336,7 @@ public final class IoFile implements AutoCloseable
     /** @return the bytes written; see {@link #write(long, ByteBuffer, IoHandler, Object, long)}. */
     public CompletableFuture<Long> write(final long fileOffset, final ByteBuffer src)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         write(fileOffset, src, FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -343,7 +344,7 @@ public final class IoFile implements AutoCloseable
     /** @return the bytes read; see {@link #readv(long, ByteBuffer[], IoHandler, Object, long)}. */
     public CompletableFuture<Long> readv(final long fileOffset, final ByteBuffer[] dsts)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         readv(fileOffset, dsts, FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -351,7 +352,7 @@ public final class IoFile implements AutoCloseable
     /** @return the bytes written; see {@link #writev(long, ByteBuffer[], IoHandler, Object, long)}. */
     public CompletableFuture<Long> writev(final long fileOffset, final ByteBuffer[] srcs)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         writev(fileOffset, srcs, FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -359,7 +360,7 @@ public final class IoFile implements AutoCloseable
     /** @return completes with 0; see {@link #fsync(IoHandler, Object, long)}. */
     public CompletableFuture<Long> fsync()
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         fsync(FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -367,7 +368,7 @@ public final class IoFile implements AutoCloseable
     /** @return completes with 0; see {@link #fdatasync(IoHandler, Object, long)}. */
     public CompletableFuture<Long> fdatasync()
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         fdatasync(FutureHandler.INSTANCE, f, 0);
         return f;
     }

@@ -72,7 +72,8 @@ public final class IoRing implements AutoCloseable
             slots[i] = new Slot(i, config.maxSegments());
             freeSlots.offer(slots[i]);
         }
-        this.agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.keySet(), this::onTerminated);
+        this.agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.keySet(), this::onTerminated,
+            this::onAgentFailed);
         this.driver = new RingDriver(config, agent, terminated);
         this.submission = new Submission(config, backend.name(), backend.requiresDirectBuffers(), freeSlots, submissions,
             agent, driver);
@@ -256,11 +257,24 @@ public final class IoRing implements AutoCloseable
         final CompletableFuture<?>[] each = new CompletableFuture<?>[files.length];
         for (int i = 0; i < files.length; i++)
         {
-            final CompletableFuture<Long> f = new CompletableFuture<>();
+            final CompletableFuture<Long> f = new RingFuture<>(driver);
             submission.submitBarrier(files[i].state(), mode, seqs[i], IoFile.FutureHandler.INSTANCE, f, 0, false);
             each[i] = f;
         }
-        return CompletableFuture.allOf(each);
+        final CompletableFuture<Void> all = new RingFuture<>(driver);
+        CompletableFuture.allOf(each).whenComplete((ignored, error) ->
+        {
+            if (error == null)
+            {
+                all.complete(null);
+            }
+            else
+            {
+                all.completeExceptionally(error instanceof java.util.concurrent.CompletionException &&
+                    error.getCause() != null ? error.getCause() : error);
+            }
+        });
+        return all;
     }
 
     /**
@@ -541,6 +555,18 @@ public final class IoRing implements AutoCloseable
     public CompletableFuture<Void> terminated()
     {
         return terminated;
+    }
+
+    /** Agent thread: a handler threw a VirtualMachineError; the ring refuses new requests and closes itself. */
+    private void onAgentFailed()
+    {
+        submission.close();
+    }
+
+    /** @return the VirtualMachineError a handler threw, which made the ring close itself, or null. */
+    public Throwable failure()
+    {
+        return agent.fatal();
     }
 
     /** Agent's last step: close what is left. */

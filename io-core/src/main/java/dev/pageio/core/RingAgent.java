@@ -76,6 +76,9 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     private boolean closeCanceledAll;
     private final long closeTimeoutNs;
     private boolean terminated;
+    /** The VirtualMachineError a handler threw: the ring closed itself (agent thread; read after termination). */
+    private volatile Throwable fatal;
+    private final Runnable onFatal;
 
     /** {@code slots} is indexed by {@code Request.index}; {@code files} is a live view; {@code onTerminated} runs once. */
     @SuppressWarnings("unchecked")
@@ -86,8 +89,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         final MpscVarHandleArrayQueue<Slot> submissions,
         final MpmcVarHandleArrayQueue<Slot> freeSlots,
         final Collection<FileState> files,
-        final Runnable onTerminated)
+        final Runnable onTerminated,
+        final Runnable onFatal)
     {
+        this.onFatal = onFatal;
         this.roleName = config.name() + "-" + backend.name();
         this.backend = backend;
         this.submissions = submissions;
@@ -204,7 +209,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             }
             catch (final Throwable t)
             {
-                errorHandler.onError(t);
+                handlerThrew(t);
             }
             n++;
         }
@@ -222,7 +227,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             retries[retryCount] = null;
             if (closing && slot.transferred == 0 && !slot.carriesSync)
             {
-                fail(slot, Errno.ECANCELED, "ring closed");
+                fail(slot, Errno.ECANCELED, closedReason());
                 handled++;
                 continue;
             }
@@ -261,7 +266,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             }
             if (closing)
             {
-                fail(slot, Errno.ECANCELED, "ring closed");
+                fail(slot, Errno.ECANCELED, closedReason());
                 continue;
             }
             if (op.transfersData() && slot.request.length == 0)
@@ -418,7 +423,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             }
             catch (final Throwable t)
             {
-                errorHandler.onError(t);
+                handlerThrew(t);
             }
             if (r.op.writes())
             {
@@ -437,6 +442,43 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         }
         cancels[index] = answer;
         backend.cancel(slot.request);
+    }
+
+    /**
+     * A handler (or a command run on the agent) threw. An exception goes to the error handler and the ring goes
+     * on. A {@link VirtualMachineError} (OutOfMemoryError, StackOverflowError, InternalError…) means the JVM may
+     * be in no state to go on: it goes to the error handler too, and the ring fails safe: it closes itself
+     * (new requests refused with {@link ClosedRingException}, queued ones fail with ECANCELED naming the error,
+     * the close's steps as for {@link IoRing#close()}).
+     */
+    private void handlerThrew(final Throwable t)
+    {
+        try
+        {
+            errorHandler.onError(t);
+        }
+        catch (final Throwable ignore)
+        {
+            // the error handler itself failed (no memory to report?): failing safe below matters more
+        }
+        if (t instanceof VirtualMachineError && fatal == null)
+        {
+            fatal = t;
+            onFatal.run();
+            closing = true;
+        }
+    }
+
+    private String closedReason()
+    {
+        final Throwable f = fatal;
+        return f == null ? "ring closed" : "ring closed: a handler threw " + f;
+    }
+
+    /** @return the VirtualMachineError a handler threw, which closed the ring, or null. */
+    Throwable fatal()
+    {
+        return fatal;
     }
 
     private void fail(final Slot slot, final int errno, final String detail)
@@ -480,7 +522,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         }
         catch (final Throwable t)
         {
-            errorHandler.onError(t);
+            handlerThrew(t);
         }
         if (answer != null)
         {

@@ -168,7 +168,7 @@ final class RingDriver implements Progress
         }
         if (onAgentThread())
         {
-            throw new IllegalStateException("cannot wait on the ring's own agent thread (it would wait for itself): " + what);
+            throw new AgentWaitException("cannot wait on the ring's own agent thread (it would wait for itself): " + what);
         }
         int attempt = 0;
         while (!future.isDone())

@@ -1,5 +1,6 @@
 package dev.pageio.testing;
 
+import dev.pageio.core.AgentWaitException;
 import dev.pageio.core.BarrierMode;
 import dev.pageio.core.BarrierObserver;
 import dev.pageio.core.BatchMode;
@@ -942,6 +943,88 @@ public abstract class EngineConformanceTest
             assertEquals(PAGE, get(file.read(0, buffer(PAGE))), "the ring goes on");
             assertEquals(1, errors.size());
             assertEquals("handler bug", errors.get(0).getMessage());
+        }
+    }
+
+    @Test
+    void shouldReportAVirtualMachineErrorOfAHandlerAndCloseTheRing() throws Exception
+    {
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        final IoRing r = extraRing(config().errorHandler(errors::add).build());
+        final IoFile file = openFile(r, dir.resolve("vm-error"));
+        final StackOverflowError error = new StackOverflowError("handler overflow");
+        file.write(0, pattern(PAGE, 1), new IoHandler<Object>()
+        {
+            @Override
+            public void completed(final long result, final Object attachment, final long token)
+            {
+                throw error;
+            }
+
+            @Override
+            public void failed(final IoFailure failure, final Object attachment, final long token)
+            {
+                throw error;
+            }
+        }, null, 0);
+        r.terminated().get(30, TimeUnit.SECONDS); // fails safe: the ring closes itself
+        assertTrue(errors.contains(error), "reported to the error handler, not swallowed: " + errors);
+        assertSame(error, r.failure());
+        assertThrows(ClosedRingException.class, () -> openFile(r, dir.resolve("vm-error-2")));
+        assertTrue(file.isClosed(), "the ring closed its files");
+    }
+
+    @Test
+    void shouldRefuseAtOnceAHandlerThatWaitsForItsOwnRing() throws Exception
+    {
+        try (IoFile file = openFile(ring, dir.resolve("self-wait")))
+        {
+            get(file.write(0, pattern(2 * PAGE, 1)));
+            final CompletableFuture<Throwable> joined = new CompletableFuture<>();
+            final CompletableFuture<Throwable> awaited = new CompletableFuture<>();
+            final IoRequest other = new IoRequest();
+            file.read(0, buffer(PAGE), new IoHandler<Object>()
+            {
+                @Override
+                public void completed(final long result, final Object attachment, final long token)
+                {
+                    try
+                    {
+                        file.read(PAGE, buffer(PAGE)).join();
+                        joined.complete(null);
+                    }
+                    catch (final Throwable t)
+                    {
+                        joined.complete(t);
+                    }
+                    try
+                    {
+                        ring.pause();
+                        ring.submit(other.read(file, PAGE, buffer(PAGE)));
+                        IoRequest.awaitAny(TimeUnit.SECONDS.toNanos(30), other);
+                        awaited.complete(null);
+                    }
+                    catch (final Throwable t)
+                    {
+                        awaited.complete(t);
+                    }
+                    finally
+                    {
+                        ring.resume();
+                    }
+                }
+
+                @Override
+                public void failed(final IoFailure failure, final Object attachment, final long token)
+                {
+                    joined.complete(failure);
+                }
+            }, null, 0);
+            assertInstanceOf(AgentWaitException.class, joined.get(30, TimeUnit.SECONDS), "join() of a future of its own ring");
+            final Throwable e = awaited.get(30, TimeUnit.SECONDS);
+            assertInstanceOf(AgentWaitException.class, e, "awaitAny of a request of its own ring");
+            assertTrue(e.getMessage().contains("agent thread"), e.getMessage());
+            assertTrue(other.await(30, TimeUnit.SECONDS));
         }
     }
 
