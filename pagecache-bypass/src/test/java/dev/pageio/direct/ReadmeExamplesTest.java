@@ -143,7 +143,7 @@ class ReadmeExamplesTest
         final DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         try (var files = javac.getStandardFileManager(diagnostics, null, null))
         {
-            final List<String> options = List.of("-d", src.toString(), "-classpath", classPath(), "-proc:none");
+            final List<String> options = List.of("-d", src.toString(), "-classpath", TestClassPath.expanded(), "-proc:none");
             final boolean ok = javac.getTask(null, files, diagnostics, options, null,
                 files.getJavaFileObjects(file.toFile())).call();
             assertTrue(ok, "README's examples do not compile: " + diagnostics.getDiagnostics() + "\n" + source);
@@ -164,31 +164,5 @@ class ReadmeExamplesTest
         {
             throw new AssertionError("README's " + method + " example failed", e.getCause());
         }
-    }
-
-    /** The test's class path, expanded from surefire's manifest-only jar where it uses one. */
-    private static String classPath() throws Exception
-    {
-        final Set<String> entries = new LinkedHashSet<>();
-        for (final String entry : System.getProperty("java.class.path").split(File.pathSeparator))
-        {
-            entries.add(entry);
-            if (entry.endsWith(".jar") && Files.isRegularFile(Path.of(entry)))
-            {
-                try (JarFile jar = new JarFile(entry))
-                {
-                    final Manifest manifest = jar.getManifest();
-                    final String cp = manifest == null ? null : manifest.getMainAttributes().getValue("Class-Path");
-                    if (cp != null)
-                    {
-                        for (final String url : cp.trim().split("\\s+"))
-                        {
-                            entries.add(Path.of(new URL(new URL(Path.of(entry).toUri().toString()), url).toURI()).toString());
-                        }
-                    }
-                }
-            }
-        }
-        return String.join(File.pathSeparator, new ArrayList<>(entries));
     }
 }
