@@ -915,40 +915,72 @@ public final class LogFile implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------- the flusher
 
-    /** Makes sure the flusher runs on the agent soon: one NOP through the ring at a time. Any thread. */
+    /**
+     * Makes sure the flusher runs on the agent soon: one NOP through the ring at a time. Any thread; never throws
+     * (an append that claimed its space must not fail after the fact) and never waits on the agent thread. When the
+     * ring has no free slot (a submitter already waited {@code submitTimeoutNs}; the agent cannot wait at all), the
+     * kick is handed to the log's preparer thread, which retries until the NOP is accepted or the log ends.
+     */
     private void kick()
     {
         if (!kickState.compareAndSet(0, 1))
         {
             return;
         }
-        for (int attempt = 0; ; attempt++)
+        if (!tryKick())
+        {
+            try
+            {
+                preparer.execute(this::kickUntilAccepted);
+            }
+            catch (final RejectedExecutionException e)
+            {
+                kickState.set(0); // the log is closing: nothing left to flush for
+            }
+        }
+    }
+
+    /** @return true when a NOP is on its way (or none is needed any more); false when the ring was full. */
+    private boolean tryKick()
+    {
+        for (int attempt = 0; attempt < 4; attempt++)
         {
             final IoFile f = kickFile;
             try
             {
                 f.nop(KICK, this, 0);
-                return;
+                return true;
             }
             catch (final QueueFullException e)
             {
-                if (attempt > 1000)
-                {
-                    kickState.set(0);
-                    throw e;
-                }
-                LockSupport.parkNanos(10_000);
+                return false;
             }
             catch (final IllegalStateException e)
             {
-                // The file closed under us (an old segment, or the log closing): use the newest one.
-                if (f == kickFile || attempt > 10)
+                // The file closed under us (an old segment, or the log closing): use the newest one, if any.
+                if (f == kickFile)
                 {
                     kickState.set(0);
-                    return;
+                    return true;
                 }
             }
         }
+        kickState.set(0);
+        return true;
+    }
+
+    /** The preparer's retry of a kick the ring had no room for: kickState stays 1 meanwhile (kicks coalesce). */
+    private void kickUntilAccepted()
+    {
+        while (!closed.isDone() && !ring.isClosed())
+        {
+            if (tryKick())
+            {
+                return;
+            }
+            LockSupport.parkNanos(100_000);
+        }
+        kickState.set(0);
     }
 
     private static final IoHandler<LogFile> KICK = new IoHandler<>()
