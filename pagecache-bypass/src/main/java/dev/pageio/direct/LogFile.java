@@ -322,7 +322,7 @@ public final class LogFile implements AutoCloseable
                 {
                     block.put(i, (byte)0);
                 }
-                await(f.read(0, block), "read segment header: segment=" + name);
+                LogIo.await(() -> f.read(0, block), "read segment header: segment=" + name);
             }
             finally
             {
@@ -458,7 +458,7 @@ public final class LogFile implements AutoCloseable
             final ByteBuffer b = ByteBuffer.allocateDirect(2 * blockBytes).alignedSlice(blockBytes)
                 .order(ByteOrder.LITTLE_ENDIAN);
             b.limit(blockBytes);
-            await(f.read(HEADER_BLOCK_BYTES + blockStart, b), "read tail block: segment=" + k);
+            LogIo.await(() -> f.read(HEADER_BLOCK_BYTES + blockStart, b), "read tail block: segment=" + k);
             b.clear().limit(blockBytes);
             final int at = (int)(inSegment - blockStart);
             for (int i = at; i < blockBytes; i++)
@@ -471,8 +471,8 @@ public final class LogFile implements AutoCloseable
                 generation));
             b.putInt(at, PAD_FLAG | (int)(dataBytes - inSegment));
             b.clear().limit(blockBytes);
-            await(f.write(HEADER_BLOCK_BYTES + blockStart, b), "write seal: segment=" + k);
-            await(f.barrier(BarrierMode.DATA), "sync seal: segment=" + k);
+            LogIo.await(() -> f.write(HEADER_BLOCK_BYTES + blockStart, b), "write seal: segment=" + k);
+            LogIo.await(() -> f.barrier(BarrierMode.DATA), "sync seal: segment=" + k);
         }
         finally
         {
@@ -514,9 +514,9 @@ public final class LogFile implements AutoCloseable
             final ByteBuffer header = ByteBuffer.allocateDirect(2 * HEADER_BLOCK_BYTES).alignedSlice(HEADER_BLOCK_BYTES);
             header.limit(HEADER_BLOCK_BYTES);
             LogFrameDescriptor.putSegmentHeader(header, k, generation(k), segmentBytes);
-            await(f.write(0, header), "write segment header: segment=" + name);
+            LogIo.await(() -> f.write(0, header), "write segment header: segment=" + name);
             // FULL: the file may have been created and preallocated just now (docs/DURABILITY.md rule 9).
-            await(f.barrier(BarrierMode.FULL), "sync segment: segment=" + name);
+            LogIo.await(() -> f.barrier(BarrierMode.FULL), "sync segment: segment=" + name);
             storage.syncDirectory();
         }
         catch (final IOException | RuntimeException e)
@@ -1558,28 +1558,6 @@ public final class LogFile implements AutoCloseable
         if (ownsRing)
         {
             ring.close();
-        }
-    }
-
-    private static long await(final CompletableFuture<Long> f, final String what) throws IOException
-    {
-        try
-        {
-            return f.get(CLOSE_TIMEOUT_NS, TimeUnit.NANOSECONDS);
-        }
-        catch (final ExecutionException e)
-        {
-            throw e.getCause() instanceof IOException ? (IOException)e.getCause() :
-                new IOException(what + " failed", e.getCause());
-        }
-        catch (final TimeoutException e)
-        {
-            throw new IOException(what + " timed out");
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted: " + what);
         }
     }
 

@@ -3,11 +3,8 @@ package dev.pageio.direct;
 import dev.pageio.core.IoFile;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.zip.CRC32C;
 
 import static dev.pageio.direct.LogFrameDescriptor.CRC_OFFSET;
@@ -185,7 +182,8 @@ public final class LogReader implements AutoCloseable
                 final int n = (int)Math.min(READ_CHUNK_BYTES, segmentBytes - offset);
                 final ByteBuffer chunk = segment.duplicate();
                 chunk.limit((int)offset + n).position((int)offset);
-                final long read = await(file.read(offset, chunk));
+                final long at = offset;
+                final long read = LogIo.await(() -> file.read(at, chunk), "read segment: segment=" + name);
                 if (read < n)
                 {
                     // End of file (a file shorter than preallocated reads as zeros).
@@ -210,23 +208,6 @@ public final class LogReader implements AutoCloseable
         generation = g;
         loadedSegment = k;
         return true;
-    }
-
-    private static long await(final CompletableFuture<Long> f) throws IOException
-    {
-        try
-        {
-            return f.get();
-        }
-        catch (final ExecutionException e)
-        {
-            throw e.getCause() instanceof IOException ? (IOException)e.getCause() : new IOException(e.getCause());
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted reading the log");
-        }
     }
 
     private boolean end(final String reason)

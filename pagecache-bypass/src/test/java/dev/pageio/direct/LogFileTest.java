@@ -1,8 +1,12 @@
 package dev.pageio.direct;
 
 import dev.pageio.core.Engines;
-import dev.pageio.core.spi.IoEngine;
+import dev.pageio.core.IoFile;
+import dev.pageio.core.IoRing;
+import dev.pageio.core.QueueFullException;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.FileAccess;
+import dev.pageio.core.spi.IoEngine;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,12 +25,14 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -359,6 +365,129 @@ class LogFileTest
             // append waits for the flusher to free space instead.
             final long lsn = log.append(r.duplicate());
             log.commit(lsn).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldRefuseAppendsAndNeverPoisonTheLogWhileASharedRingHasNoFreeSlot() throws Exception
+    {
+        // A shared ring whose every slot is held by another file's reads: the log can neither kick its flusher nor
+        // write. That is back-pressure (typed refusals), not a failure: once the reads complete, the log goes on.
+        final HeldReads held = new HeldReads();
+        final IoRing ring = IoRing.open(RingConfig.builder().engine("threads").workerThreads(2).queueDepth(16)
+            .submitTimeoutNs(0).name("log-shared").build());
+        try (LogFile log = LogFile.open(dir, LogConfig.builder().segmentBytes(SEGMENT_BYTES).bufferBytes(8192)
+            .appendTimeoutNs(TimeUnit.MILLISECONDS.toNanos(200)).ring(ring).build()))
+        {
+            final ByteBuffer r = ByteBuffer.allocate(4000);
+            log.commit(log.append(r.duplicate())).get(30, TimeUnit.SECONDS);
+            final IoFile other = ring.adopt(held);
+            final List<CompletableFuture<Long>> reads = new ArrayList<>();
+            while (true)
+            {
+                try
+                {
+                    reads.add(other.read(0, ByteBuffer.allocate(512)));
+                }
+                catch (final QueueFullException full)
+                {
+                    break;
+                }
+            }
+            assertFalse(reads.isEmpty());
+
+            long last = -1;
+            int refused = 0;
+            for (int i = 0; i < 10; i++)
+            {
+                final long lsn = log.tryAppend(r.duplicate());
+                if (lsn == LogFile.BACK_PRESSURED)
+                {
+                    refused++;
+                }
+                else
+                {
+                    last = lsn;
+                }
+            }
+            assertTrue(refused > 0, "a full buffer that cannot be written out refuses: refused=" + refused);
+            final LogFullException full = assertThrows(LogFullException.class, () -> log.append(r.duplicate()));
+            assertTrue(full.getMessage().startsWith("log buffer full: length=4000 bufferBytes=8192 timeoutNs="),
+                full.getMessage());
+            final CompletableFuture<Long> commit = log.commit(last >= 0 ? last : log.appendedEndLsn() - 1);
+            Thread.sleep(100);
+            assertFalse(commit.isDone(), "nothing can be written while the ring is full");
+            assertNull(log.failure(), "back-pressure is not a failure");
+
+            held.release.countDown();
+            for (final CompletableFuture<Long> read : reads)
+            {
+                assertEquals(512L, read.get(30, TimeUnit.SECONDS));
+            }
+            assertTrue(commit.get(30, TimeUnit.SECONDS) > 0);
+            log.commit(log.append(r.duplicate())).get(30, TimeUnit.SECONDS);
+            assertNull(log.failure());
+        }
+        finally
+        {
+            held.release.countDown();
+            ring.close();
+        }
+    }
+
+    /** Another file on the shared ring: its reads block until released. */
+    private static final class HeldReads extends FileAccess
+    {
+        final CountDownLatch release = new CountDownLatch(1);
+
+        HeldReads()
+        {
+            super(Path.of("held"));
+        }
+
+        @Override
+        public int fd()
+        {
+            return -1;
+        }
+
+        @Override
+        public int read(final ByteBuffer buffer, final int bufferPosition, final int length, final long fileOffset)
+            throws IOException
+        {
+            try
+            {
+                release.await();
+            }
+            catch (final InterruptedException e)
+            {
+                throw new IOException("interrupted", e);
+            }
+            return length;
+        }
+
+        @Override
+        public int write(final ByteBuffer buffer, final int bufferPosition, final int length, final long fileOffset)
+        {
+            return length;
+        }
+
+        @Override
+        public void sync(final boolean metadata)
+        {
+        }
+
+        @Override
+        public long size()
+        {
+            return 1 << 20;
+        }
+
+        @Override
+        public void close()
+        {
+            release.countDown();
         }
     }
 }
