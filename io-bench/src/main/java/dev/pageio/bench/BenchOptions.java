@@ -53,7 +53,8 @@ public final class BenchOptions implements Cloneable
         "--file", "--size", "--direct", "--buffered", "--barrier-every", "--group-commit", "--json");
 
     /** The flags that apply to {@code --log} only. */
-    private static final List<String> LOG_FLAGS = List.of("--committers", "--record-sizes", "--log-impl", "--log-dir");
+    private static final List<String> LOG_FLAGS = List.of("--committers", "--record-sizes", "--log-impl", "--log-dir",
+        "--no-zero-fill");
 
     private static final long MAX_BLOCK_SIZE = 64L << 20;
     private static final long MIN_RUNTIME_NS = 100_000_000L;
@@ -167,6 +168,10 @@ public final class BenchOptions implements Cloneable
         description = "--log: directory of the logs, on the filesystem to measure, emptied before each run   " +
             "(default ./" + DEFAULT_LOG_DIR + ")")
     Path logDir = Path.of(DEFAULT_LOG_DIR);
+
+    @Option(names = "--no-zero-fill", order = 32, description = "--log: LogFile's new segments only fallocated, " +
+        "not zero-filled (LogConfig.zeroFillSegments(false))")
+    boolean noZeroFill;
 
     /** The arguments after {@code --jmh} (none: an empty array), or null without {@code --jmh}. */
     String[] jmhArgs;

@@ -95,7 +95,8 @@ final class LogBench
         final Path dir = options.logDir.toAbsolutePath();
         final String fsType = Files.getFileStore(existingParent(dir)).type();
         err.println("pageio-bench --log: dir=" + dir + " filesystem=" + fsType + " runtime=" +
-            options.runtimeNs / 1e9 + "s warmup=" + options.warmupNs / 1e9 + "s engine=" + options.engine);
+            options.runtimeNs / 1e9 + "s warmup=" + options.warmupNs / 1e9 + "s engine=" + options.engine +
+            " zeroFillSegments=" + !options.noZeroFill);
         if ("tmpfs".equals(fsType))
         {
             err.println("pageio-bench --log: note: tmpfs has no device: force() and fdatasync cost nothing there; " +
@@ -278,6 +279,7 @@ final class LogBench
         final LogConfig config = LogConfig.builder()
             .segmentBytes(256L << 20)
             .bufferBytes(8 << 20)
+            .zeroFillSegments(!options.noZeroFill)
             .ringConfig(PageioEngine.agentConfig(options).engine(ringEngine).name("pageio-bench-log")
                 .queueDepth(256).build())
             .build();

@@ -247,7 +247,10 @@ class BenchOptionsTest
     void shouldParseEveryLogFlagAndTheSharedOnes()
     {
         final BenchOptions o = parse("--log", "--committers=4,16", "--record-sizes", "100,512,4k", "--log-impl",
-            "pageio,group", "--log-dir=/tmp/x", "--engine", "all", "--runtime", "2s", "--warmup=0", "--poll", "spin");
+            "pageio,group", "--log-dir=/tmp/x", "--engine", "all", "--runtime", "2s", "--warmup=0", "--poll", "spin",
+            "--no-zero-fill");
+        assertTrue(o.noZeroFill);
+        assertFalse(parse("--log").noZeroFill);
         assertArrayEquals(new int[] {4, 16}, o.committers.values);
         assertArrayEquals(new int[] {100, 512, 4096}, o.recordSizes.values);
         assertEquals(List.of("pageio", "group"), o.logImpls.values);
@@ -285,6 +288,7 @@ class BenchOptionsTest
         assertEquals("--json does not apply to --log", rejected("--log", "--json"));
         assertEquals("--committers applies to --log only", rejected("--committers", "8"));
         assertEquals("--log-dir applies to --log only", rejected("--log-dir", "/tmp/x"));
+        assertEquals("--no-zero-fill applies to --log only", rejected("--no-zero-fill"));
     }
 
     @Test
@@ -296,7 +300,7 @@ class BenchOptionsTest
             "--size", "--direct", "--buffered", "--runtime", "--warmup", "--barrier-every", "--group-commit", "--poll",
             "--submit-batch", "--sleep-after", "--coop-taskrun", "--no-coop-taskrun", "--defer-taskrun",
             "--no-defer-taskrun", "--sqpoll", "--json", "--jmh", "--log", "--committers", "--record-sizes", "--log-impl",
-            "--log-dir", "-h, --help"})
+            "--log-dir", "--no-zero-fill", "-h, --help"})
         {
             assertTrue(usage.contains(flag), flag + " missing from:\n" + usage);
         }

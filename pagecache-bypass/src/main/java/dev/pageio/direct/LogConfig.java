@@ -19,6 +19,10 @@ import dev.pageio.core.RingConfig;
  *   writes never overlap (a tail block is rewritten). Default 2.</li>
  *   <li>{@code spareSegmentsMax}: segments removed by {@link LogFile#truncateBefore} kept for reuse (renamed,
  *   given a new generation) instead of deleted. Default 2.</li>
+ *   <li>{@code zeroFillSegments}: a new segment file is fallocated, then written with zeros once (on the
+ *   preparer thread, ahead of need), so that a flush's fdatasync finds written blocks and need not commit the
+ *   filesystem journal for extent conversion (see {@code LogFile}); off: fallocate only (faster creation, the
+ *   first write to each block pays). Default on.</li>
  *   <li>{@code engine}, {@code ringConfig}, {@code ring}, {@code policy}: as for {@link PageStoreConfig}.</li>
  * </ul>
  */
@@ -29,6 +33,7 @@ public final class LogConfig
     private final long appendTimeoutNs;
     private final int flushesInFlightMax;
     private final int spareSegmentsMax;
+    private final boolean zeroFillSegments;
     private final String engine;
     private final RingConfig ringConfig;
     private final IoRing ring;
@@ -42,6 +47,7 @@ public final class LogConfig
         appendTimeoutNs = b.appendTimeoutNs;
         flushesInFlightMax = b.flushesInFlightMax;
         spareSegmentsMax = b.spareSegmentsMax;
+        zeroFillSegments = b.zeroFillSegments;
         engine = b.engine;
         ringConfig = b.ringConfig;
         ring = b.ring;
@@ -85,6 +91,12 @@ public final class LogConfig
         return spareSegmentsMax;
     }
 
+    /** @return true when new segment files are zero-filled after fallocate. */
+    public boolean zeroFillSegments()
+    {
+        return zeroFillSegments;
+    }
+
     /** @return the engine's name or {@code "auto"}. */
     public String engine()
     {
@@ -114,8 +126,8 @@ public final class LogConfig
     {
         return "LogConfig{segmentBytes=" + segmentBytes + " bufferBytes=" + bufferBytes + " appendTimeoutNs=" +
             appendTimeoutNs + " flushesInFlightMax=" + flushesInFlightMax + " spareSegmentsMax=" + spareSegmentsMax +
-            " engine=" + engine + " policy=" + policy + (breakage != LogBreakage.NONE ? " breakage=" + breakage : "") +
-            "}";
+            " zeroFillSegments=" + zeroFillSegments + " engine=" + engine + " policy=" + policy +
+            (breakage != LogBreakage.NONE ? " breakage=" + breakage : "") + "}";
     }
 
     /** Builds a {@link LogConfig}. */
@@ -126,6 +138,7 @@ public final class LogConfig
         private long appendTimeoutNs = 1_000_000_000L;
         private int flushesInFlightMax = 2;
         private int spareSegmentsMax = 2;
+        private boolean zeroFillSegments = true;
         private String engine = "auto";
         private RingConfig ringConfig;
         private IoRing ring;
@@ -168,6 +181,13 @@ public final class LogConfig
         public Builder spareSegmentsMax(final int spareSegmentsMax)
         {
             this.spareSegmentsMax = spareSegmentsMax;
+            return this;
+        }
+
+        /** @param zeroFillSegments zero-fill new segment files after fallocate. @return this. */
+        public Builder zeroFillSegments(final boolean zeroFillSegments)
+        {
+            this.zeroFillSegments = zeroFillSegments;
             return this;
         }
 

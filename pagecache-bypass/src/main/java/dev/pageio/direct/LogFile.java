@@ -66,7 +66,8 @@ import static dev.pageio.direct.LogFrameDescriptor.PAD_FLAG;
  * are in flight at once (pipelined, rule 4), and commits are acknowledged in LSN order.
  *
  * <h2>Segments</h2>
- * The next segment is created (fallocate) or reused (a truncated one, renamed), given a header with a new
+ * The next segment is created (fallocate, then zero-filled unless {@link LogConfig#zeroFillSegments()} is off) or
+ * reused (a truncated one, renamed), given a header with a new
  * generation, fsynced, and its directory synced, on the log's preparer thread ahead of need. A reused segment's
  * old bytes fail the CRC of the new generation, so they are never read as records. {@link #truncateBefore}
  * removes whole segments below an LSN (after a checkpoint).
@@ -92,6 +93,7 @@ public final class LogFile implements AutoCloseable
 
     private static final long CLOSED_BIT = Long.MIN_VALUE;
     private static final long CLOSE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(60);
+    private static final int ZERO_FILL_CHUNK_BYTES = 1 << 20;
 
     private final LogConfig config;
     private final LogStorage storage;
@@ -488,6 +490,7 @@ public final class LogFile implements AutoCloseable
     {
         final String name = LogFrameDescriptor.segmentName(k);
         IoFile f;
+        boolean created = false;
         if (atOpen && storage.names().contains(name))
         {
             f = storage.open(name);
@@ -507,10 +510,15 @@ public final class LogFile implements AutoCloseable
             else
             {
                 f = storage.create(name, segmentBytes);
+                created = true;
             }
         }
         try
         {
+            if (created && config.zeroFillSegments())
+            {
+                zeroFill(f, name);
+            }
             final ByteBuffer header = ByteBuffer.allocateDirect(2 * HEADER_BLOCK_BYTES).alignedSlice(HEADER_BLOCK_BYTES);
             header.limit(HEADER_BLOCK_BYTES);
             LogFrameDescriptor.putSegmentHeader(header, k, generation(k), segmentBytes);
@@ -526,6 +534,27 @@ public final class LogFile implements AutoCloseable
         }
         segments.put(k, f);
         preparedUpTo.accumulateAndGet(k, Math::max);
+    }
+
+    /**
+     * Writes zeros over a new segment's data area (the preparer's thread, before the header and its fsync). A
+     * fallocated range is "unwritten" on ext4 and XFS: the first write to each block converts its extent, which is
+     * metadata, so the fdatasync after it must commit the filesystem journal; over written zeros, a flush's
+     * fdatasync has only data to flush. PostgreSQL zero-fills new WAL segments for this reason
+     * ({@code wal_init_zero}). Reused segments were written before and are not filled again.
+     */
+    private void zeroFill(final IoFile f, final String name) throws IOException
+    {
+        final int chunkBytes = (int)Math.min(ZERO_FILL_CHUNK_BYTES, dataBytes);
+        final ByteBuffer zeros = ByteBuffer.allocateDirect(chunkBytes + HEADER_BLOCK_BYTES)
+            .alignedSlice(HEADER_BLOCK_BYTES);
+        for (long offset = HEADER_BLOCK_BYTES; offset < segmentBytes; offset += chunkBytes)
+        {
+            final long at = offset;
+            final ByteBuffer chunk = zeros.duplicate();
+            chunk.limit((int)Math.min(chunkBytes, segmentBytes - offset));
+            LogIo.await(() -> f.write(at, chunk), "zero-fill segment: segment=" + name + " offset=" + at);
+        }
     }
 
     /** Asks the preparer for segment {@code k} (at most once per segment). Any thread. */

@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -461,5 +462,45 @@ class LogPropertyTest
     void shouldCatchRecordsReturnedAfterTheRecoveredEnd() throws Exception
     {
         assertTrue(runMany(400, LogBreakage.READER_SKIPS_INVALID, false)[0] > 0, "prefix property never failed");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldZeroFillANewSegmentBeforeItsHeaderAndSyncBoth() throws Exception
+    {
+        for (final boolean zeroFill : new boolean[] {true, false})
+        {
+            final IoRing ring = SimulatedEngine.open(dedicated("zero-fill"), new SimulatedSchedule(1));
+            final SimulatedLogStorage storage = new SimulatedLogStorage(ring, Collections.emptyMap(), f -> { });
+            try
+            {
+                LogFile.open(storage, logConfig(LogBreakage.NONE).segmentBytes(3 * 4096).zeroFillSegments(zeroFill)
+                    .build(), false).close();
+            }
+            finally
+            {
+                ring.close();
+            }
+            final SimulatedFile first = storage.created().get(0);
+            final List<SimulatedFile.Record> log = first.log();
+            long zeroed = 0;
+            int headerAt = -1;
+            for (final SimulatedFile.Record r : log)
+            {
+                if (r.offset == 0)
+                {
+                    headerAt = r.index;
+                }
+                else if (headerAt < 0)
+                {
+                    zeroed += r.length;
+                }
+            }
+            assertTrue(headerAt >= 0, "the header was written: zeroFill=" + zeroFill);
+            assertEquals(zeroFill ? 2 * 4096 : 0, zeroed, "data bytes written before the header: zeroFill=" + zeroFill);
+            assertTrue(first.durablePrefix() > headerAt, "the header (and the zeros before it) were synced");
+            final byte[] image = first.crashBytes(SimulatedFile.CrashMode.DROP_VOLATILE, new Random(1));
+            assertEquals(zeroFill ? 3 * 4096 : 4096, image.length, "what a crash keeps of the new segment");
+        }
     }
 }
