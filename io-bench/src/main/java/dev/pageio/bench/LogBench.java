@@ -277,7 +277,7 @@ final class LogBench
     {
         final String ringEngine = "uring".equals(engine) ? "io_uring" : engine;
         final LogConfig config = LogConfig.builder()
-            .segmentBytes(256L << 20)
+            .segmentBytes(64L << 20)
             .bufferBytes(8 << 20)
             .zeroFillSegments(!options.noZeroFill)
             .ringConfig(PageioEngine.agentConfig(options).engine(ringEngine).name("pageio-bench-log")

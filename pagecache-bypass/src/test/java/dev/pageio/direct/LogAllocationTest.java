@@ -58,7 +58,7 @@ class LogAllocationTest
         final com.sun.management.ThreadMXBean threads =
             (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
         final long me = Thread.currentThread().getId();
-        try (LogFile log = LogFile.open(dir, LogConfig.builder().segmentBytes(64L << 20).bufferBytes(1 << 20).build()))
+        try (LogFile log = LogFile.open(dir, LogConfig.builder().segmentBytes(16L << 20).bufferBytes(1 << 20).build()))
         {
             final ByteBuffer record = ByteBuffer.allocateDirect(100);
             final AtomicLong done = new AtomicLong();
