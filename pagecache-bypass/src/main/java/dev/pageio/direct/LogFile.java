@@ -61,9 +61,15 @@ import static dev.pageio.direct.LogFrameDescriptor.PAD_FLAG;
  * is on stable storage. The flusher runs on the ring's agent thread (woken by a NOP through the ring, never by a
  * thread of its own): it scans the published records, writes the blocks from the last written one (the partial
  * tail block is rewritten as it grows: O_DIRECT writes nothing smaller) in <em>one</em> write, and issues
- * <em>one</em> barrier (docs/DURABILITY.md, DATA mode: segments are preallocated and synced) that serves every committer
- * whose record is in it. Writes never overlap; barriers of up to {@link LogConfig#flushesInFlightMax()} flushes
- * are in flight at once (pipelined, rule 4), and commits are acknowledged in LSN order.
+ * <em>one</em> barrier covering exactly that write ({@code IoFile.barrierCovering} with the sequence number the
+ * write returned; docs/DURABILITY.md, DATA mode: segments are preallocated and synced) that serves every
+ * committer whose record is in it. Writes never overlap; barriers of up to {@link LogConfig#flushesInFlightMax()}
+ * flushes are in flight at once (pipelined, rule 4), and commits are acknowledged in LSN order. No allocation
+ * per append or per handler-form commit in the steady state (waiters are recycled).
+ *
+ * <p>Back-pressure from a full ring (a shared one) is never a failure: a flush that cannot be issued waits for the
+ * next completion, a kick the ring refused is retried on the log's preparer thread, and the log's blocking steps
+ * retry until their deadline ({@code LogIo}).
  *
  * <h2>Segments</h2>
  * The next segment is created (fallocate, then zero-filled unless {@link LogConfig#zeroFillSegments()} is off) or
