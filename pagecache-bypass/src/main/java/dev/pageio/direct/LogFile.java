@@ -1163,7 +1163,10 @@ public final class LogFile implements AutoCloseable
         }
         catch (final QueueFullException e)
         {
-            return; // nothing issued; the completions of what fills the ring run the flusher again
+            // Nothing issued. The ring may be full of other files' requests, whose completions do not run the
+            // flusher: a kick (retried off the agent until the ring takes it) runs it again.
+            kick();
+            return;
         }
         catch (final RuntimeException e)
         {
@@ -1189,7 +1192,8 @@ public final class LogFile implements AutoCloseable
         }
         catch (final QueueFullException e)
         {
-            // retried by retryBarriers() on the next turn
+            // retried by retryBarriers() on the flusher's next turn, which a kick makes sure of
+            kick();
         }
         catch (final RuntimeException e)
         {
