@@ -254,6 +254,8 @@ public final class IoFile implements AutoCloseable
     }
 
     /**
+     * @param seq  a sequence number this file issued, 1 to {@link #lastWriteSeq()}.
+     * @param mode DATA, FULL or AUTO.
      * @return completes with {@code seq}; see {@link #barrierCovering(long, BarrierMode, IoHandler, Object, long)}.
      */
     public CompletableFuture<Long> barrierCovering(final long seq, final BarrierMode mode)

@@ -149,70 +149,100 @@ public final class LogConfig
         {
         }
 
-        /** @param segmentBytes bytes per segment file. @return this. */
+        /**
+         * @param segmentBytes bytes per segment file.
+         * @return this.
+         */
         public Builder segmentBytes(final long segmentBytes)
         {
             this.segmentBytes = segmentBytes;
             return this;
         }
 
-        /** @param bufferBytes bytes of the log buffer, a power of two. @return this. */
+        /**
+         * @param bufferBytes bytes of the log buffer, a power of two.
+         * @return this.
+         */
         public Builder bufferBytes(final int bufferBytes)
         {
             this.bufferBytes = bufferBytes;
             return this;
         }
 
-        /** @param appendTimeoutNs how long an append waits for space. @return this. */
+        /**
+         * @param appendTimeoutNs how long an append waits for space.
+         * @return this.
+         */
         public Builder appendTimeoutNs(final long appendTimeoutNs)
         {
             this.appendTimeoutNs = appendTimeoutNs;
             return this;
         }
 
-        /** @param flushesInFlightMax flushes whose barriers may overlap, &ge; 1. @return this. */
+        /**
+         * @param flushesInFlightMax flushes whose barriers may overlap, &ge; 1.
+         * @return this.
+         */
         public Builder flushesInFlightMax(final int flushesInFlightMax)
         {
             this.flushesInFlightMax = flushesInFlightMax;
             return this;
         }
 
-        /** @param spareSegmentsMax truncated segments kept for reuse, &ge; 0. @return this. */
+        /**
+         * @param spareSegmentsMax truncated segments kept for reuse, &ge; 0.
+         * @return this.
+         */
         public Builder spareSegmentsMax(final int spareSegmentsMax)
         {
             this.spareSegmentsMax = spareSegmentsMax;
             return this;
         }
 
-        /** @param zeroFillSegments zero-fill new segment files after fallocate. @return this. */
+        /**
+         * @param zeroFillSegments zero-fill new segment files after fallocate.
+         * @return this.
+         */
         public Builder zeroFillSegments(final boolean zeroFillSegments)
         {
             this.zeroFillSegments = zeroFillSegments;
             return this;
         }
 
-        /** @param engine an engine's name or {@code "auto"}. @return this. */
+        /**
+         * @param engine an engine's name or {@code "auto"}.
+         * @return this.
+         */
         public Builder engine(final String engine)
         {
             this.engine = engine;
             return this;
         }
 
-        /** @param ringConfig the configuration of the log's own ring. @return this. */
+        /**
+         * @param ringConfig the configuration of the log's own ring.
+         * @return this.
+         */
         public Builder ringConfig(final RingConfig ringConfig)
         {
             this.ringConfig = ringConfig;
             return this;
         }
 
-        /** @param ring a shared ring (not closed by the log). @return this. */
+        /**
+         * @param ring a shared ring (not closed by the log).
+         * @return this.
+         */
         public Builder ring(final IoRing ring)
         {
             this.ring = ring;
             return this;
         }
 
-        /** @param policy the direct-I/O policy. @return this. */
+        /**
+         * @param policy the direct-I/O policy.
+         * @return this.
+         */
         public Builder policy(final DirectIoPolicy policy)
         {
             this.policy = policy;
