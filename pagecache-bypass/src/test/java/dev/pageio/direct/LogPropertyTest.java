@@ -428,7 +428,7 @@ class LogPropertyTest
     }
 
     @Test
-    @Timeout(value = 900, unit = TimeUnit.SECONDS)
+    @Timeout(value = 1800, unit = TimeUnit.SECONDS) // measured here: 2.5 min; 12+ min under a load average of 20
     void shouldKeepEveryLogPropertyOverTenThousandSchedulesWithConcurrentAppenders() throws Exception
     {
         final int[] r = runMany(Integer.getInteger("pageio.log.schedules", SCHEDULES), LogBreakage.NONE, true);
