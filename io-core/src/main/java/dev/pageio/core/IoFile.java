@@ -279,7 +279,7 @@ public final class IoFile implements AutoCloseable
      */
     public CompletableFuture<Long> barrierCovering(final long seq, final BarrierMode mode)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         barrierCovering(seq, mode, FutureHandler.INSTANCE, f, 0);
         return f;
     }
