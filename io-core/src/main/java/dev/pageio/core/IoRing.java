@@ -516,6 +516,10 @@ public final class IoRing implements AutoCloseable
             // Files first, while the ring still takes their barriers; a file adopted meanwhile is closed by adopt().
             for (final IoFile file : List.copyOf(files.values()))
             {
+                if (file.isClosed())
+                {
+                    continue; // its close began before: its own future (closeAsync) reports it
+                }
                 file.closeAsync();
                 closing.add(file);
             }

@@ -674,6 +674,24 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
                 fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
             }
         }
+        // a barrier's sync queued for submission (by the failures above, or before) will never be submitted now
+        while (retryCount > 0)
+        {
+            final Slot slot = retries[--retryCount];
+            retries[retryCount] = null;
+            if (slot.state() != Slot.ACTIVE || slot.file == null)
+            {
+                continue;
+            }
+            if (slot.carriesSync)
+            {
+                slot.file.barriers.syncDone(slot, -Errno.ETIMEDOUT, this);
+            }
+            else if (slot.request.op != IoOp.BARRIER)
+            {
+                fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
+            }
+        }
         for (final FileState file : files)
         {
             file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText, file.access.fd(), 0, 0,
