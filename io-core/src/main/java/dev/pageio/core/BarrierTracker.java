@@ -67,6 +67,8 @@ final class BarrierTracker
 
     private long syncs;
     private long barriers;
+    /** Barriers completed by the event being processed (a sync's completion), for the Barrier event. */
+    private int group = 1;
 
     /**
      * @param pathText    the file's path, for error messages.
@@ -155,6 +157,34 @@ final class BarrierTracker
         return barriers;
     }
 
+    /**
+     * @return how many barriers the event now being processed completes together: the count for a sync's
+     * completion (the carrier and every waiter it covers), 1 for any other event. Read by the agent while the
+     * tracker reports each barrier's end.
+     */
+    int group()
+    {
+        return group;
+    }
+
+    /** @return the snapshot T of the sync in flight (the last write sequence number it covers). */
+    long syncCovers()
+    {
+        return carrierSnapshot;
+    }
+
+    /** @return true when the sync in flight is an fsync (false: fdatasync). */
+    boolean syncFull()
+    {
+        return carrierFull;
+    }
+
+    /** @return D for data: every write with sequence number &le; it is durable (fdatasync or better). */
+    long durableData()
+    {
+        return durableData;
+    }
+
     /** @return the first failure that poisoned the file, or null. */
     IoFailure poison()
     {
@@ -177,7 +207,8 @@ final class BarrierTracker
                 growthSeq = seq;
             }
         }
-        else if (errno != Errno.ECANCELED && poison == null)
+        group = 1;
+        if (errno != 0 && errno != Errno.ECANCELED && poison == null)
         {
             // A canceled write was revoked by its caller; any other failure of a covered write poisons the file.
             poison = IoFailure.of(op, pathText, fd, offset, length, errno,
@@ -251,6 +282,7 @@ final class BarrierTracker
     /** A barrier arrived at the agent. */
     void arrive(final Slot barrier, final Sink sink)
     {
+        group = 1;
         if (poison != null)
         {
             barriers++;
@@ -280,6 +312,7 @@ final class BarrierTracker
     void syncDone(final Slot carrierSlot, final long result, final Sink sink)
     {
         carrier = null;
+        int together = 1;
         if (result < 0 && poison == null)
         {
             poison = IoFailure.of(carrierSlot.request.op, pathText, carrierSlot.request.fd, 0, 0, (int)-result,
@@ -293,6 +326,14 @@ final class BarrierTracker
                 durableFull = Math.max(durableFull, carrierSnapshot);
             }
         }
+        for (Slot w = waitHead; w != null; w = w.nextWaiter)
+        {
+            if (poison != null || satisfied(w))
+            {
+                together++;
+            }
+        }
+        group = together;
         carrierSlot.carriesSync = false;
         carrierSlot.request.op = IoOp.BARRIER;
         barriers++;

@@ -51,7 +51,12 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     }
 
     private final String roleName;
+    private final String ringName;
+    private final String engineName;
     private final RingBackend backend;
+    private final RingCounters counters;
+    /** Per-operation latencies, or null when the configuration does not ask for them. */
+    private final LatencyRecorder latency;
     private final MpscVarHandleArrayQueue<Slot> submissions;
     private final MpscUnboundedVarHandleArrayQueue<Runnable> control;
     private final MpmcVarHandleArrayQueue<Slot> freeSlots;
@@ -84,10 +89,16 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         final MpscVarHandleArrayQueue<Slot> submissions,
         final MpmcVarHandleArrayQueue<Slot> freeSlots,
         final Collection<FileState> files,
-        final Runnable onTerminated)
+        final Runnable onTerminated,
+        final RingCounters counters,
+        final LatencyRecorder latency)
     {
         this.roleName = config.name() + "-" + backend.name();
+        this.ringName = config.name();
+        this.engineName = backend.name();
         this.backend = backend;
+        this.counters = counters;
+        this.latency = latency;
         this.submissions = submissions;
         this.control = new MpscUnboundedVarHandleArrayQueue<>(64);
         this.freeSlots = freeSlots;
@@ -123,6 +134,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
         if ((paused || submissions.isEmpty()) && control.isEmpty() && !closing && retryCount == 0)
         {
+            counters.increment(RingCounters.AGENT_SLEEPS);
             try
             {
                 backend.await(AWAIT_NS);
@@ -132,7 +144,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
                 errorHandler.onError(t);
             }
         }
-        SLEEPING.setVolatile(this, 0);
+        // 0 already: a submitter won wakeIfSleeping's CAS, so it makes (or made) exactly one wakeup call
+        if ((int)SLEEPING.getAndSet(this, 0) == 0)
+        {
+            counters.increment(RingCounters.WAKEUPS);
+        }
     }
 
     /** Any thread, after publishing work: wakes the agent if it sleeps in the kernel (one wakeup per sleep). */
@@ -249,12 +265,19 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             }
             if (closing)
             {
+                counters.increment(RingCounters.SUBMITTED + slot.request.op.ordinal());
                 fail(slot, Errno.ECANCELED, "ring closed");
                 continue;
             }
             final IoOp op = slot.request.op;
+            counters.increment(RingCounters.SUBMITTED + op.ordinal());
             if (op == IoOp.BARRIER)
             {
+                final SlotEvents events = slot.events;
+                if (events != null && events.begun())
+                {
+                    events.barrierSyncsBefore = slot.file.barriers.syncs();
+                }
                 slot.file.barriers.arrive(slot, this);
                 continue;
             }
@@ -277,6 +300,8 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         }
         if (prepared > 0)
         {
+            counters.increment(RingCounters.BATCHES);
+            counters.add(RingCounters.BATCHED_REQUESTS, prepared);
             backend.submit();
         }
         return prepared + handled;
@@ -307,7 +332,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         errorHandler.onError(e);
         if (slot.carriesSync)
         {
-            slot.file.barriers.syncDone(slot, -Errno.EINVAL, this);
+            syncDone(slot, -Errno.EINVAL);
             return;
         }
         fail(slot, Errno.EINVAL, "engine " + backend.name() + " refused the request: " + e.getMessage());
@@ -324,7 +349,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
                 retries[retryCount++] = slot;
                 return;
             }
-            slot.file.barriers.syncDone(slot, result, this);
+            syncDone(slot, result);
             return;
         }
         if (result < 0)
@@ -366,6 +391,20 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         finish(slot, 0);
     }
 
+    /** A barrier's sync completed ({@code result} 0 or -errno): its event, then the tracker. */
+    private void syncDone(final Slot slot, final long result)
+    {
+        final SlotEvents events = slot.events;
+        if (events != null)
+        {
+            final BarrierTracker barriers = slot.file.barriers;
+            final long covers = barriers.syncCovers();
+            events.endBarrierSync(slot.file.pathText, barriers.syncFull(), covers,
+                Math.max(0, covers - barriers.durableData()), (int)-result, engineName, ringName);
+        }
+        slot.file.barriers.syncDone(slot, result, this);
+    }
+
     @Override
     public void cancelResult(final Request request, final int result)
     {
@@ -403,6 +442,14 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             final IoHandler<Object> handler = slot.handler;
             final Object attachment = slot.attachment;
             final long token = slot.token;
+            counters.increment(RingCounters.SUBMITTED + r.op.ordinal());
+            counters.increment(RingCounters.FAILED + r.op.ordinal());
+            final SlotEvents events = slot.events;
+            if (events != null && events.begun())
+            {
+                events.endRequest(r.op, file.pathText, slot.requestedOffset, slot.requestedLength, 0,
+                    Errno.ECANCELED, engineName, ringName);
+            }
             slot.handler = null;
             slot.attachment = null;
             slot.file = null;
@@ -460,6 +507,27 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         final int fd = slot.request.fd;
         final long offset = slot.requestedOffset;
         final long length = slot.requestedLength;
+        if (failure == null)
+        {
+            counters.increment(RingCounters.COMPLETED + op.ordinal());
+            if (op.transfersData())
+            {
+                counters.add(write ? RingCounters.BYTES_WRITTEN : RingCounters.BYTES_READ, result);
+            }
+        }
+        else
+        {
+            counters.increment(RingCounters.FAILED + op.ordinal());
+        }
+        if (latency != null)
+        {
+            latency.record(op, System.nanoTime() - slot.startNs);
+        }
+        final SlotEvents events = slot.events;
+        if (events != null && events.begun())
+        {
+            endEvent(slot, events, op, result, failure);
+        }
         final CompletableFuture<CancelOutcome> answer = freeSlot(slot);
         try
         {
@@ -492,6 +560,22 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         file.exit();
     }
 
+    /** Commits the JFR event of a request that ends now (before its slot is freed and reused). */
+    private void endEvent(final Slot slot, final SlotEvents events, final IoOp op, final long result,
+        final IoFailure failure)
+    {
+        final int errno = failure == null ? 0 : failure.errno();
+        if (op == IoOp.BARRIER)
+        {
+            final BarrierTracker barriers = slot.file.barriers;
+            events.endBarrier(slot.file.pathText, slot.barrierMode, slot.barrierSeq, barriers.group(),
+                barriers.syncs() - events.barrierSyncsBefore, errno, engineName, ringName);
+            return;
+        }
+        events.endRequest(op, slot.file.pathText, slot.requestedOffset, slot.requestedLength,
+            failure == null && op.transfersData() ? result : 0, errno, engineName, ringName);
+    }
+
     @Override
     public void barrierSucceeded(final Slot barrier)
     {
@@ -507,6 +591,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     @Override
     public void issueSync(final Slot carrier)
     {
+        counters.increment(RingCounters.SYNCS_ISSUED);
+        if (carrier.events != null)
+        {
+            carrier.events.beginBarrierSync();
+        }
         carrier.request.length = 0;
         retries[retryCount++] = carrier;
     }

@@ -51,6 +51,7 @@ public final class RingConfig
     private final ErrorHandler errorHandler;
     private final BarrierObserver barrierObserver;
     private final int barrierWindow;
+    private final boolean latencyRecording;
 
     private RingConfig(final Builder b)
     {
@@ -70,6 +71,7 @@ public final class RingConfig
         errorHandler = b.errorHandler;
         barrierObserver = b.barrierObserver;
         barrierWindow = b.barrierWindow;
+        latencyRecording = b.latencyRecording;
     }
 
     /** @return a builder with the defaults. */
@@ -204,12 +206,22 @@ public final class RingConfig
         return barrierWindow;
     }
 
+    /**
+     * @return true when the ring keeps per-operation latency histograms ({@link IoRing#latency(IoOp)}): one
+     * {@link System#nanoTime()} per request on the submitting thread and one HdrHistogram record on the agent.
+     * Off by default.
+     */
+    public boolean latencyRecording()
+    {
+        return latencyRecording;
+    }
+
     @Override
     public String toString()
     {
         return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
             " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
-            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " name=" + name + "}";
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " latencyRecording=" + latencyRecording + " name=" + name + "}";
     }
 
     /** Builder; {@link #build()} validates. */
@@ -231,6 +243,7 @@ public final class RingConfig
         private ErrorHandler errorHandler = Throwable::printStackTrace;
         private BarrierObserver barrierObserver;
         private int barrierWindow = 1 << 16;
+        private boolean latencyRecording;
 
         private Builder()
         {
@@ -343,6 +356,17 @@ public final class RingConfig
         public Builder barrierWindow(final int window)
         {
             this.barrierWindow = window;
+            return this;
+        }
+
+        /**
+         * @param latencyRecording true to keep per-operation latency histograms: see
+         *                         {@link RingConfig#latencyRecording()}.
+         * @return this.
+         */
+        public Builder latencyRecording(final boolean latencyRecording)
+        {
+            this.latencyRecording = latencyRecording;
             return this;
         }
 

@@ -45,6 +45,8 @@ final class Slot
 
     /** What the backend reads and writes. */
     final Request request;
+    /** This slot's JFR events (reused by each of its requests), or null where the runtime has no JFR. */
+    final SlotEvents events;
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
@@ -75,10 +77,13 @@ final class Slot
     boolean carriesSync;
     /** Next barrier waiting on the same file (the tracker's list; no allocation). */
     Slot nextWaiter;
+    /** {@link System#nanoTime()} of the submitting call, when the ring records latencies; else 0. */
+    long startNs;
 
     Slot(final int index, final int maxSegments)
     {
         this.request = new Request(index, maxSegments);
+        this.events = JfrSupport.newSlotEvents();
     }
 
     int index()
@@ -139,6 +144,11 @@ final class Slot
         barrierMode = null;
         carriesSync = false;
         nextWaiter = null;
+        startNs = 0;
+        if (events != null)
+        {
+            events.clear();
+        }
     }
 
     @Override

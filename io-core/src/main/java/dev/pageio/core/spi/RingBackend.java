@@ -93,6 +93,29 @@ public interface RingBackend extends AutoCloseable
         return buffers.length == 0 ? 0 : -EOPNOTSUPP;
     }
 
+    /**
+     * Counts the system calls that handed requests to the kernel ({@code io_uring_enter} with requests to submit or
+     * an SQPOLL wakeup, {@code io_submit}), for {@code IoRing.stats()}. Written by the agent; read from any thread
+     * (a plain read of a counter: monitoring, no ordering). An engine that makes none answers 0, the default.
+     *
+     * @return such system calls made so far.
+     */
+    default long submitCalls()
+    {
+        return 0;
+    }
+
+    /**
+     * Counts the system calls that waited for or collected completions ({@code io_uring_enter(GETEVENTS)},
+     * {@code io_getevents}), for {@code IoRing.stats()}. Same threading as {@link #submitCalls()}; 0 by default.
+     *
+     * @return such system calls made so far.
+     */
+    default long waitCalls()
+    {
+        return 0;
+    }
+
     /** Frees every native resource. Called once, after every request has completed. */
     @Override
     void close();

@@ -255,6 +255,20 @@ public final class AioBackend implements RingBackend
         return context.ioGeteventsCalls();
     }
 
+    /** @return {@link #ioSubmitCalls()}. */
+    @Override
+    public long submitCalls()
+    {
+        return context.ioSubmitCalls();
+    }
+
+    /** @return {@link #ioGeteventsCalls()}. */
+    @Override
+    public long waitCalls()
+    {
+        return context.ioGeteventsCalls();
+    }
+
     /** @return io_submit calls that accepted fewer iocbs than offered. */
     public long partialSubmits()
     {

@@ -107,6 +107,8 @@ public final class UringBackend implements RingBackend
     private final LocalCompletions.Release releaseLocal = this::releaseLocal;
 
     private long enterCalls;
+    private long submitEnters;
+    private long waitEnters;
     private long wakeCompletions;
     private long nopCompletions;
     private long unknownCompletions;
@@ -338,6 +340,14 @@ public final class UringBackend implements RingBackend
     private int enter(final int toSubmit, final int minComplete, final int flags, final long arg, final long argSize)
     {
         enterCalls++;
+        if ((flags & UringSyscalls.IORING_ENTER_GETEVENTS) != 0)
+        {
+            waitEnters++;
+        }
+        else
+        {
+            submitEnters++;
+        }
         return UringSyscalls.enter(ring.fd, toSubmit, minComplete, flags, arg, argSize);
     }
 
@@ -575,6 +585,23 @@ public final class UringBackend implements RingBackend
     public long enterCalls()
     {
         return enterCalls;
+    }
+
+    /**
+     * @return io_uring_enter calls that submitted without waiting (to_submit &gt; 0, SQPOLL wakeup, SQ_WAIT);
+     * an await that also submits is counted by {@link #waitCalls()}.
+     */
+    @Override
+    public long submitCalls()
+    {
+        return submitEnters;
+    }
+
+    /** @return io_uring_enter calls with GETEVENTS (await, task work under COOP_TASKRUN, CQ overflow flush). */
+    @Override
+    public long waitCalls()
+    {
+        return waitEnters;
     }
 
     /** @return SQ entries the kernel gave. */
