@@ -25,6 +25,8 @@ final class BenchResult
     final double maxUs;
     final double meanUs;
     final CpuTime cpu;
+    /** The rings' own counters over the measured interval, or null for an engine without a ring. */
+    final RingTotals ring;
 
     /**
      * @param engine       the CLI name.
@@ -45,7 +47,8 @@ final class BenchResult
         final String firstError,
         final double seconds,
         final Histogram latencyNs,
-        final CpuTime cpu)
+        final CpuTime cpu,
+        final RingTotals ring)
     {
         this.engine = engine;
         this.engineDetail = engineDetail;
@@ -66,6 +69,7 @@ final class BenchResult
         maxUs = any ? latencyNs.getMaxValue() / 1e3 : 0;
         meanUs = any ? latencyNs.getMean() / 1e3 : 0;
         this.cpu = cpu;
+        this.ring = ring;
     }
 
     double iops()
@@ -127,6 +131,11 @@ final class BenchResult
             b.append("\"group_commit\":").append(options.groupCommit).append(',');
             b.append("\"syncs\":").append(syncs).append(',');
         }
+        if (ring != null)
+        {
+            // from IoRing.stats() (issue 15): the rings' own counts, not an estimate
+            b.append("\"ring\":{").append(ring.toJson()).append("},");
+        }
         if (firstError != null)
         {
             field(b, "first_error", firstError).append(',');
@@ -166,6 +175,10 @@ final class BenchResult
         {
             b.append(String.format(Locale.ROOT, "  syncs=%,d  (%.1f/s, %.2f writes per sync)%n", syncs,
                 seconds > 0 ? syncs / seconds : 0, syncs > 0 ? (double)writes / syncs : 0));
+        }
+        if (ring != null)
+        {
+            b.append(ring.toText());
         }
         b.append("  errors=").append(errors);
         if (firstError != null)

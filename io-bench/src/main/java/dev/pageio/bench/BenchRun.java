@@ -43,6 +43,9 @@ final class BenchRun
         final long measureStartNs = beginNs + options.warmupNs;
         // from the moment measuring really began: busy jobs may starve this thread past measureStartNs
         long endNs = measureStartNs + options.runtimeNs;
+        // taken before the start: with no warmup the measurement runs from beginNs, and a first CpuTime.now() can
+        // take a loaded machine long enough to miss the first part of the run
+        final CpuTime cpuAtBegin = CpuTime.now();
         final EngineRun run = engine.start(options, stats);
         String detail = null;
         try
@@ -52,7 +55,9 @@ final class BenchRun
             long iosAtStart = 0;
             long readsAtStart = 0;
             long syncsAtStart = 0;
-            CpuTime cpuAtStart = CpuTime.now();
+            CpuTime cpuAtStart = cpuAtBegin;
+            // null: from the rings' opening (no warmup), as the I/O counts
+            dev.pageio.core.RingStats[] ringsAtStart = null;
             long startedNs = beginNs;
             long lastIos = 0;
             long lastTickNs = beginNs;
@@ -63,6 +68,7 @@ final class BenchRun
                 if (!measuring && now >= measureStartNs)
                 {
                     cpuAtStart = CpuTime.now();
+                    ringsAtStart = run.ringStats();
                     startedNs = System.nanoTime();
                     endNs = startedNs + options.runtimeNs;
                     iosAtStart = sum(stats, 0);
@@ -97,6 +103,7 @@ final class BenchRun
             }
             final long stoppedNs = System.nanoTime();
             final CpuTime cpu = CpuTime.now().since(cpuAtStart);
+            final RingTotals ring = RingTotals.between(ringsAtStart, run.ringStats());
             final long ios = sum(stats, 0) - iosAtStart;
             final long reads = sum(stats, 1) - readsAtStart;
             final long syncs = sum(stats, 2) - syncsAtStart;
@@ -118,7 +125,7 @@ final class BenchRun
                 }
             }
             return new BenchResult(label, detail, options, queueDepth, options.jobs, reads, ios - reads, syncs,
-                sum(stats, 3), firstError, measuring ? (stoppedNs - startedNs) / 1e9 : 0, latency, cpu);
+                sum(stats, 3), firstError, measuring ? (stoppedNs - startedNs) / 1e9 : 0, latency, cpu, ring);
         }
         finally
         {

@@ -57,6 +57,15 @@ abstract class EngineRun implements AutoCloseable
         return null;
     }
 
+    /**
+     * @return the counters of the run's pageio rings now ({@link dev.pageio.core.IoRing#stats()}), one per ring, or
+     * null for an engine that has no ring (the JDK baselines).
+     */
+    dev.pageio.core.RingStats[] ringStats()
+    {
+        return null;
+    }
+
     /** Releases channels, rings and files; after {@link #awaitIdle}. */
     @Override
     public abstract void close() throws IOException;

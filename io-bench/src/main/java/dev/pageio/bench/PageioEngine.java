@@ -7,6 +7,7 @@ import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.RingStats;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.linux.Arch;
@@ -191,6 +192,17 @@ final class PageioEngine implements BenchEngine
         private static String name(final IoRing ring)
         {
             return ring.config().engine();
+        }
+
+        @Override
+        RingStats[] ringStats()
+        {
+            final RingStats[] stats = new RingStats[rings.length];
+            for (int i = 0; i < rings.length; i++)
+            {
+                stats[i] = rings[i].stats();
+            }
+            return stats;
         }
 
         @Override

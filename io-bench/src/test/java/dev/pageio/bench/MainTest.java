@@ -92,7 +92,7 @@ class MainTest
         final BenchOptions o = new BenchOptions();
         o.file = Path.of("/tmp/a \"quoted\" name");
         final BenchResult r = new BenchResult("jdk-async", null, o, 32, 1, 700, 300, 0, 2, "first\nerror", 2.0, h,
-            CpuTime.now());
+            CpuTime.now(), null);
         @SuppressWarnings("unchecked")
         final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(r.toJson());
         assertTrue(json.keySet().containsAll(ISSUE_FIELDS), json.keySet().toString());
@@ -149,6 +149,13 @@ class MainTest
         assertTrue((double)json.get("reads") > 0, o.out);
         assertTrue((double)json.get("writes") > 0, o.out);
         assertEquals(0.0, json.get("errors"));
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> ring = (Map<String, Object>)json.get("ring");
+        assertTrue(ring != null, "a pageio engine reports its rings' counters: " + o.out);
+        assertEquals((double)json.get("ios"), (double)ring.get("ios"), 64.0, "the rings count the measured I/Os: " + o.out);
+        assertTrue((double)ring.get("mean_batch_size") >= 1, o.out);
+        assertTrue(ring.containsKey("syscalls_per_io"), o.out);
+        assertTrue(o.err.contains("syscalls/io="), o.err);
     }
 
     @Test
