@@ -81,6 +81,8 @@ public final class IoRing implements AutoCloseable
         this.driver = new RingDriver(config, agent, terminated);
         this.submission = new Submission(config, backend.name(), backend.requiresDirectBuffers(), freeSlots, submissions,
             agent, driver, counters);
+        // the classes of the waits, loaded here rather than by the first (maybe virtual) thread that waits
+        Backoff.load();
         driver.start();
         JfrSupport.ringOpened(this);
     }

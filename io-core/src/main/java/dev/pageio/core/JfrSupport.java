@@ -51,6 +51,8 @@ final class JfrSupport
         }
         RINGS.add(ring);
         registerPeriodic();
+        // loaded now, not by the first submitter that finds the ring full (see Backoff.load)
+        Jfr.load();
     }
 
     /** A ring shut down. */
@@ -102,6 +104,11 @@ final class JfrSupport
     private static final class Jfr
     {
         private static final JfrEvents.QueueFull QUEUE_FULL_PROBE = new JfrEvents.QueueFull();
+
+        static void load()
+        {
+            // the call runs the class's initialisation
+        }
 
         static void registerPeriodic(final Set<IoRing> rings)
         {
