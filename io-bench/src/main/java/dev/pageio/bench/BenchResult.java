@@ -107,6 +107,10 @@ final class BenchResult
         b.append("\"bs\":").append(options.blockSize).append(',');
         b.append("\"qd\":").append(queueDepth).append(',');
         b.append("\"jobs\":").append(jobs).append(',');
+        if (options.onVirtualThreads())
+        {
+            b.append("\"virtual_threads\":").append(options.virtualThreads).append(',');
+        }
         b.append("\"rings\":").append(options.rings).append(',');
         b.append("\"direct\":").append(options.direct).append(',');
         field(b, "file", options.file.toString()).append(',');
@@ -160,6 +164,10 @@ final class BenchResult
         }
         b.append(" bs=").append(ByteSizeConverter.format(options.blockSize)).append(" qd=").append(queueDepth)
             .append(" jobs=").append(jobs);
+        if (options.onVirtualThreads())
+        {
+            b.append(" virtual-threads=").append(options.virtualThreads);
+        }
         if (options.rings > 1)
         {
             b.append(" rings=").append(options.rings);

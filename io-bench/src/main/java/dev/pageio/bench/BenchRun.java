@@ -36,7 +36,8 @@ final class BenchRun
             stats[j] = new JobStats();
         }
         final Histogram latency = new Histogram(1, JobStats.HIGHEST_NS, 3);
-        final int queueDepth = engine instanceof JdkChannelEngine || options.groupCommit ? 1 : options.queueDepth;
+        final int queueDepth = engine instanceof JdkChannelEngine || options.groupCommit || options.onVirtualThreads() ? 1 :
+            options.queueDepth;
         final String label = engine.name();
 
         final long beginNs = System.nanoTime();
