@@ -40,13 +40,13 @@ final class BenchRun
             options.queueDepth;
         final String label = engine.name();
 
+        // before beginNs: with no warmup the measurement runs from beginNs, and a first CpuTime.now() (management
+        // beans) can take a loaded machine a second; taken after the start it missed the run's first part
+        final CpuTime cpuAtBegin = CpuTime.now();
         final long beginNs = System.nanoTime();
         final long measureStartNs = beginNs + options.warmupNs;
         // from the moment measuring really began: busy jobs may starve this thread past measureStartNs
         long endNs = measureStartNs + options.runtimeNs;
-        // taken before the start: with no warmup the measurement runs from beginNs, and a first CpuTime.now() can
-        // take a loaded machine long enough to miss the first part of the run
-        final CpuTime cpuAtBegin = CpuTime.now();
         final EngineRun run = engine.start(options, stats);
         String detail = null;
         try
@@ -104,8 +104,9 @@ final class BenchRun
             }
             final long stoppedNs = System.nanoTime();
             final CpuTime cpu = CpuTime.now().since(cpuAtStart);
-            final RingTotals ring = RingTotals.between(ringsAtStart, run.ringStats());
             final long ios = sum(stats, 0) - iosAtStart;
+            // right after the jobs' count: the two are read a few microseconds apart while requests still complete
+            final RingTotals ring = RingTotals.between(ringsAtStart, run.ringStats());
             final long reads = sum(stats, 1) - readsAtStart;
             final long syncs = sum(stats, 2) - syncsAtStart;
             for (final JobStats s : stats)

@@ -55,6 +55,8 @@ public final class IoRing implements AutoCloseable
     private final RingCounters counters = new RingCounters();
     private final LatencyRecorder latency;
     private volatile RingMXBeans.Registration mbean;
+    private final Slot[] slots;
+    private boolean eventsEnabled;
     private final Map<FileState, IoFile> files = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
@@ -67,7 +69,7 @@ public final class IoRing implements AutoCloseable
         this.barrierPolicy = barrierPolicy;
         final int depth = config.queueDepth();
         this.capacity = depth;
-        final Slot[] slots = new Slot[depth];
+        this.slots = new Slot[depth];
         final MpmcVarHandleArrayQueue<Slot> freeSlots = new MpmcVarHandleArrayQueue<>(Math.max(2, depth));
         final MpscVarHandleArrayQueue<Slot> submissions = new MpscVarHandleArrayQueue<>(Math.max(2, depth));
         for (int i = 0; i < depth; i++)
@@ -218,6 +220,23 @@ public final class IoRing implements AutoCloseable
             mbean = RingMXBeans.register(this);
         }
         return mbean.name();
+    }
+
+    /**
+     * Gives every slot its JFR events, once: called by {@link JfrSupport} when JDK Flight Recorder is initialized
+     * in this JVM (at this ring's opening if it already was). Until then a request costs no JFR check at all.
+     */
+    synchronized void enableEvents()
+    {
+        if (eventsEnabled)
+        {
+            return;
+        }
+        eventsEnabled = true;
+        for (final Slot slot : slots)
+        {
+            slot.events = new SlotEvents();
+        }
     }
 
     /** @return the most requests outstanding at once. */

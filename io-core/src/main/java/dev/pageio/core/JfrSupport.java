@@ -4,10 +4,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The one door to JDK Flight Recorder: pageio runs where the {@code jdk.jfr} module is absent (a jlinked runtime, a
+ * The one door to JDK Flight Recorder. pageio runs where the {@code jdk.jfr} module is absent (a jlinked runtime, a
  * JPMS application that does not resolve it), so nothing outside this class names a {@code jdk.jfr} type before
- * {@link #AVAILABLE} says the module is there. Keeps the open rings for the periodic
- * {@code pageio.RingStatistics} event.
+ * {@link #AVAILABLE} says the module is there. And it does not initialize JFR itself: loading the first event class
+ * costs the JVM about a second on a loaded machine (measured 0.5 to 2.5 s of a ring's first opening), which an
+ * application that never records should not pay. So a ring registers a {@code FlightRecorderListener} (about 1 ms),
+ * and only when JFR is initialized (a recording is created, or {@code -XX:StartFlightRecording}) are the rings'
+ * events created and the periodic {@code pageio.RingStatistics} registered, on the thread that initializes JFR.
  *
  * <p>Threading: any thread.
  */
@@ -17,7 +20,9 @@ final class JfrSupport
     static final boolean AVAILABLE = probe();
 
     private static final Set<IoRing> RINGS = ConcurrentHashMap.newKeySet();
-    private static boolean periodicRegistered;
+    private static boolean listening;
+    /** True once JFR is initialized and pageio's event classes are loaded. */
+    private static volatile boolean recorderUp;
 
     private JfrSupport()
     {
@@ -27,7 +32,7 @@ final class JfrSupport
     {
         try
         {
-            Class.forName("jdk.jfr.Event", false, JfrSupport.class.getClassLoader());
+            Class.forName("jdk.jfr.FlightRecorderListener", false, JfrSupport.class.getClassLoader());
             return true;
         }
         catch (final ClassNotFoundException | LinkageError e)
@@ -36,13 +41,7 @@ final class JfrSupport
         }
     }
 
-    /** @return a slot's events, or null without JFR. */
-    static SlotEvents newSlotEvents()
-    {
-        return AVAILABLE ? new SlotEvents() : null;
-    }
-
-    /** A ring opened: it appears in {@code pageio.RingStatistics} until {@link #ringClosed}. */
+    /** A ring opened: it gets events now if JFR is up, else when it comes up; it appears in RingStatistics. */
     static void ringOpened(final IoRing ring)
     {
         if (!AVAILABLE)
@@ -50,9 +49,12 @@ final class JfrSupport
             return;
         }
         RINGS.add(ring);
-        registerPeriodic();
-        // loaded now, not by the first submitter that finds the ring full (see Backoff.load)
-        Jfr.load();
+        listen();
+        // after the add: recorderInitialized sets recorderUp before it walks RINGS, so one of the two enables it
+        if (recorderUp)
+        {
+            ring.enableEvents();
+        }
     }
 
     /** A ring shut down. */
@@ -61,22 +63,33 @@ final class JfrSupport
         RINGS.remove(ring);
     }
 
-    private static synchronized void registerPeriodic()
+    private static synchronized void listen()
     {
-        if (periodicRegistered)
+        if (listening)
         {
             return;
         }
-        periodicRegistered = true;
+        listening = true;
         try
         {
-            Jfr.registerPeriodic(RINGS);
+            Jfr.listen();
         }
         catch (final RuntimeException | LinkageError e)
         {
-            // JFR present but refusing (e.g. disabled by the JVM): the other events still work, this one is absent
+            // JFR present but refusing (e.g. a security manager): pageio records no events then
             System.getLogger(JfrSupport.class.getName()).log(System.Logger.Level.DEBUG,
-                "pageio.RingStatistics not registered: " + e);
+                "pageio JFR events off: " + e);
+        }
+    }
+
+    /** JFR came up (the listener; or at once when it already was): events for every open ring. */
+    static void recorderInitialized()
+    {
+        Jfr.prepare(RINGS);
+        recorderUp = true;
+        for (final IoRing ring : RINGS)
+        {
+            ring.enableEvents();
         }
     }
 
@@ -87,7 +100,7 @@ final class JfrSupport
      */
     static Object queueFullBegin()
     {
-        return AVAILABLE ? Jfr.queueFullBegin() : null;
+        return recorderUp ? Jfr.queueFullBegin() : null;
     }
 
     /** Ends and commits the event {@link #queueFullBegin} returned (nothing when null). */
@@ -103,15 +116,29 @@ final class JfrSupport
     /** The code that names {@code jdk.jfr} types: loaded only when {@link #AVAILABLE}. */
     private static final class Jfr
     {
-        private static final JfrEvents.QueueFull QUEUE_FULL_PROBE = new JfrEvents.QueueFull();
+        /** Set by {@link #prepare}, before {@link #recorderUp}. */
+        private static JfrEvents.QueueFull queueFullProbe;
 
-        static void load()
+        static void listen()
         {
-            // the call runs the class's initialisation
+            jdk.jfr.FlightRecorder.addListener(new jdk.jfr.FlightRecorderListener()
+            {
+                @Override
+                public void recorderInitialized(final jdk.jfr.FlightRecorder recorder)
+                {
+                    JfrSupport.recorderInitialized();
+                }
+            });
         }
 
-        static void registerPeriodic(final Set<IoRing> rings)
+        /** Loads the event classes and registers the periodic event (on the thread initializing JFR). */
+        static synchronized void prepare(final Set<IoRing> rings)
         {
+            if (queueFullProbe != null)
+            {
+                return;
+            }
+            queueFullProbe = new JfrEvents.QueueFull();
             jdk.jfr.FlightRecorder.addPeriodicEvent(JfrEvents.RingStatistics.class, () ->
             {
                 for (final IoRing ring : rings)
@@ -145,7 +172,7 @@ final class JfrSupport
 
         static Object queueFullBegin()
         {
-            if (!QUEUE_FULL_PROBE.isEnabled())
+            if (!queueFullProbe.isEnabled())
             {
                 return null;
             }

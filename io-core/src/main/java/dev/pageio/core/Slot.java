@@ -45,8 +45,12 @@ final class Slot
 
     /** What the backend reads and writes. */
     final Request request;
-    /** This slot's JFR events (reused by each of its requests), or null where the runtime has no JFR. */
-    final SlotEvents events;
+    /**
+     * This slot's JFR events (reused by each of its requests): null until JDK Flight Recorder is initialized in this
+     * JVM ({@link JfrSupport}), then set once by {@link IoRing#enableEvents()}. Volatile: set by another thread while
+     * the slot is in use; a request begun before it was set simply has no event.
+     */
+    volatile SlotEvents events;
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
@@ -83,7 +87,6 @@ final class Slot
     Slot(final int index, final int maxSegments)
     {
         this.request = new Request(index, maxSegments);
-        this.events = JfrSupport.newSlotEvents();
     }
 
     int index()
@@ -145,9 +148,10 @@ final class Slot
         carriesSync = false;
         nextWaiter = null;
         startNs = 0;
-        if (events != null)
+        final SlotEvents e = events;
+        if (e != null)
         {
-            events.clear();
+            e.clear();
         }
     }
 
