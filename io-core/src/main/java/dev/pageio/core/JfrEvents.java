@@ -40,8 +40,7 @@ final class JfrEvents
         String path;
 
         @Label("Offset")
-        @Description("Offset in the file of the request")
-        @DataAmount
+        @Description("Offset in the file of the request, in bytes")
         long offset;
 
         @Label("Size")
