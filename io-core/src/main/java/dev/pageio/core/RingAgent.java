@@ -81,7 +81,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     private boolean terminated;
 
     /** {@code slots} is indexed by {@code Request.index}; {@code files} is a live view; {@code onTerminated} runs once. */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // the generic array of pending cancel answers
     RingAgent(
         final RingConfig config,
         final RingBackend backend,
