@@ -69,13 +69,23 @@ public abstract class RingObservabilityConformanceTest
      */
     protected abstract int submitCallsPerBatch();
 
-    /** Opens (creating) a read-write file on the ring: buffered by default; O_DIRECT subclasses override. */
+    /**
+     * Opens (creating) a read-write file on the ring: buffered by default; O_DIRECT subclasses override.
+     *
+     * @param ring the ring.
+     * @param path the file.
+     * @return the file on the ring.
+     * @throws IOException as the operating system reported it.
+     */
     protected IoFile openFile(final IoRing ring, final Path path) throws IOException
     {
         return ring.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
     }
 
-    /** @return the configuration of a test ring: CALLER mode, batches of at most {@value #BATCH_MAX}. */
+    /**
+     * @param name the test's name for the ring (made unique).
+     * @return the configuration of a test ring: CALLER mode, batches of at most {@value #BATCH_MAX}.
+     */
     protected RingConfig.Builder config(final String name)
     {
         return RingConfig.builder().engine(engine()).queueDepth(64).submitBatchMax(BATCH_MAX)
@@ -113,7 +123,10 @@ public abstract class RingObservabilityConformanceTest
         return ring;
     }
 
-    /** A page-aligned direct buffer of {@code size} bytes. */
+    /**
+     * @param size bytes.
+     * @return a page-aligned direct buffer of {@code size} bytes.
+     */
     protected static ByteBuffer buffer(final int size)
     {
         return ByteBuffer.allocateDirect(size + PAGE).alignedSlice(PAGE).limit(size).slice();
