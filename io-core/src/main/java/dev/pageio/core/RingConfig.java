@@ -30,7 +30,7 @@ public final class RingConfig
      * Default of {@link #barrierSyncsInFlightMax()}: 2, a proposal until measured (issue 16: group commit at 1, 8
      * and 32 committers with K = 1, 2 and 4 against fio and FileChannel.force). ext4 on virtio and NVMe overlap
      * concurrent flushes, so a second sync in flight lets a commit that arrives while one runs start its own at once
-     * instead of waiting for it to end (BARRIER.md rule 4).
+     * instead of waiting for it to end (docs/DURABILITY.md rule 4).
      */
     public static final int DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX = 2;
 
@@ -218,9 +218,10 @@ public final class RingConfig
     }
 
     /**
-     * @return K of BARRIER.md rule 4: the most barrier syncs in flight at once on one file. A new one is issued only
-     * when the file's completed watermark C has moved past the snapshot of every sync in flight (else it would cover
-     * nothing new); 1 is the old rule, one sync at a time.
+     * @return K of docs/DURABILITY.md rule 4: the most barrier syncs in flight at once on one O_DIRECT file. A new
+     * one is issued only when the file's completed watermark C has moved past the snapshot of every sync in flight
+     * (else it would cover nothing new); 1 is the old rule, one sync at a time. A file that goes through the page
+     * cache always keeps one sync in flight, whatever this says (a writeback error is reported to one sync only).
      */
     public int barrierSyncsInFlightMax()
     {
