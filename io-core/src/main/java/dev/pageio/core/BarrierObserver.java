@@ -2,8 +2,8 @@ package dev.pageio.core;
 
 /**
  * Sees, on the agent thread, the events a barrier's correctness rests on: each write's completion and each
- * barrier sync's issue and completion, with {@link System#nanoTime()}. For tests and diagnostics (an ordering detector); must not
- * block and should not allocate.
+ * barrier sync's issue and completion, with {@link System#nanoTime()}. For tests and diagnostics (an ordering
+ * detector); must not block and should not allocate.
  */
 public interface BarrierObserver
 {

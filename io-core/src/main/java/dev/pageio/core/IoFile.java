@@ -53,8 +53,8 @@ public final class IoFile implements AutoCloseable
             size = 0;
         }
         final BarrierObserver observer = ring.config().barrierObserver();
-        final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), ring.config(), barrierPolicy,
-            size, driver, observer == null ? null : new ObserverBinding(observer, this));
+        final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), access.direct(),
+            ring.config(), barrierPolicy, size, driver, observer == null ? null : new ObserverBinding(observer, this));
         this.state = new FileState(access, pathText, barriers, this::finishClose);
     }
 
@@ -463,6 +463,12 @@ public final class IoFile implements AutoCloseable
         public void syncIssued(final long covers, final boolean full, final long nanoTime)
         {
             observer.syncIssued(file, covers, full, nanoTime);
+        }
+
+        @Override
+        public void syncCompleted(final long covers, final boolean full, final int errno, final long nanoTime)
+        {
+            observer.syncCompleted(file, covers, full, errno, nanoTime);
         }
     }
 
