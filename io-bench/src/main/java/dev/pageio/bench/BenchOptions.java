@@ -98,15 +98,20 @@ public final class BenchOptions implements Cloneable
     @Option(names = "--group-commit", order = 15, description = "each job writes a page then waits for a barrier, in a loop")
     boolean groupCommit;
 
-    @Option(names = "--poll", order = 16, paramLabel = "MODE", converter = PollMode.class,
+    @Option(names = "--barrier-syncs", order = 16, paramLabel = "K", converter = Whole.class,
+        description = "pageio: barrier syncs in flight per O_DIRECT file (docs/DURABILITY.md rule 4)   (default "
+            + RingConfig.DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX + ")")
+    int barrierSyncs = RingConfig.DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX;
+
+    @Option(names = "--poll", order = 17, paramLabel = "MODE", converter = PollMode.class,
         description = "pageio agent idling: backoff (spin, then sleep in the kernel), spin, sleep (default backoff)")
     String poll = "backoff";
 
-    @Option(names = "--submit-batch", order = 17, paramLabel = "N", converter = SubmitBatch.class,
+    @Option(names = "--submit-batch", order = 18, paramLabel = "N", converter = SubmitBatch.class,
         description = "pageio agent: most requests per submit system call   (default: RingConfig's)")
     int submitBatch = RingConfig.defaults().submitBatchMax();
 
-    @Option(names = "--sleep-after", order = 18, paramLabel = "T", converter = DurationConverter.class,
+    @Option(names = "--sleep-after", order = 19, paramLabel = "T", converter = DurationConverter.class,
         description = "pageio agent: idle time before it blocks in the kernel (e.g. 0, 20us, 1ms)")
     long sleepAfterNs = -1;
 
@@ -116,17 +121,17 @@ public final class BenchOptions implements Cloneable
     /** io_uring {@code SINGLE_ISSUER|DEFER_TASKRUN} on dedicated rings: {@code --defer-taskrun} (the default) or {@code --no-defer-taskrun}. */
     boolean deferTaskRun = RingConfig.defaults().deferTaskRun();
 
-    @Option(names = "--sqpoll", order = 23, description = "io_uring SQPOLL (a kernel thread polls the submission ring)")
+    @Option(names = "--sqpoll", order = 24, description = "io_uring SQPOLL (a kernel thread polls the submission ring)")
     boolean sqPoll;
 
-    @Option(names = "--json", order = 24, description = "the final report as JSON on stdout (one object per engine run)")
+    @Option(names = "--json", order = 25, description = "the final report as JSON on stdout (one object per engine run)")
     boolean json;
 
-    @Option(names = "--jmh", order = 25, paramLabel = "ARGS", arity = "0..*", parameterConsumer = Rest.class,
+    @Option(names = "--jmh", order = 26, paramLabel = "ARGS", arity = "0..*", parameterConsumer = Rest.class,
         description = "run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)")
     List<String> jmh;
 
-    @Option(names = {"-h", "--help"}, order = 26, usageHelp = true, description = "this text")
+    @Option(names = {"-h", "--help"}, order = 27, usageHelp = true, description = "this text")
     boolean help;
 
     /** The arguments after {@code --jmh} (none: an empty array), or null without {@code --jmh}. */
@@ -144,25 +149,25 @@ public final class BenchOptions implements Cloneable
         direct = false;
     }
 
-    @Option(names = "--coop-taskrun", order = 19, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default)")
+    @Option(names = "--coop-taskrun", order = 20, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default)")
     private void coopTaskRun(final boolean given)
     {
         coopTaskRun = true;
     }
 
-    @Option(names = "--no-coop-taskrun", order = 20, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG off")
+    @Option(names = "--no-coop-taskrun", order = 21, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG off")
     private void noCoopTaskRun(final boolean given)
     {
         coopTaskRun = false;
     }
 
-    @Option(names = "--defer-taskrun", order = 21, description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN on dedicated rings (the default)")
+    @Option(names = "--defer-taskrun", order = 22, description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN on dedicated rings (the default)")
     private void deferTaskRun(final boolean given)
     {
         deferTaskRun = true;
     }
 
-    @Option(names = "--no-defer-taskrun", order = 22,
+    @Option(names = "--no-defer-taskrun", order = 23,
         description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN off")
     private void noDeferTaskRun(final boolean given)
     {
@@ -265,6 +270,7 @@ public final class BenchOptions implements Cloneable
         checks.range("--jobs", jobs, 1, 1024);
         checks.range("--rings", rings, 1, 256);
         checks.range("--barrier-every", barrierEvery, 1, Integer.MAX_VALUE);
+        checks.range("--barrier-syncs", barrierSyncs, 1, RingConfig.BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT);
         if (result.hasMatchedOption("--mix") && rw != Rw.RANDRW)
         {
             checks.fail("--mix applies to --rw randrw only: rw=" + rw.fioName());

@@ -126,6 +126,7 @@ final class BenchResult
             b.append("\"barrier_every\":").append(options.groupCommit ? 1 : options.barrierEvery).append(',');
             b.append("\"group_commit\":").append(options.groupCommit).append(',');
             b.append("\"syncs\":").append(syncs).append(',');
+            b.append("\"barrier_syncs_in_flight_max\":").append(options.barrierSyncs).append(',');
         }
         if (firstError != null)
         {
@@ -164,8 +165,8 @@ final class BenchResult
             cpuUsPerIo(), cpu.userNs / 1e9, cpu.systemNs / 1e9));
         if (options.barrierEvery > 0 || options.groupCommit)
         {
-            b.append(String.format(Locale.ROOT, "  syncs=%,d  (%.1f/s, %.2f writes per sync)%n", syncs,
-                seconds > 0 ? syncs / seconds : 0, syncs > 0 ? (double)writes / syncs : 0));
+            b.append(String.format(Locale.ROOT, "  syncs=%,d  (%.1f/s, %.2f writes per sync, up to %d in flight per file)%n",
+                syncs, seconds > 0 ? syncs / seconds : 0, syncs > 0 ? (double)writes / syncs : 0, options.barrierSyncs));
         }
         b.append("  errors=").append(errors);
         if (firstError != null)

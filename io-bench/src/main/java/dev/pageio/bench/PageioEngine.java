@@ -100,6 +100,7 @@ final class PageioEngine implements BenchEngine
                     .name("pageio-bench-ring-" + r)
                     .coopTaskRun(options.coopTaskRun)
                     .submitBatchMax(options.submitBatch)
+                    .barrierSyncsInFlightMax(options.barrierSyncs)
                     .deferTaskRun(options.deferTaskRun)
                     .sqPoll(options.sqPoll)
                     .idle(idle(options.poll), options.sleepAfterNs >= 0 ? options.sleepAfterNs : sleepAfter(options.poll))

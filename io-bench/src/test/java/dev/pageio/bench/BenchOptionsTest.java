@@ -143,6 +143,17 @@ class BenchOptionsTest
     }
 
     @Test
+    void shouldTakeTheBarrierSyncsInFlightForPageioRings()
+    {
+        assertEquals(dev.pageio.core.RingConfig.DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX, parse().barrierSyncs);
+        assertEquals(4, parse("--group-commit", "--barrier-syncs", "4").barrierSyncs);
+        assertEquals(1, parse("--group-commit", "--barrier-syncs=1").barrierSyncs);
+        assertEquals("out of range: --barrier-syncs=0 range=1..64", rejected("--barrier-syncs", "0"));
+        assertEquals("out of range: --barrier-syncs=65 range=1..64", rejected("--barrier-syncs", "65"));
+        assertEquals("not a number: --barrier-syncs=two", rejected("--barrier-syncs", "two"));
+    }
+
+    @Test
     void shouldPassEverythingAfterJmhToJmh()
     {
         final BenchOptions o = parse("--jmh", "-prof", "gc", "Nop");
@@ -234,7 +245,7 @@ class BenchOptionsTest
         final String usage = BenchOptions.usage();
         assertTrue(usage.startsWith("usage: pageio-bench [options]"), usage);
         for (final String flag : new String[] {"--engine", "--rw", "--mix", "--bs", "--qd", "--jobs", "--rings", "--file",
-            "--size", "--direct", "--buffered", "--runtime", "--warmup", "--barrier-every", "--group-commit", "--poll",
+            "--size", "--direct", "--buffered", "--runtime", "--warmup", "--barrier-every", "--group-commit", "--barrier-syncs", "--poll",
             "--submit-batch", "--sleep-after", "--coop-taskrun", "--no-coop-taskrun", "--defer-taskrun",
             "--no-defer-taskrun", "--sqpoll", "--json", "--jmh", "-h, --help"})
         {
