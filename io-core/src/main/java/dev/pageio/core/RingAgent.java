@@ -24,12 +24,13 @@ import java.util.concurrent.TimeUnit;
  * ({@code AgentRunner}) or in the caller's polls ({@code AgentInvoker}). It is given the slot table, the queues,
  * the open files' {@link FileState}s and a termination callback, and knows nothing of the API objects.
  *
- * <p>Sleeping: after {@code sleepAfterIdleNs} without work, {@link RingIdleStrategy} calls {@link #sleepInKernel()},
+ * <p>Sleeping: after {@code sleepAfterIdleNs} without work (or at once, when its adaptive spin expects the
+ * completion to take longer), {@link RingIdleStrategy} calls {@link #sleepInKernel()},
  * which sets {@link #sleeping}, looks at the queues once more, and blocks in {@link RingBackend#await}. A submitter
  * offers first and reads {@link #sleeping} after; the agent writes it first and reads the queues after. Both are
  * volatile accesses, so one of the two sees the other: no wakeup is lost (Dekker's pattern).
  */
-final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
+final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, RingIdleStrategy.Sleeper
 {
     private static final VarHandle SLEEPING;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -114,10 +115,12 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     }
 
     /**
-     * Called by {@link RingIdleStrategy} after {@code sleepAfterIdleNs} without work: blocks in the kernel until a
-     * completion, a wakeup or {@link #AWAIT_NS}, unless work arrived meanwhile.
+     * Called by {@link RingIdleStrategy} after {@code sleepAfterIdleNs} without work, or at once when its adaptive
+     * spin expects a longer wait: blocks in the kernel until a completion, a wakeup or {@link #AWAIT_NS}, unless work
+     * arrived meanwhile.
      */
-    void sleepInKernel()
+    @Override
+    public void sleepInKernel()
     {
         SLEEPING.setVolatile(this, 1);
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
@@ -133,6 +136,13 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             }
         }
         SLEEPING.setVolatile(this, 0);
+    }
+
+    /** Agent thread: requests the backend handed to the kernel and has not reaped, for {@link RingIdleStrategy}. */
+    @Override
+    public int requestsInFlight()
+    {
+        return backend.inFlight();
     }
 
     /** Any thread, after publishing work: wakes the agent if it sleeps in the kernel (one wakeup per sleep). */

@@ -63,6 +63,7 @@ public final class RingConfig
     private final BarrierObserver barrierObserver;
     private final int barrierWindow;
     private final int barrierSyncsInFlightMax;
+    private final boolean adaptiveSpin;
 
     private RingConfig(final Builder b)
     {
@@ -83,6 +84,7 @@ public final class RingConfig
         barrierObserver = b.barrierObserver;
         barrierWindow = b.barrierWindow;
         barrierSyncsInFlightMax = b.barrierSyncsInFlightMax;
+        adaptiveSpin = b.adaptiveSpin;
     }
 
     /** @return a builder with the defaults. */
@@ -133,10 +135,20 @@ public final class RingConfig
         return idleStrategy.get();
     }
 
-    /** @return idle time after which the agent blocks in the kernel. */
+    /** @return idle time after which the agent blocks in the kernel: its spin budget. */
     public long sleepAfterIdleNs()
     {
         return sleepAfterIdleNs;
+    }
+
+    /**
+     * @return true (the default) when a dedicated agent learns its completion wait (a moving estimate per ring) and,
+     * with requests in flight, blocks in the kernel at once when the expected wait is at least the spin budget
+     * {@link #sleepAfterIdleNs()}, instead of spinning the budget first; false spins the budget every time.
+     */
+    public boolean adaptiveSpin()
+    {
+        return adaptiveSpin;
     }
 
     /**
@@ -233,7 +245,7 @@ public final class RingConfig
     {
         return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
             " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
-            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " barrierSyncsInFlightMax=" + barrierSyncsInFlightMax + " name=" + name + "}";
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " barrierSyncsInFlightMax=" + barrierSyncsInFlightMax + " adaptiveSpin=" + adaptiveSpin + " name=" + name + "}";
     }
 
     /** Builder; {@link #build()} validates. */
@@ -256,6 +268,7 @@ public final class RingConfig
         private BarrierObserver barrierObserver;
         private int barrierWindow = 1 << 16;
         private int barrierSyncsInFlightMax = DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX;
+        private boolean adaptiveSpin = true;
 
         private Builder()
         {
@@ -378,6 +391,13 @@ public final class RingConfig
         public Builder barrierSyncsInFlightMax(final int syncsInFlightMax)
         {
             this.barrierSyncsInFlightMax = syncsInFlightMax;
+            return this;
+        }
+
+        /** @param adaptiveSpin see {@link RingConfig#adaptiveSpin()} (default true). @return this. */
+        public Builder adaptiveSpin(final boolean adaptiveSpin)
+        {
+            this.adaptiveSpin = adaptiveSpin;
             return this;
         }
 

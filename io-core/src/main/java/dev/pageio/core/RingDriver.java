@@ -52,7 +52,7 @@ final class RingDriver implements Progress
         if (config.threadMode() == RingConfig.ThreadMode.DEDICATED)
         {
             final AgentRunner runner = new AgentRunner(
-                new RingIdleStrategy(config.newIdleStrategy(), config.sleepAfterIdleNs(), agent), errorHandler, null, agent);
+                new RingIdleStrategy(config.newIdleStrategy(), config, agent), errorHandler, null, agent);
             this.invoker = null;
             this.agentThread = new Thread(runner, agent.roleName());
             agentThread.setDaemon(true);
