@@ -19,6 +19,9 @@ import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -192,6 +195,40 @@ final class PageioEngine implements BenchEngine
         private static String name(final IoRing ring)
         {
             return ring.config().engine();
+        }
+
+        @Override
+        KernelCounts kernelCounts()
+        {
+            long systemCalls = 0;
+            long submitCalls = 0;
+            long requests = 0;
+            for (final IoRing r : rings)
+            {
+                final long[] c;
+                try
+                {
+                    c = r.onAgent(b -> new long[] {b.systemCalls(), b.submitCalls(), b.requestsSubmitted()})
+                        .get(5, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                    return KernelCounts.UNKNOWN;
+                }
+                catch (final ExecutionException | TimeoutException e)
+                {
+                    return KernelCounts.UNKNOWN;
+                }
+                if (c[0] < 0 || c[1] < 0 || c[2] < 0)
+                {
+                    return KernelCounts.UNKNOWN;
+                }
+                systemCalls += c[0];
+                submitCalls += c[1];
+                requests += c[2];
+            }
+            return new KernelCounts(systemCalls, submitCalls, requests);
         }
 
         @Override

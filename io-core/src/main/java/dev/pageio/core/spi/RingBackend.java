@@ -93,6 +93,39 @@ public interface RingBackend extends AutoCloseable
         return buffers.length == 0 ? 0 : -EOPNOTSUPP;
     }
 
+    /**
+     * System calls this backend made on the agent thread so far (submits, waits, reaps, wake-up reads), for reports
+     * such as the bench's system calls per I/O. Agent thread, like every method here: read it through
+     * {@code IoRing.onAgent}. Counting is a plain increment, no allocation.
+     *
+     * @return the count, or -1 where the backend does not count (the default).
+     */
+    default long systemCalls()
+    {
+        return -1;
+    }
+
+    /**
+     * System calls that handed requests to the kernel so far ({@code io_submit}, {@code io_uring_enter} with
+     * {@code to_submit} &gt; 0); with {@link #requestsSubmitted()} it gives the mean batch per submitting call.
+     *
+     * @return the count, or -1 where the backend does not count (the default).
+     */
+    default long submitCalls()
+    {
+        return -1;
+    }
+
+    /**
+     * Requests the kernel accepted so far (internal ones, such as a wake-up read, included).
+     *
+     * @return the count, or -1 where the backend does not count (the default).
+     */
+    default long requestsSubmitted()
+    {
+        return -1;
+    }
+
     /** Frees every native resource. Called once, after every request has completed. */
     @Override
     void close();
