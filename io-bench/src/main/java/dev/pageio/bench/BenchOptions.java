@@ -124,14 +124,25 @@ public final class BenchOptions implements Cloneable
     @Option(names = "--sqpoll", order = 24, description = "io_uring SQPOLL (a kernel thread polls the submission ring)")
     boolean sqPoll;
 
-    @Option(names = "--json", order = 25, description = "the final report as JSON on stdout (one object per engine run)")
+    @Option(names = "--fixed-buffers", order = 25,
+        description = "io_uring registered buffers: each slot's buffer pinned once (IORING_REGISTER_BUFFERS; fio --fixedbufs)")
+    boolean fixedBuffers;
+
+    @Option(names = "--fixed-files", order = 26,
+        description = "io_uring registered files: the file by index (IORING_REGISTER_FILES; fio --registerfiles)")
+    boolean fixedFiles;
+
+    /** The agent's adaptive spin: {@code --adaptive-spin} (the default) or {@code --no-adaptive-spin}. */
+    boolean adaptiveSpin = RingConfig.defaults().adaptiveSpin();
+
+    @Option(names = "--json", order = 29, description = "the final report as JSON on stdout (one object per engine run)")
     boolean json;
 
-    @Option(names = "--jmh", order = 26, paramLabel = "ARGS", arity = "0..*", parameterConsumer = Rest.class,
+    @Option(names = "--jmh", order = 30, paramLabel = "ARGS", arity = "0..*", parameterConsumer = Rest.class,
         description = "run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)")
     List<String> jmh;
 
-    @Option(names = {"-h", "--help"}, order = 27, usageHelp = true, description = "this text")
+    @Option(names = {"-h", "--help"}, order = 31, usageHelp = true, description = "this text")
     boolean help;
 
     /** The arguments after {@code --jmh} (none: an empty array), or null without {@code --jmh}. */
@@ -172,6 +183,20 @@ public final class BenchOptions implements Cloneable
     private void noDeferTaskRun(final boolean given)
     {
         deferTaskRun = false;
+    }
+
+    @Option(names = "--adaptive-spin", order = 27,
+        description = "pageio agent: spin only while the learned completion wait is under the spin budget (the default)")
+    private void adaptiveSpin(final boolean given)
+    {
+        adaptiveSpin = true;
+    }
+
+    @Option(names = "--no-adaptive-spin", order = 28,
+        description = "pageio agent: spin the whole budget (--sleep-after) before every sleep, as before issue 16")
+    private void noAdaptiveSpin(final boolean given)
+    {
+        adaptiveSpin = false;
     }
 
     /**
@@ -298,6 +323,14 @@ public final class BenchOptions implements Cloneable
         if (groupCommit && rw.reads)
         {
             checks.fail("--group-commit writes only: use --rw randwrite or write (rw=" + rw.fioName() + ")");
+        }
+        if (fixedBuffers && !"uring".equals(engine))
+        {
+            checks.fail("--fixed-buffers needs --engine uring: engine=" + engine);
+        }
+        if (fixedFiles && !"uring".equals(engine))
+        {
+            checks.fail("--fixed-files needs --engine uring: engine=" + engine);
         }
         if ((long)queueDepth * jobs > MAX_OUTSTANDING)
         {

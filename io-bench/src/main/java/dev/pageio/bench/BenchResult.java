@@ -128,6 +128,10 @@ final class BenchResult
         b.append("\"jobs\":").append(jobs).append(',');
         b.append("\"rings\":").append(options.rings).append(',');
         b.append("\"direct\":").append(options.direct).append(',');
+        b.append("\"sqpoll\":").append(options.sqPoll).append(',');
+        b.append("\"fixed_buffers\":").append(options.fixedBuffers).append(',');
+        b.append("\"fixed_files\":").append(options.fixedFiles).append(',');
+        b.append("\"adaptive_spin\":").append(options.adaptiveSpin).append(',');
         field(b, "file", options.file.toString()).append(',');
         b.append("\"size\":").append(options.sizeBytes).append(',');
         b.append("\"runtime_s\":").append(num(seconds)).append(',');
@@ -151,6 +155,11 @@ final class BenchResult
             b.append("\"submit_calls\":").append(kernel.submitCalls()).append(',');
             b.append("\"submit_batch_mean\":").append(kernel.meanBatch() >= 0 ? num(kernel.meanBatch()) : "null")
                 .append(',');
+        }
+        if (kernel.fixedBufferOps() >= 0)
+        {
+            b.append("\"fixed_buffer_ops\":").append(kernel.fixedBufferOps()).append(',');
+            b.append("\"fixed_file_ops\":").append(kernel.fixedFileOps()).append(',');
         }
         if (options.barrierEvery > 0 || options.groupCommit)
         {
@@ -187,6 +196,8 @@ final class BenchResult
         {
             b.append(" rings=").append(options.rings);
         }
+        b.append(options.sqPoll ? " sqpoll" : "").append(options.fixedBuffers ? " fixed-buffers" : "")
+            .append(options.fixedFiles ? " fixed-files" : "").append(options.adaptiveSpin ? "" : " no-adaptive-spin");
         b.append(options.direct ? " direct" : " buffered").append(" file=").append(options.file)
             .append(" size=").append(ByteSizeConverter.format(options.sizeBytes)).append('\n');
         b.append(String.format(Locale.ROOT, "  iops=%,.0f  MB/s=%.1f  ios=%,d in %.2f s%n", iops(), mbps(), ios, seconds));

@@ -8,17 +8,20 @@ package dev.pageio.bench;
  * @param systemCalls       system calls the rings' agents made.
  * @param submitCalls       the ones that handed requests to the kernel.
  * @param requestsSubmitted requests the kernel accepted.
+ * @param fixedBufferOps    io_uring requests that used a registered buffer (READ_FIXED/WRITE_FIXED).
+ * @param fixedFileOps      io_uring requests that used a registered file (IOSQE_FIXED_FILE).
  */
-record KernelCounts(long systemCalls, long submitCalls, long requestsSubmitted)
+record KernelCounts(long systemCalls, long submitCalls, long requestsSubmitted, long fixedBufferOps, long fixedFileOps)
 {
     /** Nothing known. */
-    static final KernelCounts UNKNOWN = new KernelCounts(-1, -1, -1);
+    static final KernelCounts UNKNOWN = new KernelCounts(-1, -1, -1, -1, -1);
 
     /** @return this minus {@code start}, field by field; unknown where either is. */
     KernelCounts since(final KernelCounts start)
     {
         return new KernelCounts(minus(systemCalls, start.systemCalls), minus(submitCalls, start.submitCalls),
-            minus(requestsSubmitted, start.requestsSubmitted));
+            minus(requestsSubmitted, start.requestsSubmitted), minus(fixedBufferOps, start.fixedBufferOps),
+            minus(fixedFileOps, start.fixedFileOps));
     }
 
     /** @return system calls per completed I/O, or -1 when unknown. */

@@ -154,6 +154,26 @@ class BenchOptionsTest
     }
 
     @Test
+    void shouldTakeTheRegisteredBufferAndFileFlagsForIoUringOnly()
+    {
+        final BenchOptions o = parse("--engine", "uring", "--fixed-buffers", "--fixed-files", "--sqpoll");
+        assertTrue(o.fixedBuffers && o.fixedFiles && o.sqPoll);
+        assertFalse(parse("--engine", "uring").fixedBuffers);
+        assertFalse(parse("--engine", "uring").fixedFiles);
+        assertEquals("--fixed-buffers needs --engine uring: engine=all", rejected("--fixed-buffers"));
+        assertEquals("--fixed-files needs --engine uring: engine=aio", rejected("--engine", "aio", "--fixed-files"));
+        assertEquals("flag takes no value: --fixed-files=1", rejected("--engine", "uring", "--fixed-files=1"));
+    }
+
+    @Test
+    void shouldTurnTheAdaptiveSpinOffAndOnAgain()
+    {
+        assertTrue(parse().adaptiveSpin);
+        assertFalse(parse("--no-adaptive-spin").adaptiveSpin);
+        assertTrue(parse("--no-adaptive-spin", "--adaptive-spin").adaptiveSpin);
+    }
+
+    @Test
     void shouldPassEverythingAfterJmhToJmh()
     {
         final BenchOptions o = parse("--jmh", "-prof", "gc", "Nop");
@@ -247,7 +267,8 @@ class BenchOptionsTest
         for (final String flag : new String[] {"--engine", "--rw", "--mix", "--bs", "--qd", "--jobs", "--rings", "--file",
             "--size", "--direct", "--buffered", "--runtime", "--warmup", "--barrier-every", "--group-commit", "--barrier-syncs", "--poll",
             "--submit-batch", "--sleep-after", "--coop-taskrun", "--no-coop-taskrun", "--defer-taskrun",
-            "--no-defer-taskrun", "--sqpoll", "--json", "--jmh", "-h, --help"})
+            "--no-defer-taskrun", "--sqpoll", "--fixed-buffers", "--fixed-files", "--adaptive-spin", "--no-adaptive-spin",
+            "--json", "--jmh", "-h, --help"})
         {
             assertTrue(usage.contains(flag), flag + " missing from:\n" + usage);
         }

@@ -641,12 +641,14 @@ public final class UringBackend implements RingBackend
         return nopCompletions;
     }
 
+    /** @return requests sent as READ_FIXED/WRITE_FIXED (a registered buffer) so far. Agent thread. */
     public long fixedBufferOps()
     {
         return sqeWriter.fixedBufferOps;
     }
 
-    long fixedFileOps()
+    /** @return requests sent with IOSQE_FIXED_FILE (a registered file) so far. Agent thread. */
+    public long fixedFileOps()
     {
         return sqeWriter.fixedFileOps;
     }
