@@ -4,6 +4,9 @@
 #
 # Workloads (issue 7): 4 KiB randread QD1 and QD32 on tmpfs (/dev/shm) and on disk (a file in the current
 # directory), 4 KiB randwrite QD32 on disk, 16 KiB 70/30 randrw with a barrier (fdatasync) every 32 writes.
+# fio's best io_uring configuration (issue 16 item 4), io_uring pair only: tmpfs-rr-qd32-reg (fio --fixedbufs
+# --registerfiles, pageio --fixed-buffers --fixed-files) and tmpfs-rr-qd32-regsq (the same plus fio --sqthread_poll,
+# pageio --sqpoll).
 # Pairs: fio io_uring vs pageio uring, fio libaio vs pageio aio ("fio-engine:pageio-engine", --pairs to change;
 # psync:jdk-channel compares synchronous pread/pwrite with QD threads on both sides).
 #
@@ -12,7 +15,10 @@
 # --engine jdk-channel --group-commit --jobs N (FileChannel.force per commit), and pageio --group-commit --jobs N
 # on each --gc-engines engine at each --barrier-syncs K (syncs in flight per file, BARRIER.md rule 4). Reported:
 # commits/s, p50/p99 commit latency, commits per sync, CPU per commit. The runs of a round are alternated and the
-# order rotates from round to round. Registered-buffer rows: not yet (the bench has no registered-buffer flag).
+# order rotates from round to round.
+#
+# pageio's own rows also show its system calls per I/O and mean requests per submitting system call (sc/io,
+# batch: counted by the ring's backend over the measured window; fio does not report them, see perf stat).
 #
 # CPU: both sides are sampled the same way, over the steady window only: utime+stime (/proc/PID/stat) of the tool's
 # whole process tree (fio and its forked job processes; the JVM with all its threads), read once measuring began
@@ -36,7 +42,7 @@ runtime=10
 warmup=2
 size=1g
 pairs="io_uring:uring libaio:aio"
-workloads="tmpfs-rr-qd1 tmpfs-rr-qd32 disk-rr-qd1 disk-rr-qd32 disk-rw-qd32 disk-mix-barrier32"
+workloads="tmpfs-rr-qd1 tmpfs-rr-qd32 tmpfs-rr-qd32-reg tmpfs-rr-qd32-regsq disk-rr-qd1 disk-rr-qd32 disk-rw-qd32 disk-mix-barrier32"
 committers="1 8 32"
 barrier_syncs="1 2 4"
 gc_engines="uring"
@@ -162,15 +168,17 @@ run_sampled() { # kind dest command...
     return "$rc"
 }
 
-# workload name -> "file rw bs qd mix barrier"
+# workload name -> "file rw bs qd mix barrier reg" (reg: - none, reg registered buffers and files, regsq also SQPOLL)
 spec() {
     case "$1" in
-        tmpfs-rr-qd1) echo "$tmpfs_file randread 4k 1 - 0" ;;
-        tmpfs-rr-qd32) echo "$tmpfs_file randread 4k 32 - 0" ;;
-        disk-rr-qd1) echo "$disk_file randread 4k 1 - 0" ;;
-        disk-rr-qd32) echo "$disk_file randread 4k 32 - 0" ;;
-        disk-rw-qd32) echo "$disk_file randwrite 4k 32 - 0" ;;
-        disk-mix-barrier32) echo "$disk_file randrw 16k 32 70 32" ;;
+        tmpfs-rr-qd1) echo "$tmpfs_file randread 4k 1 - 0 -" ;;
+        tmpfs-rr-qd32) echo "$tmpfs_file randread 4k 32 - 0 -" ;;
+        tmpfs-rr-qd32-reg) echo "$tmpfs_file randread 4k 32 - 0 reg" ;;
+        tmpfs-rr-qd32-regsq) echo "$tmpfs_file randread 4k 32 - 0 regsq" ;;
+        disk-rr-qd1) echo "$disk_file randread 4k 1 - 0 -" ;;
+        disk-rr-qd32) echo "$disk_file randread 4k 32 - 0 -" ;;
+        disk-rw-qd32) echo "$disk_file randwrite 4k 32 - 0 -" ;;
+        disk-mix-barrier32) echo "$disk_file randrw 16k 32 70 32 -" ;;
         *) die "unknown workload: $1" ;;
     esac
 }
@@ -182,8 +190,8 @@ for f in "$tmpfs_file" "$disk_file"; do
         { cat "$out/fill.log" >&2; die "cannot fill $f"; }
 done
 
-run_fio() { # engine file rw bs qd mix barrier -> json file
-    local engine="$1" file="$2" rw="$3" bs="$4" qd="$5" mix="$6" barrier="$7" dest="$8"
+run_fio() { # engine file rw bs qd mix barrier reg -> json file
+    local engine="$1" file="$2" rw="$3" bs="$4" qd="$5" mix="$6" barrier="$7" reg="$8" dest="$9"
     local jobs=1 depth="$qd"
     local args=(--name=pageio-compare --filename="$file" --size="$size" --rw="$rw" --bs="$bs"
         --ioengine="$engine" --direct=1 --time_based --runtime="$runtime" --ramp_time="$warmup"
@@ -194,12 +202,14 @@ run_fio() { # engine file rw bs qd mix barrier -> json file
     args+=(--iodepth="$depth" --numjobs="$jobs")
     [[ "$mix" != - ]] && args+=(--rwmixread="$mix")
     [[ "$barrier" != 0 ]] && args+=(--fdatasync="$barrier")
+    [[ "$reg" == reg || "$reg" == regsq ]] && args+=(--fixedbufs --registerfiles)
+    [[ "$reg" == regsq ]] && args+=(--sqthread_poll=1)
     # CPU: the whole process tree (fio, its forked jobs and their io_uring io-wq workers) over the steady window
     run_sampled fio "$dest" fio "${args[@]}"
 }
 
-run_pageio() { # engine file rw bs qd mix barrier -> json file
-    local engine="$1" file="$2" rw="$3" bs="$4" qd="$5" mix="$6" barrier="$7" dest="$8"
+run_pageio() { # engine file rw bs qd mix barrier reg -> json file
+    local engine="$1" file="$2" rw="$3" bs="$4" qd="$5" mix="$6" barrier="$7" reg="$8" dest="$9"
     local args=(--engine "$engine" --file "$file" --size "$size" --rw "$rw" --bs "$bs" --direct
         --runtime "$runtime" --warmup "$warmup" --json)
     if [[ "$engine" == jdk-channel ]]; then
@@ -209,6 +219,8 @@ run_pageio() { # engine file rw bs qd mix barrier -> json file
     fi
     [[ "$mix" != - ]] && args+=(--mix "$mix")
     [[ "$barrier" != 0 ]] && args+=(--barrier-every "$barrier")
+    [[ "$reg" == reg || "$reg" == regsq ]] && args+=(--fixed-buffers --fixed-files)
+    [[ "$reg" == regsq ]] && args+=(--sqpoll)
     run_sampled pageio "$dest" "$bench" "${args[@]}"
 }
 
@@ -231,11 +243,14 @@ if kind == "fio":
     # fallback: fio's own usr+sys of its job processes (not the parent), over its measured runtime
     cpu = (j["usr_cpu"] + j["sys_cpu"]) / 100.0 * j["job_runtime"] * 1000.0 / ios if ios else 0
     p50, p99 = pct["50.000000"] / 1000.0, pct["99.000000"] / 1000.0
+    sc, batch = "nan", "nan"
 else:
     d = json.loads(text.strip().splitlines()[-1])
     iops = d["iops"]
     cpu = d["cpu_us_per_io"]
     p50, p99 = d["lat_us"]["p50"], d["lat_us"]["p99"]
+    sc = d.get("syscalls_per_io", "nan")
+    batch = d.get("submit_batch_mean") or "nan"
 steady = "*"
 if os.path.exists(path + ".cpu") and iops > 0:
     # the process tree's CPU rate over the steady window, per I/O at the run's rate
@@ -243,15 +258,15 @@ if os.path.exists(path + ".cpu") and iops > 0:
     if seconds > 0:
         cpu = ticks / clk_tck / seconds * 1e6 / iops
         steady = ""
-print(iops, p50, p99, "%s%s" % (cpu, steady))
+print(iops, p50, p99, "%s%s" % (cpu, steady), sc, batch)
 PY
     elif [[ "$kind" == fio ]]; then
         sed -n '/^{/,$p' "$file" | jq -r '.jobs[0] | . as $j
             | (if .read.total_ios > 0 then .read else .write end).lat_ns.percentile as $p
             | (.read.total_ios + .write.total_ios) as $n
-            | "\(.read.iops + .write.iops) \($p["50.000000"] / 1000) \($p["99.000000"] / 1000) \(if $n > 0 then ($j.usr_cpu + $j.sys_cpu) / 100 * $j.job_runtime * 1000 / $n else 0 end)*"' 2>/dev/null || true
+            | "\(.read.iops + .write.iops) \($p["50.000000"] / 1000) \($p["99.000000"] / 1000) \(if $n > 0 then ($j.usr_cpu + $j.sys_cpu) / 100 * $j.job_runtime * 1000 / $n else 0 end)* nan nan"' 2>/dev/null || true
     else
-        tail -n 1 "$file" | jq -r '"\(.iops) \(.lat_us.p50) \(.lat_us.p99) \(.cpu_us_per_io)*"' 2>/dev/null || true
+        tail -n 1 "$file" | jq -r '"\(.iops) \(.lat_us.p50) \(.lat_us.p99) \(.cpu_us_per_io)* \(.syscalls_per_io // "nan") \(.submit_batch_mean // "nan")"' 2>/dev/null || true
     fi
 }
 
@@ -260,15 +275,23 @@ median() { # numbers on stdin -> median
 }
 
 echo "compare-fio: $rounds rounds, ${runtime}s runs (+${warmup}s warmup), size $size, reports in $out" >&2
+# the io_uring pair only, for the registered (and SQPOLL) workloads
+pair_runs() { # workload pair -> true when the pair runs that workload
+    local reg
+    reg="$(spec "$1" | awk '{ print $7 }')"
+    [[ "$reg" == - || "${2%%:*}" == io_uring ]]
+}
+
 for wl in $workloads; do
-    read -r file rw bs qd mix barrier <<<"$(spec "$wl")"
+    read -r file rw bs qd mix barrier reg <<<"$(spec "$wl")"
     for pair in $pairs; do
         fe="${pair%%:*}"; pe="${pair##*:}"
+        pair_runs "$wl" "$pair" || continue
         for ((r = 1; r <= rounds; r++)); do
             echo "compare-fio: $wl $fe vs $pe round $r/$rounds" >&2
-            run_fio "$fe" "$file" "$rw" "$bs" "$qd" "$mix" "$barrier" "$out/$wl.$pair.fio.$r.json" ||
+            run_fio "$fe" "$file" "$rw" "$bs" "$qd" "$mix" "$barrier" "$reg" "$out/$wl.$pair.fio.$r.json" ||
                 echo "compare-fio:   fio $fe failed: $(tail -n 1 "$out/$wl.$pair.fio.$r.json.err")" >&2
-            run_pageio "$pe" "$file" "$rw" "$bs" "$qd" "$mix" "$barrier" "$out/$wl.$pair.pageio.$r.json" ||
+            run_pageio "$pe" "$file" "$rw" "$bs" "$qd" "$mix" "$barrier" "$reg" "$out/$wl.$pair.pageio.$r.json" ||
                 echo "compare-fio:   pageio $pe failed: $(grep -m 1 pageio-bench: "$out/$wl.$pair.pageio.$r.json.err" || tail -n 1 "$out/$wl.$pair.pageio.$r.json.err")" >&2
         done
     done
@@ -281,10 +304,11 @@ star() { awk -v c="$2" '$c ~ /\*$/ { s = "*" } END { print s }' "$1"; }
 
 if [[ -n "${workloads// /}" ]]; then
 printf '\nmedians of %d rounds, %ss each (p50/p99 = total latency, submit to completion; cpu = process-tree CPU per I/O over the steady window, io-wq workers included on both sides; * = no steady window, the tool'"'"'s own figure)\n' "$rounds" "$runtime"
-printf '%-19s %-22s %11s %11s %6s %9s %9s %8s %9s %9s %6s\n' workload "fio:pageio" "fio IOPS" "pageio IOPS" ratio \
-    "fio p50" "pg p50" "p50 diff" "fio cpu" "pg cpu" ratio
+printf '%-19s %-22s %11s %11s %6s %9s %9s %8s %9s %9s %6s %6s %6s\n' workload "fio:pageio" "fio IOPS" "pageio IOPS" ratio \
+    "fio p50" "pg p50" "p50 diff" "fio cpu" "pg cpu" ratio "pg sc" "batch"
 for wl in $workloads; do
     for pair in $pairs; do
+        pair_runs "$wl" "$pair" || continue
         for tool in fio pageio; do
             : >"$out/$wl.$pair.$tool.lines"
             for ((r = 1; r <= rounds; r++)); do
@@ -295,16 +319,17 @@ for wl in $workloads; do
         f50=$(col "$out/$wl.$pair.fio.lines" 2); p50=$(col "$out/$wl.$pair.pageio.lines" 2)
         fc=$(col "$out/$wl.$pair.fio.lines" 4); pc=$(col "$out/$wl.$pair.pageio.lines" 4)
         fs=$(star "$out/$wl.$pair.fio.lines" 4); ps=$(star "$out/$wl.$pair.pageio.lines" 4)
+        psc=$(col "$out/$wl.$pair.pageio.lines" 5); pb=$(col "$out/$wl.$pair.pageio.lines" 6)
         awk -v wl="$wl" -v pair="$pair" -v fi="$fi_" -v pi="$pi" -v f50="$f50" -v p50="$p50" -v fc="$fc" -v pc="$pc" \
-            -v fs="$fs" -v ps="$ps" '
+            -v fs="$fs" -v ps="$ps" -v psc="$psc" -v pb="$pb" '
             function ok(x) { return x != "nan" && x != "" }
             function num(x, fmt) { return ok(x) ? sprintf(fmt, x) : "n/a" }
             function ratio(a, b) { return ok(a) && ok(b) && b > 0 ? sprintf("%.2f", a / b) : "n/a" }
             BEGIN {
-                printf "%-19s %-22s %11s %11s %6s %9s %9s %8s %9s %9s %6s\n", wl, pair,
+                printf "%-19s %-22s %11s %11s %6s %9s %9s %8s %9s %9s %6s %6s %6s\n", wl, pair,
                     num(fi, "%.0f"), num(pi, "%.0f"), ratio(pi, fi), num(f50, "%.1f"), num(p50, "%.1f"),
                     ok(f50) && ok(p50) ? sprintf("%+.1f", p50 - f50) : "n/a",
-                    num(fc, "%.2f") fs, num(pc, "%.2f") ps, ratio(pc, fc)
+                    num(fc, "%.2f") fs, num(pc, "%.2f") ps, ratio(pc, fc), num(psc, "%.2f"), num(pb, "%.1f")
             }'
     done
 done
