@@ -283,7 +283,7 @@ class PipelinedBarrierTest
         }
 
         @Override
-        public void close() throws Exception
+        public void close()
         {
             device.releaseSyncs();
             ring.close();
