@@ -61,6 +61,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     private final Runnable onTerminated;
     private final ErrorHandler errorHandler;
     private final int batchMax;
+    /** {@link RingBackend#submitsInAwait()}: a sleep may carry the submission. */
+    private final boolean submitsInAwait;
+    /** The dedicated thread's idle strategy, or null (CALLER): says when the next wait sleeps at once. */
+    private RingIdleStrategy idleStrategy;
 
     /** Requests to hand to the backend again (short transfers, EINTR, EAGAIN, or refused when it was full). */
     private final Slot[] retries;
@@ -71,6 +75,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     @SuppressWarnings("unused") // through SLEEPING
     private volatile int sleeping;
     private volatile boolean paused;
+    private boolean deferredSubmit;
     private volatile boolean closing;
     private boolean closeStarted;
     private long closeDeadlineNs;
@@ -97,8 +102,15 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         this.onTerminated = onTerminated;
         this.errorHandler = config.errorHandler();
         this.batchMax = Math.min(config.submitBatchMax(), slots.length);
+        this.submitsInAwait = backend.submitsInAwait();
         this.retries = new Slot[slots.length];
         this.cancels = new CompletableFuture[slots.length];
+    }
+
+    /** Set once by {@link RingDriver} before the agent's thread starts. */
+    void idleStrategy(final RingIdleStrategy idleStrategy)
+    {
+        this.idleStrategy = idleStrategy;
     }
 
     @Override
@@ -188,8 +200,14 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             throw new AgentTerminationException("ring terminated: " + roleName);
         }
         int work = runControl();
-        work += prepareAndSubmit();
-        work += backend.reap(this);
+        final int prepared = prepareAndSubmit();
+        work += prepared;
+        final int reaped = backend.reap(this);
+        work += reaped;
+        if (deferredSubmit)
+        {
+            submitDeferred(reaped);
+        }
         if (closing)
         {
             work += closeStep();
@@ -287,9 +305,35 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         }
         if (prepared > 0)
         {
-            backend.submit();
+            if (!full && submitsInAwait && idleStrategy != null && !closing && idleStrategy.sleepsAtOnceNext())
+            {
+                // issue 16 item 3: the agent will block for the completion at once: one io_uring_enter for both
+                deferredSubmit = true;
+            }
+            else
+            {
+                backend.submit();
+            }
         }
         return prepared + handled;
+    }
+
+    /**
+     * The batch prepared in this duty cycle was left for the sleep: sleeps now, in the same duty cycle, if nothing
+     * else is to be done (the await submits and waits in one system call), else submits it at once. So a deferred
+     * batch never outlives its duty cycle.
+     */
+    private void submitDeferred(final int reaped)
+    {
+        deferredSubmit = false;
+        if (reaped == 0 && submissions.isEmpty() && control.isEmpty() && retryCount == 0 && !closing)
+        {
+            idleStrategy.sleepingAtOnce();
+            sleepInKernel();
+        }
+        // nothing left (no system call) when the await submitted the batch; else (work came, or sleepInKernel saw
+        // work arrive and skipped the await) the batch goes now, not a duty cycle later
+        backend.submit();
     }
 
     /**

@@ -131,6 +131,25 @@ final class RingIdleStrategy implements IdleStrategy
         delegate.reset();
     }
 
+    /**
+     * Agent thread: true when the next wait for the kernel is to sleep at once (adaptive, the estimate at least the
+     * budget, and no probe due). The agent then sleeps inside its duty cycle right after preparing, and lets the
+     * sleep's system call carry the submission ({@link dev.pageio.core.spi.RingBackend#submitsInAwait()}).
+     */
+    boolean sleepsAtOnceNext()
+    {
+        return adaptive && waitEstimateNs >= sleepAfterIdleNs && (waits + 1) % PROBE_EVERY != 0;
+    }
+
+    /** Agent thread: the agent sleeps at once inside its duty cycle; the wait for the kernel starts now. */
+    void sleepingAtOnce()
+    {
+        waitSinceNs = clock.nanoTime();
+        waits++;
+        probing = false;
+        immediateSleeps++;
+    }
+
     @Override
     public void reset()
     {

@@ -105,6 +105,36 @@ class RingIdleStrategyTest
     }
 
     @Test
+    void shouldTellTheAgentWhenItsNextWaitSleepsAtOnceSoThatTheSleepCarriesTheSubmission()
+    {
+        final Fixture f = new Fixture(true);
+        assertEquals(false, f.strategy.sleepsAtOnceNext(), "nothing learned yet: spin first");
+        for (int i = 0; i < 64; i++)
+        {
+            f.waitFor(200_000);
+        }
+        int atOnce = 0;
+        for (int i = 0; i < RingIdleStrategy.PROBE_EVERY; i++)
+        {
+            if (f.strategy.sleepsAtOnceNext())
+            {
+                atOnce++;
+                // what the agent does: sleeps inside its duty cycle, then reports the work it did
+                f.strategy.sleepingAtOnce();
+                f.nowNs += 200_000;
+                f.strategy.idle(1);
+            }
+            else
+            {
+                f.waitFor(200_000);
+            }
+        }
+        assertEquals(RingIdleStrategy.PROBE_EVERY - 1, atOnce, "all but the probe");
+        assertTrue(f.strategy.waitEstimateNs() >= BUDGET_NS, "the in-cycle sleeps are learned too");
+        assertEquals(false, new Fixture(false).strategy.sleepsAtOnceNext());
+    }
+
+    @Test
     void shouldBeOnByDefaultAndConfigurable()
     {
         assertTrue(RingConfig.defaults().adaptiveSpin());

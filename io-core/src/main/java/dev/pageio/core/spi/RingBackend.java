@@ -67,6 +67,17 @@ public interface RingBackend extends AutoCloseable
      */
     void await(long timeoutNs);
 
+    /**
+     * @return true when {@link #await} hands the requests prepared since the last {@link #submit()} to the kernel
+     * in the same system call as its wait (io_uring: {@code io_uring_enter} with {@code to_submit} and
+     * {@code min_complete} together), and submits them before it returns early: an agent about to sleep may then
+     * leave the submission to the sleep and pay one system call instead of two. Default false.
+     */
+    default boolean submitsInAwait()
+    {
+        return false;
+    }
+
     /** Any thread: makes a current or the next {@link #await} return promptly. */
     void wakeup();
 

@@ -441,11 +441,20 @@ public final class UringBackend implements RingBackend
         return requestsInFlight;
     }
 
+    /** @return true without SQPOLL: {@link #await} submits what is prepared in its own io_uring_enter. */
+    @Override
+    public boolean submitsInAwait()
+    {
+        return !ring.sqPoll;
+    }
+
     @Override
     public void await(final long timeoutNs)
     {
         if (closed || timeoutNs <= 0 || !local.isEmpty())
         {
+            // submitsInAwait(): prepared requests never stay behind an await that does not enter
+            submit();
             return;
         }
         attach();
