@@ -24,6 +24,11 @@ import org.agrona.concurrent.SystemNanoClock;
  * probe), and a probe weighs 1/2 in the estimate: one short probe brings spinning back, and a slow device's next
  * waits, spun and long, push the estimate back over the budget within a wait or two.
  *
+ * <p>When the next wait is to sleep at once ({@link #sleepsAtOnceNext()}) and the backend can submit in its wait
+ * ({@code RingBackend.submitsInAwait()}: io_uring without SQPOLL), the agent leaves the batch it just prepared to the
+ * sleep and sleeps in the same duty cycle: one {@code io_uring_enter} submits and waits, as fio does at QD1,
+ * instead of one to submit and one to wait.
+ *
  * <p>No allocation and no lock: a few long fields, read and written by the agent thread only; one
  * {@code nanoTime} per idle duty cycle, as before, and one more when work comes back after idling.
  */
