@@ -59,6 +59,7 @@ final class BenchRun
             CpuTime cpuAtStart = cpuAtBegin;
             // null: from the rings' opening (no warmup), as the I/O counts
             dev.pageio.core.RingStats[] ringsAtStart = null;
+            KernelCounts kernelAtStart = run.kernelCounts();
             long startedNs = beginNs;
             long lastIos = 0;
             long lastTickNs = beginNs;
@@ -68,6 +69,7 @@ final class BenchRun
                 final long now = System.nanoTime();
                 if (!measuring && now >= measureStartNs)
                 {
+                    kernelAtStart = run.kernelCounts();
                     cpuAtStart = CpuTime.now();
                     ringsAtStart = run.ringStats();
                     startedNs = System.nanoTime();
@@ -104,6 +106,7 @@ final class BenchRun
             }
             final long stoppedNs = System.nanoTime();
             final CpuTime cpu = CpuTime.now().since(cpuAtStart);
+            final KernelCounts kernel = run.kernelCounts().since(kernelAtStart);
             final long ios = sum(stats, 0) - iosAtStart;
             // right after the jobs' count: the two are read a few microseconds apart while requests still complete
             final RingTotals ring = RingTotals.between(ringsAtStart, run.ringStats());
@@ -127,7 +130,7 @@ final class BenchRun
                 }
             }
             return new BenchResult(label, detail, options, queueDepth, options.jobs, reads, ios - reads, syncs,
-                sum(stats, 3), firstError, measuring ? (stoppedNs - startedNs) / 1e9 : 0, latency, cpu, ring);
+                sum(stats, 3), firstError, measuring ? (stoppedNs - startedNs) / 1e9 : 0, latency, cpu, ring, kernel);
         }
         finally
         {

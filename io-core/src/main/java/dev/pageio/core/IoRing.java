@@ -181,7 +181,11 @@ public final class IoRing implements AutoCloseable
      */
     public RingStats stats()
     {
-        return RingStats.of(config.name(), backend.name(), counters, backend.submitCalls(), backend.waitCalls());
+        // the backend's counters are agent-thread longs read here without ordering (monitoring); -1: not counted
+        final long submitCalls = Math.max(0, backend.submitCalls());
+        final long systemCalls = backend.systemCalls();
+        return RingStats.of(config.name(), backend.name(), counters, submitCalls,
+            systemCalls < 0 ? 0 : Math.max(0, systemCalls - submitCalls));
     }
 
     /**

@@ -18,10 +18,12 @@ import java.util.Arrays;
  *   <li>{@link #completed(IoOp)} / {@link #failed(IoOp)}: requests that ended, successfully or with a failure
  *   (canceled ones included); {@link #inFlight()} is submitted minus ended.</li>
  *   <li>{@link #submitCalls()}: system calls that handed requests to the kernel ({@code io_uring_enter} with
- *   {@code to_submit > 0} or an SQPOLL wakeup, {@code io_submit}). {@link #waitCalls()}: system calls that waited
- *   for or collected completions ({@code io_uring_enter(GETEVENTS)}, {@code io_getevents}). {@link #wakeups()}: a
- *   submitter woke the sleeping agent (one eventfd write or unpark each). The thread engine makes none of the first
- *   two kinds: its workers make one {@code pread}/{@code pwrite} per request instead.</li>
+ *   {@code to_submit > 0} or an SQPOLL wakeup, {@code io_submit}). {@link #waitCalls()}: the backend's other
+ *   system calls, which wait for or collect completions ({@code io_uring_enter(GETEVENTS)} that submits nothing,
+ *   {@code io_getevents}, the wake eventfd's reads); both from the backend's own counters
+ *   ({@code RingBackend.submitCalls()}, {@code systemCalls()}). {@link #wakeups()}: a submitter woke the sleeping
+ *   agent (one eventfd write or unpark each, made by the submitter). The thread engine counts none of the first two
+ *   kinds (0 here): its workers make one {@code pread}/{@code pwrite} per request instead.</li>
  *   <li>{@link #batches()} / {@link #batchedRequests()}: non-empty batches handed to the engine and the requests
  *   in them ({@link #meanBatchSize()}); a short transfer's resubmission is a request of a batch too.</li>
  *   <li>{@link #queueFullWaits()}: submitters that found every slot taken and waited; {@link #queueFullRejections()}:
@@ -195,7 +197,7 @@ public final class RingStats
         return submitCalls;
     }
 
-    /** @return system calls that waited for or collected completions (io_uring_enter GETEVENTS, io_getevents). */
+    /** @return the backend's other system calls: waits for and reaps of completions, wake eventfd reads. */
     public long waitCalls()
     {
         return waitCalls;

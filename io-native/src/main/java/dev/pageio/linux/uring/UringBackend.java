@@ -107,8 +107,8 @@ public final class UringBackend implements RingBackend
     private final LocalCompletions.Release releaseLocal = this::releaseLocal;
 
     private long enterCalls;
-    private long submitEnters;
-    private long waitEnters;
+    private long submitCalls;
+    private long requestsSubmitted;
     private long wakeCompletions;
     private long nopCompletions;
     private long unknownCompletions;
@@ -321,11 +321,15 @@ public final class UringBackend implements RingBackend
             {
                 enter(0, 0, UringSyscalls.IORING_ENTER_SQ_WAKEUP, 0, 0);
             }
+            // the kernel's SQ thread takes them: no submitting system call
+            requestsSubmitted += pending;
             return pending;
         }
+        submitCalls++;
         final int r = enter(pending, 0, 0, 0, 0);
         if (r >= 0)
         {
+            requestsSubmitted += r;
             ring.consumed(r);
             return r;
         }
@@ -340,14 +344,6 @@ public final class UringBackend implements RingBackend
     private int enter(final int toSubmit, final int minComplete, final int flags, final long arg, final long argSize)
     {
         enterCalls++;
-        if ((flags & UringSyscalls.IORING_ENTER_GETEVENTS) != 0)
-        {
-            waitEnters++;
-        }
-        else
-        {
-            submitEnters++;
-        }
         return UringSyscalls.enter(ring.fd, toSubmit, minComplete, flags, arg, argSize);
     }
 
@@ -445,11 +441,20 @@ public final class UringBackend implements RingBackend
         return requestsInFlight;
     }
 
+    /** @return true without SQPOLL: {@link #await} submits what is prepared in its own io_uring_enter. */
+    @Override
+    public boolean submitsInAwait()
+    {
+        return !ring.sqPoll;
+    }
+
     @Override
     public void await(final long timeoutNs)
     {
         if (closed || timeoutNs <= 0 || !local.isEmpty())
         {
+            // submitsInAwait(): prepared requests never stay behind an await that does not enter
+            submit();
             return;
         }
         attach();
@@ -463,9 +468,14 @@ public final class UringBackend implements RingBackend
         }
         scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, timeoutNs / 1_000_000_000L);
         scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, timeoutNs % 1_000_000_000L);
+        if (toSubmit > 0)
+        {
+            submitCalls++;
+        }
         final int r = enter(toSubmit, 1, flags, scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
         if (r > 0 && !ring.sqPoll)
         {
+            requestsSubmitted += r;
             ring.consumed(r);
         }
         // -ETIME (timeout), -EINTR (signal), -EBUSY (overflow backlog): the agent reaps and carries on
@@ -581,27 +591,29 @@ public final class UringBackend implements RingBackend
         return coopTaskRun;
     }
 
-    /** @return io_uring_enter calls made so far (submit, await, overflow flush, SQPOLL wakeup). */
-    public long enterCalls()
+    /** @return {@link #enterCalls()}: io_uring_enter is the only system call this backend makes on the agent. */
+    @Override
+    public long systemCalls()
     {
         return enterCalls;
     }
 
-    /**
-     * @return io_uring_enter calls that submitted without waiting (to_submit &gt; 0, SQPOLL wakeup, SQ_WAIT);
-     * an await that also submits is counted by {@link #waitCalls()}.
-     */
     @Override
     public long submitCalls()
     {
-        return submitEnters;
+        return submitCalls;
     }
 
-    /** @return io_uring_enter calls with GETEVENTS (await, task work under COOP_TASKRUN, CQ overflow flush). */
     @Override
-    public long waitCalls()
+    public long requestsSubmitted()
     {
-        return waitEnters;
+        return requestsSubmitted;
+    }
+
+    /** @return io_uring_enter calls made so far (submit, await, overflow flush, SQPOLL wakeup). */
+    public long enterCalls()
+    {
+        return enterCalls;
     }
 
     /** @return SQ entries the kernel gave. */
@@ -638,12 +650,14 @@ public final class UringBackend implements RingBackend
         return nopCompletions;
     }
 
+    /** @return requests sent as READ_FIXED/WRITE_FIXED (a registered buffer) so far. Agent thread. */
     public long fixedBufferOps()
     {
         return sqeWriter.fixedBufferOps;
     }
 
-    long fixedFileOps()
+    /** @return requests sent with IOSQE_FIXED_FILE (a registered file) so far. Agent thread. */
+    public long fixedFileOps()
     {
         return sqeWriter.fixedFileOps;
     }
