@@ -3,4 +3,4 @@ MODULE=io-stress
 TESTS='FileCloseStress'
 . "$(dirname "${BASH_SOURCE[0]}")/jcstress.inc"
 check() { jcstress_check 'dev.pageio.stress.FileCloseStress' "$1"; }
-mutate() { perl -0pi -e 's/void enter\(\)\n(\s*)\{\n(\s*)outstanding\.incrementAndGet\(\);\n(\s*)if \(closed\)\n(\s*)\{\n(\s*)exit\(\);\n(\s*)throw new ClosedFileException\("file closed: path=" \+ pathText\);\n(\s*)\}/void enter()\n$1\{\n$3if (closed)\n$4\{\n$6throw new ClosedFileException("file closed: path=" + pathText);\n$7\}\n$2Thread.yield();\n$2outstanding.incrementAndGet();/' io-core/src/main/java/dev/pageio/core/FileState.java; }
+mutate() { perl -0pi -e 's/void enter\(\)\n    \{\n.*?\n    \}\n/void enter()\n    {\n        if (isClosed())\n        {\n            throw new ClosedFileException("file closed: path=" + pathText);\n        }\n        Thread.yield();\n        countAndClosed.incrementAndGet();\n    }\n/s' io-core/src/main/java/dev/pageio/core/FileState.java; }
