@@ -140,6 +140,8 @@ final class FileState
     @Override
     public String toString()
     {
-        return "FileState{path=" + pathText + " fd=" + access.fd() + " outstanding=" + (countAndClosed.get() & ~CLOSED) + " closed=" + isClosed() + "}";
+        final long v = countAndClosed.get();
+        return "FileState{path=" + pathText + " fd=" + access.fd() + " outstanding=" + (v & ~CLOSED) +
+            " closed=" + ((v & CLOSED) != 0) + "}";
     }
 }
