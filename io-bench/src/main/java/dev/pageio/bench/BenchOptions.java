@@ -40,6 +40,22 @@ public final class BenchOptions implements Cloneable
 
     static final String DEFAULT_FILE = "pageio-bench.dat";
 
+    static final String DEFAULT_LOG_DIR = "pageio-log-bench";
+
+    /** The implementations {@code --log} compares ({@code --log-impl}). */
+    static final List<String> LOG_IMPLS = List.of("pageio", "force", "group");
+
+    /** The {@code --engine} values that make sense with {@code --log} (the log runs on a pageio ring). */
+    static final List<String> LOG_ENGINES = List.of("uring", "aio", "threads", "auto", "all");
+
+    /** The page-I/O flags that do not apply to {@code --log}. */
+    private static final List<String> PAGE_FLAGS = List.of("--rw", "--mix", "--bs", "--qd", "--jobs", "--rings",
+        "--file", "--size", "--direct", "--buffered", "--barrier-every", "--group-commit", "--json");
+
+    /** The flags that apply to {@code --log} only. */
+    private static final List<String> LOG_FLAGS = List.of("--committers", "--record-sizes", "--log-impl", "--log-dir",
+        "--no-zero-fill");
+
     private static final long MAX_BLOCK_SIZE = 64L << 20;
     private static final long MIN_RUNTIME_NS = 100_000_000L;
     private static final int MAX_OUTSTANDING = 65536;
@@ -126,8 +142,36 @@ public final class BenchOptions implements Cloneable
         description = "run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)")
     List<String> jmh;
 
-    @Option(names = {"-h", "--help"}, order = 26, usageHelp = true, description = "this text")
+    @Option(names = {"-h", "--help"}, order = 33, usageHelp = true, description = "this text")
     boolean help;
+
+    @Option(names = "--log", order = 27, description = "the write-ahead-log benchmark instead: LogFile against " +
+        "FileChannel append + force(false) per commit and against the same with a hand-written group commit, " +
+        "commits/s and p50/p99 per record size and committer count, one table (uses --engine, --runtime, --warmup " +
+        "and the agent flags)")
+    boolean log;
+
+    @Option(names = "--committers", order = 28, paramLabel = "LIST", converter = WholeList.class,
+        description = "--log: committer threads, one run per value   (default 1,8,32,128)")
+    IntList committers = new IntList(1, 8, 32, 128);
+
+    @Option(names = "--record-sizes", order = 29, paramLabel = "LIST", converter = SizeList.class,
+        description = "--log: record sizes, one run per value, 1 to 1m   (default 100,4k)")
+    IntList recordSizes = new IntList(100, 4096);
+
+    @Option(names = "--log-impl", order = 30, paramLabel = "LIST", converter = LogImplList.class,
+        description = "--log: pageio (LogFile), force (force per commit), group (one forcer thread)   " +
+            "(default pageio,force,group)")
+    NameList logImpls = new NameList(LOG_IMPLS);
+
+    @Option(names = "--log-dir", order = 31, paramLabel = "DIR", converter = NonEmptyPath.class,
+        description = "--log: directory of the logs, on the filesystem to measure, emptied before each run   " +
+            "(default ./" + DEFAULT_LOG_DIR + ")")
+    Path logDir = Path.of(DEFAULT_LOG_DIR);
+
+    @Option(names = "--no-zero-fill", order = 32, description = "--log: LogFile's new segments only fallocated, " +
+        "not zero-filled (LogConfig.zeroFillSegments(false))")
+    boolean noZeroFill;
 
     /** The arguments after {@code --jmh} (none: an empty array), or null without {@code --jmh}. */
     String[] jmhArgs;
@@ -197,6 +241,11 @@ public final class BenchOptions implements Cloneable
             o.jmhArgs = o.jmh.toArray(new String[0]);
             return o;
         }
+        if (o.log)
+        {
+            o.validateLog(result, commandLine);
+            return o;
+        }
         o.validate(result, commandLine);
         return o;
     }
@@ -253,8 +302,49 @@ public final class BenchOptions implements Cloneable
         return spec instanceof OptionSpec ? ((OptionSpec)spec).longestName() : spec.paramLabel();
     }
 
+    /**
+     * {@code --log}: the page-I/O flags are refused (each names what to use instead); {@code --engine} defaults to
+     * {@code auto} and must name a pageio engine.
+     */
+    private void validateLog(final ParseResult result, final CommandLine commandLine)
+    {
+        final Checks checks = new Checks(result, commandLine);
+        for (final String flag : PAGE_FLAGS)
+        {
+            if (result.hasMatchedOption(flag))
+            {
+                checks.fail(flag + " does not apply to --log" + (flag.equals("--bs") ? " (use --record-sizes)" :
+                    flag.equals("--jobs") || flag.equals("--qd") ? " (use --committers)" :
+                    flag.equals("--file") ? " (use --log-dir)" : ""));
+            }
+        }
+        if (!result.hasMatchedOption("--engine"))
+        {
+            engine = "auto";
+        }
+        else if (!LOG_ENGINES.contains(engine))
+        {
+            checks.fail("--log runs LogFile on a pageio ring: --engine=" + engine + " (expected one of " +
+                String.join(", ", LOG_ENGINES) + ")");
+        }
+        for (final int n : committers.values)
+        {
+            if (n < 1 || n > 4096)
+            {
+                checks.fail("out of range: --committers=" + committers + " range=1..4096 each");
+            }
+        }
+    }
+
     private void validate(final ParseResult result, final CommandLine commandLine)
     {
+        for (final String flag : LOG_FLAGS)
+        {
+            if (result.hasMatchedOption(flag))
+            {
+                new Checks(result, commandLine).fail(flag + " applies to --log only");
+            }
+        }
         if (groupCommit && !result.hasMatchedOption("--rw"))
         {
             rw = Rw.RANDWRITE;
@@ -366,6 +456,117 @@ public final class BenchOptions implements Cloneable
             {
                 throw new BadValue("not a number: %s=%s");
             }
+        }
+    }
+
+    /** A list of whole numbers, {@code 1,8,32}: its own type, so that picocli treats the flag as single-valued. */
+    static final class IntList
+    {
+        final int[] values;
+
+        IntList(final int... values)
+        {
+            this.values = values.clone();
+        }
+
+        @Override
+        public String toString()
+        {
+            final StringBuilder b = new StringBuilder();
+            for (final int v : values)
+            {
+                b.append(b.length() == 0 ? "" : ",").append(v);
+            }
+            return b.toString();
+        }
+    }
+
+    /** {@code --committers}: whole numbers separated by commas. */
+    static final class WholeList implements ITypeConverter<IntList>
+    {
+        @Override
+        public IntList convert(final String text)
+        {
+            final String[] parts = text.split(",", -1);
+            final int[] values = new int[parts.length];
+            for (int i = 0; i < parts.length; i++)
+            {
+                try
+                {
+                    values[i] = Integer.parseInt(parts[i].trim());
+                }
+                catch (final NumberFormatException e)
+                {
+                    throw new BadValue("not a list of numbers: %s=%s (e.g. 1,8,32,128)");
+                }
+            }
+            return new IntList(values);
+        }
+    }
+
+    /** {@code --record-sizes}: sizes as {@code --bs} takes them, separated by commas, each 1 B to 1 MiB. */
+    static final class SizeList implements ITypeConverter<IntList>
+    {
+        @Override
+        public IntList convert(final String text)
+        {
+            final String[] parts = text.split(",", -1);
+            final int[] values = new int[parts.length];
+            for (int i = 0; i < parts.length; i++)
+            {
+                final long bytes;
+                try
+                {
+                    bytes = ByteSizeConverter.parse(parts[i]);
+                }
+                catch (final BadValue e)
+                {
+                    throw new BadValue("not a list of sizes: %s=%s (e.g. 100,4k)");
+                }
+                if (bytes > 1 << 20)
+                {
+                    throw new BadValue("record size too large: %s=%s max=1m each");
+                }
+                values[i] = (int)bytes;
+            }
+            return new IntList(values);
+        }
+    }
+
+    /** {@code --log-impl}: names from {@link #LOG_IMPLS}, separated by commas. */
+    static final class LogImplList implements ITypeConverter<NameList>
+    {
+        @Override
+        public NameList convert(final String text)
+        {
+            final List<String> impls = new ArrayList<>();
+            for (final String part : text.split(",", -1))
+            {
+                final String impl = part.trim();
+                if (!LOG_IMPLS.contains(impl))
+                {
+                    throw new BadValue("bad %s=%s (expected a list of pageio, force, group)");
+                }
+                impls.add(impl);
+            }
+            return new NameList(impls);
+        }
+    }
+
+    /** A list of names, {@code pageio,force}: its own type, so that picocli treats the flag as single-valued. */
+    static final class NameList
+    {
+        final List<String> values;
+
+        NameList(final List<String> values)
+        {
+            this.values = List.copyOf(values);
+        }
+
+        @Override
+        public String toString()
+        {
+            return String.join(",", values);
         }
     }
 

@@ -92,17 +92,12 @@ final class PageioEngine implements BenchEngine
             {
                 final int jobsOnRing = (options.jobs - r + rings.length - 1) / rings.length;
                 final int outstanding = jobsOnRing * queueDepth;
-                rings[r] = IoRing.open(RingConfig.builder()
+                rings[r] = IoRing.open(agentConfig(options)
                     .engine(engineName)
                     // the slot of a completion is free before its handler runs, so the resubmission fits; the
                     // extra slot is a margin, not a need
                     .queueDepth(Math.min(32768, outstanding + 1))
                     .name("pageio-bench-ring-" + r)
-                    .coopTaskRun(options.coopTaskRun)
-                    .submitBatchMax(options.submitBatch)
-                    .deferTaskRun(options.deferTaskRun)
-                    .sqPoll(options.sqPoll)
-                    .idle(idle(options.poll), options.sleepAfterNs >= 0 ? options.sleepAfterNs : sleepAfter(options.poll))
                     .build());
                 files[r] = rings[r].adopt(open(options));
             }
@@ -138,6 +133,22 @@ final class PageioEngine implements BenchEngine
             t.start();
         }
         return run;
+    }
+
+    /**
+     * @param options the command line.
+     * @return a ring configuration with the agent and io_uring flags of the command line ({@code --poll},
+     *         {@code --submit-batch}, {@code --sleep-after}, {@code --[no-]coop-taskrun}, {@code --[no-]defer-taskrun},
+     *         {@code --sqpoll}); the caller sets the engine, the name and the depth. Also used by {@code --log}.
+     */
+    static RingConfig.Builder agentConfig(final BenchOptions options)
+    {
+        return RingConfig.builder()
+            .coopTaskRun(options.coopTaskRun)
+            .submitBatchMax(options.submitBatch)
+            .deferTaskRun(options.deferTaskRun)
+            .sqPoll(options.sqPoll)
+            .idle(idle(options.poll), options.sleepAfterNs >= 0 ? options.sleepAfterNs : sleepAfter(options.poll));
     }
 
     private static java.util.function.Supplier<org.agrona.concurrent.IdleStrategy> idle(final String poll)

@@ -212,4 +212,26 @@ class MainTest
         assertTrue(o.out.lines().anyMatch(l -> l.startsWith("threads ")), o.out);
         assertTrue(o.out.lines().anyMatch(l -> l.startsWith("jdk-channel  4*1")), o.out);
     }
+
+    @Test
+    @Timeout(120)
+    void shouldPrintTheLogTableWithOneRowPerImplementationAndTheirRatiosToForce() throws Exception
+    {
+        // ext4 under target/: a log's segments are preallocated, which tmpfs would take from memory
+        final Path dir = Path.of("target", "log-bench-" + ProcessHandle.current().pid()).toAbsolutePath();
+        final Outcome o = run("--log", "--log-dir", dir.toString(), "--committers", "2", "--record-sizes", "100",
+            "--runtime", "200ms", "--warmup", "0");
+        assertEquals(0, o.status, o.err);
+        assertTrue(o.out.startsWith("| record | committers | impl | commits/s | x force |"), o.out);
+        for (final String impl : List.of("pageio", "force", "group"))
+        {
+            assertTrue(o.out.lines().anyMatch(l -> l.startsWith("| 100 B | 2 | " + impl + " | ")), o.out);
+        }
+        assertTrue(o.out.lines().anyMatch(l -> l.startsWith("| 100 B | 2 | force | ") && l.contains("| 1.00 |")),
+            o.out);
+        final String pageio = o.out.lines().filter(l -> l.contains("| pageio |")).findFirst().orElseThrow();
+        assertFalse(pageio.endsWith("| - |"), "pageio reports bytes written per byte appended: " + pageio);
+        assertTrue(o.err.contains("filesystem="), o.err);
+        assertFalse(Files.exists(dir), "the log directory is removed after the run");
+    }
 }
