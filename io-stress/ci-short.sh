@@ -2,7 +2,7 @@
 # CI's short mode of io-stress (issue 17): every jcstress test in one short pass, then 15 s of soak per engine (SOAK_SECONDS to change).
 # Fails on any FAILED/ERROR jcstress test (judged by jcstress's own summary) or any lost/duplicated/corrupt
 # completion or growth in the soak. About 3-4 minutes on 2 shared cores after ./run-tests has built the modules:
-# build ~40 s, jcstress ~1.5 min (6 tests x 2 configurations: -sc false, one JVM mode), soak 3 x 15 s + closes.
+# build ~40 s, jcstress ~1.5-2 min (7 tests x 2 configurations: -sc false, one JVM mode), soak 3 x 15 s + closes.
 # The short pass is a regression net, not the proof: the full runs are in io-stress/README.md.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
