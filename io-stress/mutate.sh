@@ -17,7 +17,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 scratch="${SCRATCH:-/tmp/pageio-mutate-${USER:-$(id -un)}}"
 logs="${scratch}-logs"
-mvn_flags=(-B -ntp -o -q)
+# not -q: the log must show "Tests run: N" (see NO-TESTS below)
+mvn_flags=(-B -ntp -o)
 
 rm -rf "$scratch" "$logs"
 mkdir -p "$logs"
@@ -55,6 +56,12 @@ for f in "${selected[@]}"; do
   if [ -z "${baseline_done[$key]:-}" ]; then
     if ! run_tests "$MODULE" "$TESTS" "$logs/baseline-$name.log"; then
       summary+=("$name  BASELINE-RED  tests fail without the mutation: $TESTS (see $logs/baseline-$name.log)")
+      bad=1
+      continue
+    fi
+    # A filter that matches no test (a renamed or @Nested test) passes vacuously: that proves nothing.
+    if ! declare -F check >/dev/null && ! grep -qE 'Tests run: [1-9]' "$logs/baseline-$name.log"; then
+      summary+=("$name  NO-TESTS  the filter ran no test: $TESTS (see $logs/baseline-$name.log)")
       bad=1
       continue
     fi
