@@ -53,8 +53,8 @@ public final class IoFile implements AutoCloseable
             size = 0;
         }
         final BarrierObserver observer = ring.config().barrierObserver();
-        final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), ring.config(), barrierPolicy,
-            size, driver, observer == null ? null : new ObserverBinding(observer, this));
+        final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), access.direct(),
+            ring.config(), barrierPolicy, size, driver, observer == null ? null : new ObserverBinding(observer, this));
         this.state = new FileState(access, pathText, barriers, this::finishClose);
     }
 
@@ -204,9 +204,10 @@ public final class IoFile implements AutoCloseable
     /**
      * A barrier (see {@code docs/DURABILITY.md}): completes once every write accepted on this file before the call is
      * durable, with its covered sequence number as the result; fails, for good, once a covered write or a sync
-     * failed. Concurrent barriers share syncs (group commit); at most one sync is in flight per file, issued only
-     * after the writes it covers completed; later writes are not held back. A barrier already covered completes
-     * without a system call.
+     * failed. Concurrent barriers share syncs (group commit); up to {@link RingConfig#barrierSyncsInFlightMax()}
+     * syncs are in flight per O_DIRECT file (one through the page cache), each issued only after the writes it
+     * covers completed and only when it covers writes no sync in flight does (rule 4); later writes are not held
+     * back. A barrier already covered completes without a system call.
      *
      * @param mode       DATA (fdatasync), FULL (fsync) or AUTO (FULL when the file grew).
      * @param handler    called once on completion.
@@ -511,6 +512,12 @@ public final class IoFile implements AutoCloseable
         public void syncIssued(final long covers, final boolean full, final long nanoTime)
         {
             observer.syncIssued(file, covers, full, nanoTime);
+        }
+
+        @Override
+        public void syncCompleted(final long covers, final boolean full, final int errno, final long nanoTime)
+        {
+            observer.syncCompleted(file, covers, full, errno, nanoTime);
         }
     }
 

@@ -102,6 +102,7 @@ public final class SimulatedFile extends FileAccess
     private long failWriteOffset = -1;
     private int latentWriteErrorNumber;
     private int failSyncNumber;
+    private boolean pageCache;
 
     private boolean raw;
 
@@ -170,6 +171,13 @@ public final class SimulatedFile extends FileAccess
     public SimulatedFile failSync(final int n)
     {
         failSyncNumber = n;
+        return this;
+    }
+
+    /** The file is opened through the page cache ({@link #direct()} false) instead of O_DIRECT. @return this. */
+    public SimulatedFile pageCache()
+    {
+        pageCache = true;
         return this;
     }
 
@@ -456,6 +464,13 @@ public final class SimulatedFile extends FileAccess
     public int fd()
     {
         return -1;
+    }
+
+    /** @return true (an O_DIRECT file on the simulated device) unless {@link #pageCache()} was called. */
+    @Override
+    public boolean direct()
+    {
+        return !pageCache;
     }
 
     @Override
