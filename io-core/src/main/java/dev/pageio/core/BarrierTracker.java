@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * itself (and poisons through {@link #writeDone}), and a cache-flush or journal error is returned to each sync that
  * waits for it. What remains is ext4's fallback of some O_DIRECT writes to the page cache; K = 1 closes that too.
  *
- * <p>Threading: {@link #nextSeq()} and {@link #lastSeq()}: any thread. Everything else: the ring's agent.
+ * <p>Threading: {@link #nextSeq()}, {@link #lastSeq()} and {@link #closeSeq()}: any thread. Everything else: the ring's agent.
  */
 final class BarrierTracker
 {
@@ -64,6 +64,10 @@ final class BarrierTracker
     private final int window;
     private final long submitTimeoutNs;
 
+    /** The closed bit of {@link #lastSeq} (set by {@link #closeSeq()}); the bits below it are the last seq taken. */
+    private static final long SEQ_CLOSED = Long.MIN_VALUE;
+
+    /** S and, in its top bit, whether the numbering is closed: one word, so that a write is numbered or refused. */
     private final AtomicLong lastSeq = new AtomicLong();
     private volatile long completed;
     private long durableData;
@@ -122,12 +126,33 @@ final class BarrierTracker
     /** @return the last write sequence number taken: a barrier's S. */
     long lastSeq()
     {
-        return lastSeq.get();
+        return lastSeq.get() & ~SEQ_CLOSED;
     }
 
     /**
-     * Takes the next write sequence number. Waits (as for a full ring) while a write that has not completed is a
-     * whole window behind.
+     * Closes the numbering (the file is closing): no write takes a number after this, so the returned S covers
+     * every write ever accepted on the file. A write that was counted in before the close but had not taken its
+     * number yet is refused by {@link #nextSeq()} instead of slipping past the close barrier (rule 11).
+     *
+     * @return the last write sequence number taken: the close barrier's S.
+     */
+    long closeSeq()
+    {
+        while (true)
+        {
+            final long s = lastSeq.get();
+            if (lastSeq.compareAndSet(s, s | SEQ_CLOSED))
+            {
+                return s & ~SEQ_CLOSED;
+            }
+        }
+    }
+
+    /**
+     * Takes the next write sequence number: the point at which a write is accepted. Waits (as for a full ring)
+     * while a write that has not completed is a whole window behind.
+     *
+     * @throws ClosedFileException once {@link #closeSeq()} ran.
      */
     long nextSeq()
     {
@@ -136,8 +161,13 @@ final class BarrierTracker
         while (true)
         {
             final long s = lastSeq.get();
+            if ((s & SEQ_CLOSED) != 0)
+            {
+                throw new ClosedFileException("file closed: path=" + pathText);
+            }
             if (s + 1 - completed <= window)
             {
+                // the CAS fails if closeSeq() set the closed bit meanwhile: the next turn refuses
                 if (lastSeq.compareAndSet(s, s + 1))
                 {
                     return s + 1;

@@ -446,7 +446,9 @@ public final class IoFile implements AutoCloseable
         {
             return closeFuture;
         }
-        final long lastSeq = state.barriers.lastSeq();
+        // Closes the numbering too: a write counted in before the close but not yet numbered is refused rather
+        // than accepted behind this barrier's back (docs/DURABILITY.md rule 11).
+        final long lastSeq = state.barriers.closeSeq();
         if (lastSeq > 0 && !submission.isClosed())
         {
             try
