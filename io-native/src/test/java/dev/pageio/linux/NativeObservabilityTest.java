@@ -3,9 +3,11 @@ package dev.pageio.linux;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoRing;
 import dev.pageio.testing.RingObservabilityConformanceTest;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.EnumSet;
@@ -17,6 +19,12 @@ import java.util.EnumSet;
 class NativeObservabilityTest
 {
     static final Path TMPFS = Path.of("/dev/shm", "pageio-observe-" + ProcessHandle.current().pid());
+
+    @AfterAll
+    static void removeDirectory() throws IOException
+    {
+        Files.deleteIfExists(TMPFS);
+    }
 
     /** The suite on a kernel engine, O_DIRECT. */
     abstract static class Direct extends RingObservabilityConformanceTest
