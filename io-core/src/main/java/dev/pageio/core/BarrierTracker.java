@@ -88,6 +88,8 @@ final class BarrierTracker
 
     private long syncs;
     private long barriers;
+    /** Barriers completed by the event being processed (a sync's completion), for the Barrier event. */
+    private int group = 1;
 
     /**
      * @param pathText    the file's path, for error messages.
@@ -208,6 +210,40 @@ final class BarrierTracker
         return barriers;
     }
 
+    /**
+     * @return how many barriers the event now being processed completes together: the count for a sync's
+     * completion (the carrier and every waiter it covers), 1 for any other event. Read by the agent while the
+     * tracker reports each barrier's end.
+     */
+    int group()
+    {
+        return group;
+    }
+
+    /**
+     * @param carrierSlot a barrier carrying a sync in flight.
+     * @return the snapshot T of its sync (the last write sequence number it covers).
+     */
+    long syncCovers(final Slot carrierSlot)
+    {
+        return carrierSnapshots[carrierIndex(carrierSlot)];
+    }
+
+    /**
+     * @param carrierSlot a barrier carrying a sync in flight.
+     * @return true when its sync is an fsync (false: fdatasync).
+     */
+    boolean syncFull(final Slot carrierSlot)
+    {
+        return carrierFulls[carrierIndex(carrierSlot)];
+    }
+
+    /** @return D for data: every write with sequence number &le; it is durable (fdatasync or better). */
+    long durableData()
+    {
+        return durableData;
+    }
+
     /** @return the first failure that poisoned the file, or null. */
     IoFailure poison()
     {
@@ -230,7 +266,8 @@ final class BarrierTracker
                 growthSeq = seq;
             }
         }
-        else if (errno != Errno.ECANCELED && poison == null)
+        group = 1;
+        if (errno != 0 && errno != Errno.ECANCELED && poison == null)
         {
             // A canceled write was revoked by its caller; any other failure of a covered write poisons the file.
             poison = IoFailure.of(op, pathText, fd, offset, length, errno,
@@ -304,6 +341,7 @@ final class BarrierTracker
     /** A barrier arrived at the agent. */
     void arrive(final Slot barrier, final Sink sink)
     {
+        group = 1;
         if (poison != null)
         {
             barriers++;
@@ -332,6 +370,7 @@ final class BarrierTracker
     /** The sync carried by {@code carrierSlot} completed with {@code result} (0 or -errno, EINTR already retried). */
     void syncDone(final Slot carrierSlot, final long result, final Sink sink)
     {
+        int together = 1;
         final int i = carrierIndex(carrierSlot);
         final long snapshot = carrierSnapshots[i];
         final boolean full = carrierFulls[i];
@@ -355,6 +394,14 @@ final class BarrierTracker
                 durableFull = Math.max(durableFull, snapshot);
             }
         }
+        for (Slot w = waitHead; w != null; w = w.nextWaiter)
+        {
+            if (poison != null || satisfied(w))
+            {
+                together++;
+            }
+        }
+        group = together;
         if (listener != null)
         {
             listener.syncCompleted(snapshot, full, result < 0 ? (int)-result : 0, System.nanoTime());

@@ -220,7 +220,10 @@ public final class IoFile implements AutoCloseable
         submission.submitBarrier(state, mode, state.barriers.lastSeq(), handler, attachment, token, false);
     }
 
-    /** @return completes with the covered sequence number; see {@link #barrier(BarrierMode, IoHandler, Object, long)}. */
+    /**
+     * @param mode the barrier's mode.
+     * @return completes with the covered sequence number; see {@link #barrier(BarrierMode, IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> barrier(final BarrierMode mode)
     {
         final CompletableFuture<Long> f = new CompletableFuture<>();
@@ -283,6 +286,9 @@ public final class IoFile implements AutoCloseable
      * (typically another file's barrier: WAL before page) succeeded. When it fails, the write is not issued and
      * the returned future fails with an {@link IoFailure} (ECANCELED) whose cause is the dependency's failure.
      *
+     * @param dependency what must succeed first.
+     * @param fileOffset where the bytes go.
+     * @param src        the bytes (its remaining ones).
      * @return the bytes written.
      */
     public CompletableFuture<Long> writeAfter(final CompletableFuture<?> dependency, final long fileOffset, final ByteBuffer src)
@@ -353,7 +359,11 @@ public final class IoFile implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------------ futures
 
-    /** @return the bytes read; see {@link #read(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param dst        the buffer read into (its remaining bytes).
+     * @return the bytes read; see {@link #read(long, ByteBuffer, IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> read(final long fileOffset, final ByteBuffer dst)
     {
         final CompletableFuture<Long> f = new CompletableFuture<>();
@@ -361,7 +371,11 @@ public final class IoFile implements AutoCloseable
         return f;
     }
 
-    /** @return the bytes written; see {@link #write(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param src        the bytes to write (its remaining bytes).
+     * @return the bytes written; see {@link #write(long, ByteBuffer, IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> write(final long fileOffset, final ByteBuffer src)
     {
         final CompletableFuture<Long> f = new CompletableFuture<>();
@@ -369,7 +383,11 @@ public final class IoFile implements AutoCloseable
         return f;
     }
 
-    /** @return the bytes read; see {@link #readv(long, ByteBuffer[], IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param dsts       the buffers read into (their remaining bytes).
+     * @return the bytes read; see {@link #readv(long, ByteBuffer[], IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> readv(final long fileOffset, final ByteBuffer[] dsts)
     {
         final CompletableFuture<Long> f = new CompletableFuture<>();
@@ -377,7 +395,11 @@ public final class IoFile implements AutoCloseable
         return f;
     }
 
-    /** @return the bytes written; see {@link #writev(long, ByteBuffer[], IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param srcs       the buffers to write (their remaining bytes).
+     * @return the bytes written; see {@link #writev(long, ByteBuffer[], IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> writev(final long fileOffset, final ByteBuffer[] srcs)
     {
         final CompletableFuture<Long> f = new CompletableFuture<>();

@@ -52,7 +52,12 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     }
 
     private final String roleName;
+    private final String ringName;
+    private final String engineName;
     private final RingBackend backend;
+    private final RingCounters counters;
+    /** Per-operation latencies, or null when the configuration does not ask for them. */
+    private final LatencyRecorder latency;
     private final MpscVarHandleArrayQueue<Slot> submissions;
     private final MpscUnboundedVarHandleArrayQueue<Runnable> control;
     private final MpmcVarHandleArrayQueue<Slot> freeSlots;
@@ -82,7 +87,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     private boolean terminated;
 
     /** {@code slots} is indexed by {@code Request.index}; {@code files} is a live view; {@code onTerminated} runs once. */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // the generic array of pending cancel answers
     RingAgent(
         final RingConfig config,
         final RingBackend backend,
@@ -90,10 +95,16 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         final MpscVarHandleArrayQueue<Slot> submissions,
         final MpmcVarHandleArrayQueue<Slot> freeSlots,
         final Collection<FileState> files,
-        final Runnable onTerminated)
+        final Runnable onTerminated,
+        final RingCounters counters,
+        final LatencyRecorder latency)
     {
         this.roleName = config.name() + "-" + backend.name();
+        this.ringName = config.name();
+        this.engineName = backend.name();
         this.backend = backend;
+        this.counters = counters;
+        this.latency = latency;
         this.submissions = submissions;
         this.control = new MpscUnboundedVarHandleArrayQueue<>(64);
         this.freeSlots = freeSlots;
@@ -138,6 +149,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
         if ((paused || submissions.isEmpty()) && control.isEmpty() && !closing && retryCount == 0)
         {
+            counters.increment(RingCounters.AGENT_SLEEPS);
             try
             {
                 backend.await(AWAIT_NS);
@@ -147,7 +159,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 errorHandler.onError(t);
             }
         }
-        SLEEPING.setVolatile(this, 0);
+        // 0 already: a submitter won wakeIfSleeping's CAS, so it makes (or made) exactly one wakeup call
+        if ((int)SLEEPING.getAndSet(this, 0) == 0)
+        {
+            counters.increment(RingCounters.WAKEUPS);
+        }
     }
 
     /** Agent thread: requests the backend handed to the kernel and has not reaped, for {@link RingIdleStrategy}. */
@@ -277,12 +293,19 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             }
             if (closing)
             {
+                counters.increment(RingCounters.SUBMITTED + slot.request.op.ordinal());
                 fail(slot, Errno.ECANCELED, "ring closed");
                 continue;
             }
             final IoOp op = slot.request.op;
+            counters.increment(RingCounters.SUBMITTED + op.ordinal());
             if (op == IoOp.BARRIER)
             {
+                final SlotEvents events = slot.events;
+                if (events != null && events.begun())
+                {
+                    events.barrierSyncsBefore = slot.file.barriers.syncs();
+                }
                 slot.file.barriers.arrive(slot, this);
                 continue;
             }
@@ -305,6 +328,8 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         }
         if (prepared > 0)
         {
+            counters.increment(RingCounters.BATCHES);
+            counters.add(RingCounters.BATCHED_REQUESTS, prepared);
             if (!full && submitsInAwait && idleStrategy != null && !closing && idleStrategy.sleepsAtOnceNext())
             {
                 // issue 16 item 3: the agent will block for the completion at once: one io_uring_enter for both
@@ -361,7 +386,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         errorHandler.onError(e);
         if (slot.carriesSync)
         {
-            slot.file.barriers.syncDone(slot, -Errno.EINVAL, this);
+            syncDone(slot, -Errno.EINVAL);
             return;
         }
         fail(slot, Errno.EINVAL, "engine " + backend.name() + " refused the request: " + e.getMessage());
@@ -378,7 +403,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 retries[retryCount++] = slot;
                 return;
             }
-            slot.file.barriers.syncDone(slot, result, this);
+            syncDone(slot, result);
             return;
         }
         if (result < 0)
@@ -420,6 +445,20 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         finish(slot, 0);
     }
 
+    /** A barrier's sync completed ({@code result} 0 or -errno): its event, then the tracker. */
+    private void syncDone(final Slot slot, final long result)
+    {
+        final SlotEvents events = slot.events;
+        if (events != null)
+        {
+            final BarrierTracker barriers = slot.file.barriers;
+            final long covers = barriers.syncCovers(slot);
+            events.endBarrierSync(slot.file.pathText, barriers.syncFull(slot), covers,
+                Math.max(0, covers - barriers.durableData()), (int)-result, engineName, ringName);
+        }
+        slot.file.barriers.syncDone(slot, result, this);
+    }
+
     @Override
     public void cancelResult(final Request request, final int result)
     {
@@ -457,6 +496,14 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             final IoHandler<Object> handler = slot.handler;
             final Object attachment = slot.attachment;
             final long token = slot.token;
+            counters.increment(RingCounters.SUBMITTED + r.op.ordinal());
+            counters.increment(RingCounters.FAILED + r.op.ordinal());
+            final SlotEvents events = slot.events;
+            if (events != null && events.begun())
+            {
+                events.endRequest(r.op, file.pathText, slot.requestedOffset, slot.requestedLength, 0,
+                    Errno.ECANCELED, engineName, ringName);
+            }
             slot.handler = null;
             slot.attachment = null;
             slot.file = null;
@@ -514,6 +561,27 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         final int fd = slot.request.fd;
         final long offset = slot.requestedOffset;
         final long length = slot.requestedLength;
+        if (failure == null)
+        {
+            counters.increment(RingCounters.COMPLETED + op.ordinal());
+            if (op.transfersData())
+            {
+                counters.add(write ? RingCounters.BYTES_WRITTEN : RingCounters.BYTES_READ, result);
+            }
+        }
+        else
+        {
+            counters.increment(RingCounters.FAILED + op.ordinal());
+        }
+        if (latency != null)
+        {
+            latency.record(op, System.nanoTime() - slot.startNs);
+        }
+        final SlotEvents events = slot.events;
+        if (events != null && events.begun())
+        {
+            endEvent(slot, events, op, result, failure);
+        }
         final CompletableFuture<CancelOutcome> answer = freeSlot(slot);
         try
         {
@@ -546,6 +614,22 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         file.exit();
     }
 
+    /** Commits the JFR event of a request that ends now (before its slot is freed and reused). */
+    private void endEvent(final Slot slot, final SlotEvents events, final IoOp op, final long result,
+        final IoFailure failure)
+    {
+        final int errno = failure == null ? 0 : failure.errno();
+        if (op == IoOp.BARRIER)
+        {
+            final BarrierTracker barriers = slot.file.barriers;
+            events.endBarrier(slot.file.pathText, slot.barrierMode, slot.barrierSeq, barriers.group(),
+                barriers.syncs() - events.barrierSyncsBefore, errno, engineName, ringName);
+            return;
+        }
+        events.endRequest(op, slot.file.pathText, slot.requestedOffset, slot.requestedLength,
+            failure == null && op.transfersData() ? result : 0, errno, engineName, ringName);
+    }
+
     @Override
     public void barrierSucceeded(final Slot barrier)
     {
@@ -561,6 +645,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     @Override
     public void issueSync(final Slot carrier)
     {
+        counters.increment(RingCounters.SYNCS_ISSUED);
+        if (carrier.events != null)
+        {
+            carrier.events.beginBarrierSync();
+        }
         carrier.request.length = 0;
         retries[retryCount++] = carrier;
     }

@@ -62,6 +62,7 @@ public final class RingConfig
     private final ErrorHandler errorHandler;
     private final BarrierObserver barrierObserver;
     private final int barrierWindow;
+    private final boolean latencyRecording;
     private final int barrierSyncsInFlightMax;
     private final boolean adaptiveSpin;
 
@@ -83,6 +84,7 @@ public final class RingConfig
         errorHandler = b.errorHandler;
         barrierObserver = b.barrierObserver;
         barrierWindow = b.barrierWindow;
+        latencyRecording = b.latencyRecording;
         barrierSyncsInFlightMax = b.barrierSyncsInFlightMax;
         adaptiveSpin = b.adaptiveSpin;
     }
@@ -240,12 +242,22 @@ public final class RingConfig
         return barrierSyncsInFlightMax;
     }
 
+    /**
+     * @return true when the ring keeps per-operation latency histograms ({@link IoRing#latency(IoOp)}): one
+     * {@link System#nanoTime()} per request on the submitting thread and one HdrHistogram record on the agent.
+     * Off by default.
+     */
+    public boolean latencyRecording()
+    {
+        return latencyRecording;
+    }
+
     @Override
     public String toString()
     {
         return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
             " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
-            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " barrierSyncsInFlightMax=" + barrierSyncsInFlightMax + " adaptiveSpin=" + adaptiveSpin + " name=" + name + "}";
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " barrierSyncsInFlightMax=" + barrierSyncsInFlightMax + " adaptiveSpin=" + adaptiveSpin + " latencyRecording=" + latencyRecording + " name=" + name + "}";
     }
 
     /** Builder; {@link #build()} validates. */
@@ -267,6 +279,7 @@ public final class RingConfig
         private ErrorHandler errorHandler = Throwable::printStackTrace;
         private BarrierObserver barrierObserver;
         private int barrierWindow = 1 << 16;
+        private boolean latencyRecording;
         private int barrierSyncsInFlightMax = DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX;
         private boolean adaptiveSpin = true;
 
@@ -274,35 +287,50 @@ public final class RingConfig
         {
         }
 
-        /** @param engine {@code "auto"}, {@code "io_uring"}, {@code "aio"} or {@code "threads"}. @return this. */
+        /**
+         * @param engine {@code "auto"}, {@code "io_uring"}, {@code "aio"} or {@code "threads"}.
+         * @return this.
+         */
         public Builder engine(final String engine)
         {
             this.engine = Objects.requireNonNull(engine, "engine");
             return this;
         }
 
-        /** @param queueDepth 1 to 32768. @return this. */
+        /**
+         * @param queueDepth 1 to 32768.
+         * @return this.
+         */
         public Builder queueDepth(final int queueDepth)
         {
             this.queueDepth = queueDepth;
             return this;
         }
 
-        /** @param maxSegments 1 to 1024 (IOV_MAX). @return this. */
+        /**
+         * @param maxSegments 1 to 1024 (IOV_MAX).
+         * @return this.
+         */
         public Builder maxSegments(final int maxSegments)
         {
             this.maxSegments = maxSegments;
             return this;
         }
 
-        /** @param submitTimeoutNs &ge; 0; 0 refuses at once when full. @return this. */
+        /**
+         * @param submitTimeoutNs &ge; 0; 0 refuses at once when full.
+         * @return this.
+         */
         public Builder submitTimeoutNs(final long submitTimeoutNs)
         {
             this.submitTimeoutNs = submitTimeoutNs;
             return this;
         }
 
-        /** @param threadMode who runs the duty cycle. @return this. */
+        /**
+         * @param threadMode who runs the duty cycle.
+         * @return this.
+         */
         public Builder threadMode(final ThreadMode threadMode)
         {
             this.threadMode = Objects.requireNonNull(threadMode, "threadMode");
@@ -321,63 +349,90 @@ public final class RingConfig
             return this;
         }
 
-        /** @param workerThreads 1 to 256, thread engine only. @return this. */
+        /**
+         * @param workerThreads 1 to 256, thread engine only.
+         * @return this.
+         */
         public Builder workerThreads(final int workerThreads)
         {
             this.workerThreads = workerThreads;
             return this;
         }
 
-        /** @param submitBatchMax 1 to 32768: see {@link RingConfig#submitBatchMax()}. @return this. */
+        /**
+         * @param submitBatchMax 1 to 32768: see {@link RingConfig#submitBatchMax()}.
+         * @return this.
+         */
         public Builder submitBatchMax(final int submitBatchMax)
         {
             this.submitBatchMax = submitBatchMax;
             return this;
         }
 
-        /** @param sqPoll ask io_uring for SQPOLL. @return this. */
+        /**
+         * @param sqPoll ask io_uring for SQPOLL.
+         * @return this.
+         */
         public Builder sqPoll(final boolean sqPoll)
         {
             this.sqPoll = sqPoll;
             return this;
         }
 
-        /** @param coop io_uring COOP_TASKRUN | TASKRUN_FLAG: see {@link RingConfig#coopTaskRun()}. @return this. */
+        /**
+         * @param coop io_uring COOP_TASKRUN | TASKRUN_FLAG: see {@link RingConfig#coopTaskRun()}.
+         * @return this.
+         */
         public Builder coopTaskRun(final boolean coop)
         {
             this.coopTaskRun = coop;
             return this;
         }
 
-        /** @param defer io_uring SINGLE_ISSUER | DEFER_TASKRUN (DEDICATED rings): see {@link RingConfig#deferTaskRun()}. @return this. */
+        /**
+         * @param defer io_uring SINGLE_ISSUER | DEFER_TASKRUN (DEDICATED rings): see {@link RingConfig#deferTaskRun()}.
+         * @return this.
+         */
         public Builder deferTaskRun(final boolean defer)
         {
             this.deferTaskRun = defer;
             return this;
         }
 
-        /** @param name the ring's name. @return this. */
+        /**
+         * @param name the ring's name.
+         * @return this.
+         */
         public Builder name(final String name)
         {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
-        /** @param errorHandler receives errors of the duty cycle. @return this. */
+        /**
+         * @param errorHandler receives errors of the duty cycle.
+         * @return this.
+         */
         public Builder errorHandler(final ErrorHandler errorHandler)
         {
             this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
             return this;
         }
 
-        /** @param observer sees write completions and barrier syncs (tests, diagnostics); null for none. @return this. */
+        /**
+         * @param observer sees write completions and barrier syncs (tests, diagnostics); null for none.
+         * @return this.
+         */
         public Builder barrierObserver(final BarrierObserver observer)
         {
             this.barrierObserver = observer;
             return this;
         }
 
-        /** @param window power of two, 64 to 2^24: see {@link RingConfig#barrierWindow()}. @return this. */
+        /**
+         * @param window power of two, 64 to 2^24: see {@link RingConfig#barrierWindow()}.
+         * @return this.
+         */
         public Builder barrierWindow(final int window)
         {
             this.barrierWindow = window;
@@ -394,10 +449,24 @@ public final class RingConfig
             return this;
         }
 
-        /** @param adaptiveSpin see {@link RingConfig#adaptiveSpin()} (default true). @return this. */
+        /**
+         * @param adaptiveSpin see {@link RingConfig#adaptiveSpin()} (default true).
+         * @return this.
+         */
         public Builder adaptiveSpin(final boolean adaptiveSpin)
         {
             this.adaptiveSpin = adaptiveSpin;
+            return this;
+        }
+
+        /**
+         * @param latencyRecording true to keep per-operation latency histograms: see
+         *                         {@link RingConfig#latencyRecording()}.
+         * @return this.
+         */
+        public Builder latencyRecording(final boolean latencyRecording)
+        {
+            this.latencyRecording = latencyRecording;
             return this;
         }
 
