@@ -84,6 +84,11 @@ public final class BenchOptions implements Cloneable
         description = "submitting threads   (default 1)")
     int jobs = 1;
 
+    @Option(names = "--virtual-threads", order = 6, paramLabel = "N", converter = Whole.class,
+        description = "N virtual threads (JDK 21+), each making blocking requests one at a time, instead of the jobs' " +
+            "threads: jdk-channel and the pageio engines (uring, aio, threads, auto); --jobs only groups their counts")
+    int virtualThreads;
+
     @Option(names = "--rings", order = 7, paramLabel = "N", converter = Whole.class,
         description = "pageio rings; job j uses ring j %% N   (default 1)")
     int rings = 1;
@@ -114,15 +119,20 @@ public final class BenchOptions implements Cloneable
     @Option(names = "--group-commit", order = 15, description = "each job writes a page then waits for a barrier, in a loop")
     boolean groupCommit;
 
-    @Option(names = "--poll", order = 16, paramLabel = "MODE", converter = PollMode.class,
+    @Option(names = "--barrier-syncs", order = 16, paramLabel = "K", converter = Whole.class,
+        description = "pageio: barrier syncs in flight per O_DIRECT file (docs/DURABILITY.md rule 4)   (default "
+            + RingConfig.DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX + ")")
+    int barrierSyncs = RingConfig.DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX;
+
+    @Option(names = "--poll", order = 17, paramLabel = "MODE", converter = PollMode.class,
         description = "pageio agent idling: backoff (spin, then sleep in the kernel), spin, sleep (default backoff)")
     String poll = "backoff";
 
-    @Option(names = "--submit-batch", order = 17, paramLabel = "N", converter = SubmitBatch.class,
+    @Option(names = "--submit-batch", order = 18, paramLabel = "N", converter = SubmitBatch.class,
         description = "pageio agent: most requests per submit system call   (default: RingConfig's)")
     int submitBatch = RingConfig.defaults().submitBatchMax();
 
-    @Option(names = "--sleep-after", order = 18, paramLabel = "T", converter = DurationConverter.class,
+    @Option(names = "--sleep-after", order = 19, paramLabel = "T", converter = DurationConverter.class,
         description = "pageio agent: idle time before it blocks in the kernel (e.g. 0, 20us, 1ms)")
     long sleepAfterNs = -1;
 
@@ -132,44 +142,55 @@ public final class BenchOptions implements Cloneable
     /** io_uring {@code SINGLE_ISSUER|DEFER_TASKRUN} on dedicated rings: {@code --defer-taskrun} (the default) or {@code --no-defer-taskrun}. */
     boolean deferTaskRun = RingConfig.defaults().deferTaskRun();
 
-    @Option(names = "--sqpoll", order = 23, description = "io_uring SQPOLL (a kernel thread polls the submission ring)")
+    @Option(names = "--sqpoll", order = 24, description = "io_uring SQPOLL (a kernel thread polls the submission ring)")
     boolean sqPoll;
 
-    @Option(names = "--json", order = 24, description = "the final report as JSON on stdout (one object per engine run)")
+    @Option(names = "--fixed-buffers", order = 25,
+        description = "io_uring registered buffers: each slot's buffer pinned once (IORING_REGISTER_BUFFERS; fio --fixedbufs)")
+    boolean fixedBuffers;
+
+    @Option(names = "--fixed-files", order = 26,
+        description = "io_uring registered files: the file by index (IORING_REGISTER_FILES; fio --registerfiles)")
+    boolean fixedFiles;
+
+    /** The agent's adaptive spin: {@code --adaptive-spin} (the default) or {@code --no-adaptive-spin}. */
+    boolean adaptiveSpin = RingConfig.defaults().adaptiveSpin();
+
+    @Option(names = "--json", order = 29, description = "the final report as JSON on stdout (one object per engine run)")
     boolean json;
 
-    @Option(names = "--jmh", order = 25, paramLabel = "ARGS", arity = "0..*", parameterConsumer = Rest.class,
+    @Option(names = "--jmh", order = 30, paramLabel = "ARGS", arity = "0..*", parameterConsumer = Rest.class,
         description = "run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)")
     List<String> jmh;
 
-    @Option(names = {"-h", "--help"}, order = 33, usageHelp = true, description = "this text")
+    @Option(names = {"-h", "--help"}, order = 37, usageHelp = true, description = "this text")
     boolean help;
 
-    @Option(names = "--log", order = 27, description = "the write-ahead-log benchmark instead: LogFile against " +
+    @Option(names = "--log", order = 31, description = "the write-ahead-log benchmark instead: LogFile against " +
         "FileChannel append + force(false) per commit and against the same with a hand-written group commit, " +
         "commits/s and p50/p99 per record size and committer count, one table (uses --engine, --runtime, --warmup " +
         "and the agent flags)")
     boolean log;
 
-    @Option(names = "--committers", order = 28, paramLabel = "LIST", converter = WholeList.class,
+    @Option(names = "--committers", order = 32, paramLabel = "LIST", converter = WholeList.class,
         description = "--log: committer threads, one run per value   (default 1,8,32,128)")
     IntList committers = new IntList(1, 8, 32, 128);
 
-    @Option(names = "--record-sizes", order = 29, paramLabel = "LIST", converter = SizeList.class,
+    @Option(names = "--record-sizes", order = 33, paramLabel = "LIST", converter = SizeList.class,
         description = "--log: record sizes, one run per value, 1 to 1m   (default 100,4k)")
     IntList recordSizes = new IntList(100, 4096);
 
-    @Option(names = "--log-impl", order = 30, paramLabel = "LIST", converter = LogImplList.class,
+    @Option(names = "--log-impl", order = 34, paramLabel = "LIST", converter = LogImplList.class,
         description = "--log: pageio (LogFile), force (force per commit), group (one forcer thread)   " +
             "(default pageio,force,group)")
     NameList logImpls = new NameList(LOG_IMPLS);
 
-    @Option(names = "--log-dir", order = 31, paramLabel = "DIR", converter = NonEmptyPath.class,
+    @Option(names = "--log-dir", order = 35, paramLabel = "DIR", converter = NonEmptyPath.class,
         description = "--log: directory of the logs, on the filesystem to measure, emptied before each run   " +
             "(default ./" + DEFAULT_LOG_DIR + ")")
     Path logDir = Path.of(DEFAULT_LOG_DIR);
 
-    @Option(names = "--no-zero-fill", order = 32, description = "--log: LogFile's new segments only fallocated, " +
+    @Option(names = "--no-zero-fill", order = 36, description = "--log: LogFile's new segments only fallocated, " +
         "not zero-filled (LogConfig.zeroFillSegments(false))")
     boolean noZeroFill;
 
@@ -188,29 +209,43 @@ public final class BenchOptions implements Cloneable
         direct = false;
     }
 
-    @Option(names = "--coop-taskrun", order = 19, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default)")
+    @Option(names = "--coop-taskrun", order = 20, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default)")
     private void coopTaskRun(final boolean given)
     {
         coopTaskRun = true;
     }
 
-    @Option(names = "--no-coop-taskrun", order = 20, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG off")
+    @Option(names = "--no-coop-taskrun", order = 21, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG off")
     private void noCoopTaskRun(final boolean given)
     {
         coopTaskRun = false;
     }
 
-    @Option(names = "--defer-taskrun", order = 21, description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN on dedicated rings (the default)")
+    @Option(names = "--defer-taskrun", order = 22, description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN on dedicated rings (the default)")
     private void deferTaskRun(final boolean given)
     {
         deferTaskRun = true;
     }
 
-    @Option(names = "--no-defer-taskrun", order = 22,
+    @Option(names = "--no-defer-taskrun", order = 23,
         description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN off")
     private void noDeferTaskRun(final boolean given)
     {
         deferTaskRun = false;
+    }
+
+    @Option(names = "--adaptive-spin", order = 27,
+        description = "pageio agent: spin only while the learned completion wait is under the spin budget (the default)")
+    private void adaptiveSpin(final boolean given)
+    {
+        adaptiveSpin = true;
+    }
+
+    @Option(names = "--no-adaptive-spin", order = 28,
+        description = "pageio agent: spin the whole budget (--sleep-after) before every sleep, as before issue 16")
+    private void noAdaptiveSpin(final boolean given)
+    {
+        adaptiveSpin = false;
     }
 
     /**
@@ -355,6 +390,7 @@ public final class BenchOptions implements Cloneable
         checks.range("--jobs", jobs, 1, 1024);
         checks.range("--rings", rings, 1, 256);
         checks.range("--barrier-every", barrierEvery, 1, Integer.MAX_VALUE);
+        checks.range("--barrier-syncs", barrierSyncs, 1, RingConfig.BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT);
         if (result.hasMatchedOption("--mix") && rw != Rw.RANDRW)
         {
             checks.fail("--mix applies to --rw randrw only: rw=" + rw.fioName());
@@ -382,6 +418,23 @@ public final class BenchOptions implements Cloneable
         if (groupCommit && rw.reads)
         {
             checks.fail("--group-commit writes only: use --rw randwrite or write (rw=" + rw.fioName() + ")");
+        }
+        checks.range("--virtual-threads", virtualThreads, 1, MAX_VIRTUAL_THREADS);
+        if (virtualThreads > 0 && (groupCommit || barrierEvery > 0))
+        {
+            checks.fail("--virtual-threads makes reads and writes only: not with --group-commit or --barrier-every");
+        }
+        if (virtualThreads > 0 && virtualThreads < jobs)
+        {
+            checks.fail("fewer virtual threads than jobs: virtual-threads=" + virtualThreads + " jobs=" + jobs);
+        }
+        if (fixedBuffers && !"uring".equals(engine))
+        {
+            checks.fail("--fixed-buffers needs --engine uring: engine=" + engine);
+        }
+        if (fixedFiles && !"uring".equals(engine))
+        {
+            checks.fail("--fixed-files needs --engine uring: engine=" + engine);
         }
         if ((long)queueDepth * jobs > MAX_OUTSTANDING)
         {
@@ -421,6 +474,15 @@ public final class BenchOptions implements Cloneable
         {
             throw new ParameterException(commandLine, message);
         }
+    }
+
+    /** The most virtual threads {@code --virtual-threads} takes (a pageio ring holds at most 32768 requests). */
+    static final int MAX_VIRTUAL_THREADS = 32767;
+
+    /** @return true when the workload runs on {@code --virtual-threads}. */
+    boolean onVirtualThreads()
+    {
+        return virtualThreads > 0;
     }
 
     /** @return the number of blocks of {@code blockSize} in the used part of the file. */

@@ -2,23 +2,33 @@ package dev.pageio.bench;
 
 import dev.pageio.core.BarrierMode;
 import dev.pageio.core.Engines;
+import dev.pageio.core.Errno;
 import dev.pageio.core.IoFailure;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.RingStats;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
+import dev.pageio.core.spi.RingBackend;
 import dev.pageio.linux.Arch;
 import dev.pageio.linux.FdFileAccess;
+import dev.pageio.linux.uring.UringBackend;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -60,6 +70,10 @@ final class PageioEngine implements BenchEngine
     @Override
     public String unavailableCause(final BenchOptions options)
     {
+        if (options.onVirtualThreads() && VirtualThreads.unavailableCause() != null)
+        {
+            return VirtualThreads.unavailableCause();
+        }
         try
         {
             if (Engines.AUTO.equals(engineName))
@@ -83,14 +97,16 @@ final class PageioEngine implements BenchEngine
         final IoRing[] rings = new IoRing[options.rings];
         final IoFile[] files = new IoFile[options.rings];
         // Group commit: each job has one commit (a write, then its barrier) outstanding, as BenchRun reports it.
-        final int queueDepth = options.groupCommit ? 1 : options.queueDepth;
-        final Run run = new Run(options.jobs * queueDepth, rings, files);
+        // Virtual threads: each has one blocking request outstanding.
+        final int queueDepth = options.groupCommit || options.onVirtualThreads() ? 1 : options.queueDepth;
+        final int issuers = options.onVirtualThreads() ? options.virtualThreads : options.jobs;
+        final Run run = new Run(issuers * queueDepth, rings, files);
         final long[] syncsSeen = new long[options.rings];
         try
         {
             for (int r = 0; r < rings.length; r++)
             {
-                final int jobsOnRing = (options.jobs - r + rings.length - 1) / rings.length;
+                final int jobsOnRing = (issuers - r + rings.length - 1) / rings.length;
                 final int outstanding = jobsOnRing * queueDepth;
                 rings[r] = IoRing.open(agentConfig(options)
                     .engine(engineName)
@@ -107,6 +123,21 @@ final class PageioEngine implements BenchEngine
             run.close();
             throw e;
         }
+        if (options.onVirtualThreads())
+        {
+            // thread t on ring t % rings, blocking in join(): the virtual thread parks, its carrier runs others
+            VirtualThreadJobs.start(options, run, "pageio-bench-vt-", (thread, offset, buffer, read) ->
+            {
+                final IoFile file = files[thread % files.length];
+                final int size = buffer.remaining();
+                final long n = read ? file.read(offset, buffer).join() : file.write(offset, buffer).join();
+                if (n != size)
+                {
+                    throw new EOFException("short transfer: offset=" + offset + " result=" + n);
+                }
+            }, stats);
+            return run;
+        }
         final Slot[][] slots = new Slot[options.jobs][queueDepth];
         for (int j = 0; j < options.jobs; j++)
         {
@@ -118,6 +149,15 @@ final class PageioEngine implements BenchEngine
                     new OffsetGenerator(options, ((long)j << 32) | s, cursor, start), j * queueDepth + s,
                     syncsSeen, j % files.length);
             }
+        }
+        try
+        {
+            register(options, rings, files, slots, run);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            run.close();
+            throw e;
         }
         for (int j = 0; j < options.jobs; j++)
         {
@@ -139,16 +179,78 @@ final class PageioEngine implements BenchEngine
      * @param options the command line.
      * @return a ring configuration with the agent and io_uring flags of the command line ({@code --poll},
      *         {@code --submit-batch}, {@code --sleep-after}, {@code --[no-]coop-taskrun}, {@code --[no-]defer-taskrun},
-     *         {@code --sqpoll}); the caller sets the engine, the name and the depth. Also used by {@code --log}.
+     *         {@code --sqpoll}, {@code --barrier-syncs}, {@code --[no-]adaptive-spin}); the caller sets the engine,
+     *         the name and the depth. Also used by {@code --log}.
      */
     static RingConfig.Builder agentConfig(final BenchOptions options)
     {
         return RingConfig.builder()
             .coopTaskRun(options.coopTaskRun)
             .submitBatchMax(options.submitBatch)
+            .barrierSyncsInFlightMax(options.barrierSyncs)
             .deferTaskRun(options.deferTaskRun)
             .sqPoll(options.sqPoll)
+            .adaptiveSpin(options.adaptiveSpin)
             .idle(idle(options.poll), options.sleepAfterNs >= 0 ? options.sleepAfterNs : sleepAfter(options.poll));
+    }
+
+    /**
+     * {@code --fixed-buffers}: each ring registers its slots' buffers, so every transfer goes as READ_FIXED /
+     * WRITE_FIXED; {@code --fixed-files}: each ring registers its file, so every SQE carries IOSQE_FIXED_FILE. Done
+     * on the agent before the first request (io_uring wants the ring quiet); a refusal fails the run with the errno.
+     */
+    private static void register(final BenchOptions options, final IoRing[] rings, final IoFile[] files,
+        final Slot[][] slots, final Run run) throws IOException
+    {
+        for (int r = 0; r < rings.length; r++)
+        {
+            if (options.fixedBuffers)
+            {
+                final List<ByteBuffer> buffers = new ArrayList<>();
+                for (int j = r; j < slots.length; j += rings.length)
+                {
+                    for (final Slot slot : slots[j])
+                    {
+                        buffers.add(slot.buffer);
+                    }
+                }
+                final int result = await(rings[r].registerBuffers(buffers.toArray(new ByteBuffer[0])));
+                if (result < 0)
+                {
+                    throw new IOException("--fixed-buffers: ring " + r + " could not register " + buffers.size() +
+                        " buffers: errno=" + Errno.name(-result) + " engine=" + rings[r].engineName());
+                }
+            }
+            if (options.fixedFiles)
+            {
+                final FileAccess access = files[r].access();
+                final int result = await(rings[r].onAgent(b -> b instanceof UringBackend ?
+                    ((UringBackend)b).registerFiles(access) : -RingBackend.EOPNOTSUPP));
+                if (result < 0)
+                {
+                    throw new IOException("--fixed-files: ring " + r + " could not register its file: errno=" +
+                        Errno.name(-result) + " engine=" + rings[r].engineName());
+                }
+                run.filesRegistered[r] = true;
+            }
+        }
+    }
+
+    private static int await(final CompletableFuture<Integer> result) throws IOException
+    {
+        try
+        {
+            return result.get(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while registering", e);
+        }
+        catch (final ExecutionException | TimeoutException e)
+        {
+            throw new IOException("registering failed: " + e, e);
+        }
     }
 
     private static java.util.function.Supplier<org.agrona.concurrent.IdleStrategy> idle(final String poll)
@@ -185,12 +287,15 @@ final class PageioEngine implements BenchEngine
     {
         private final IoRing[] rings;
         private final IoFile[] files;
+        /** Rings whose file is registered (--fixed-files): unregistered before the file closes. */
+        final boolean[] filesRegistered;
 
         Run(final int slots, final IoRing[] rings, final IoFile[] files)
         {
             super(slots);
             this.rings = rings;
             this.files = files;
+            this.filesRegistered = new boolean[rings.length];
         }
 
         @Override
@@ -205,8 +310,70 @@ final class PageioEngine implements BenchEngine
         }
 
         @Override
+        RingStats[] ringStats()
+        {
+            final RingStats[] stats = new RingStats[rings.length];
+            for (int i = 0; i < rings.length; i++)
+            {
+                stats[i] = rings[i].stats();
+            }
+            return stats;
+        }
+
+        @Override
+        KernelCounts kernelCounts()
+        {
+            long systemCalls = 0;
+            long submitCalls = 0;
+            long requests = 0;
+            long fixedBuffers = 0;
+            long fixedFiles = 0;
+            boolean uring = true;
+            for (final IoRing r : rings)
+            {
+                final long[] c;
+                try
+                {
+                    c = r.onAgent(b -> new long[] {b.systemCalls(), b.submitCalls(), b.requestsSubmitted(),
+                        b instanceof UringBackend ? ((UringBackend)b).fixedBufferOps() : -1,
+                        b instanceof UringBackend ? ((UringBackend)b).fixedFileOps() : -1})
+                        .get(5, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                    return KernelCounts.UNKNOWN;
+                }
+                catch (final ExecutionException | TimeoutException e)
+                {
+                    return KernelCounts.UNKNOWN;
+                }
+                if (c[0] < 0 || c[1] < 0 || c[2] < 0)
+                {
+                    return KernelCounts.UNKNOWN;
+                }
+                systemCalls += c[0];
+                submitCalls += c[1];
+                requests += c[2];
+                fixedBuffers += c[3];
+                fixedFiles += c[4];
+                uring &= c[3] >= 0;
+            }
+            return new KernelCounts(systemCalls, submitCalls, requests, uring ? fixedBuffers : -1, uring ? fixedFiles : -1);
+        }
+
+        @Override
         public void close() throws IOException
         {
+            for (int r = 0; r < rings.length; r++)
+            {
+                if (filesRegistered[r])
+                {
+                    // io_uring holds a reference to a registered file: drop it before the file closes
+                    filesRegistered[r] = false;
+                    await(rings[r].onAgent(b -> ((UringBackend)b).unregisterFiles()));
+                }
+            }
             for (final IoFile f : files)
             {
                 if (f != null)

@@ -145,6 +145,37 @@ class BenchOptionsTest
     }
 
     @Test
+    void shouldTakeTheBarrierSyncsInFlightForPageioRings()
+    {
+        assertEquals(dev.pageio.core.RingConfig.DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX, parse().barrierSyncs);
+        assertEquals(4, parse("--group-commit", "--barrier-syncs", "4").barrierSyncs);
+        assertEquals(1, parse("--group-commit", "--barrier-syncs=1").barrierSyncs);
+        assertEquals("out of range: --barrier-syncs=0 range=1..64", rejected("--barrier-syncs", "0"));
+        assertEquals("out of range: --barrier-syncs=65 range=1..64", rejected("--barrier-syncs", "65"));
+        assertEquals("not a number: --barrier-syncs=two", rejected("--barrier-syncs", "two"));
+    }
+
+    @Test
+    void shouldTakeTheRegisteredBufferAndFileFlagsForIoUringOnly()
+    {
+        final BenchOptions o = parse("--engine", "uring", "--fixed-buffers", "--fixed-files", "--sqpoll");
+        assertTrue(o.fixedBuffers && o.fixedFiles && o.sqPoll);
+        assertFalse(parse("--engine", "uring").fixedBuffers);
+        assertFalse(parse("--engine", "uring").fixedFiles);
+        assertEquals("--fixed-buffers needs --engine uring: engine=all", rejected("--fixed-buffers"));
+        assertEquals("--fixed-files needs --engine uring: engine=aio", rejected("--engine", "aio", "--fixed-files"));
+        assertEquals("flag takes no value: --fixed-files=1", rejected("--engine", "uring", "--fixed-files=1"));
+    }
+
+    @Test
+    void shouldTurnTheAdaptiveSpinOffAndOnAgain()
+    {
+        assertTrue(parse().adaptiveSpin);
+        assertFalse(parse("--no-adaptive-spin").adaptiveSpin);
+        assertTrue(parse("--no-adaptive-spin", "--adaptive-spin").adaptiveSpin);
+    }
+
+    @Test
     void shouldPassEverythingAfterJmhToJmh()
     {
         final BenchOptions o = parse("--jmh", "-prof", "gc", "Nop");
@@ -297,10 +328,11 @@ class BenchOptionsTest
         final String usage = BenchOptions.usage();
         assertTrue(usage.startsWith("usage: pageio-bench [options]"), usage);
         for (final String flag : new String[] {"--engine", "--rw", "--mix", "--bs", "--qd", "--jobs", "--rings", "--file",
-            "--size", "--direct", "--buffered", "--runtime", "--warmup", "--barrier-every", "--group-commit", "--poll",
+            "--size", "--direct", "--buffered", "--runtime", "--warmup", "--barrier-every", "--group-commit", "--barrier-syncs", "--poll",
             "--submit-batch", "--sleep-after", "--coop-taskrun", "--no-coop-taskrun", "--defer-taskrun",
-            "--no-defer-taskrun", "--sqpoll", "--json", "--jmh", "--log", "--committers", "--record-sizes", "--log-impl",
-            "--log-dir", "--no-zero-fill", "-h, --help"})
+            "--no-defer-taskrun", "--sqpoll", "--fixed-buffers", "--fixed-files", "--adaptive-spin", "--no-adaptive-spin",
+            "--json", "--jmh", "--log", "--committers", "--record-sizes", "--log-impl", "--log-dir", "--no-zero-fill",
+            "-h, --help"})
         {
             assertTrue(usage.contains(flag), flag + " missing from:\n" + usage);
         }

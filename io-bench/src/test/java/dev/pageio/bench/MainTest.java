@@ -5,6 +5,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -149,6 +151,112 @@ class MainTest
         assertTrue((double)json.get("reads") > 0, o.out);
         assertTrue((double)json.get("writes") > 0, o.out);
         assertEquals(0.0, json.get("errors"));
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> ring = (Map<String, Object>)json.get("ring");
+        assertTrue(ring != null, "a pageio engine reports its rings' counters: " + o.out);
+        // read a moment apart while requests complete: the same count within 5 %
+        assertEquals((double)json.get("ios"), (double)ring.get("ios"), 0.05 * (double)json.get("ios") + 64,
+            "the rings count the measured I/Os: " + o.out);
+        assertTrue((double)ring.get("mean_batch_size") >= 1, o.out);
+        assertTrue(ring.containsKey("syscalls_per_io"), o.out);
+        assertTrue(o.err.contains("syscalls/io="), o.err);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunBlockingReadsFromVirtualThreadsOrSayWhyNot() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--virtual-threads", "64", "--jobs", "2", "--json");
+        if (Runtime.version().feature() < 21)
+        {
+            assertEquals(1, o.status, o.err);
+            assertTrue(o.err.contains("virtual threads need JDK 21+"), o.err);
+            return;
+        }
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertEquals(64.0, json.get("virtual_threads"));
+        assertEquals(1.0, json.get("qd"), "one blocking request per virtual thread");
+        assertTrue((double)json.get("reads") > 0, o.out);
+        assertEquals(0.0, json.get("errors"));
+    }
+
+    @Test
+    void shouldRefuseVirtualThreadsOnAnAsynchronousEngineAndWithBarriers() throws Exception
+    {
+        final Outcome async = run("--engine", "jdk-async", "--file", file.toString(), "--size", "16m",
+            "--virtual-threads", "4");
+        assertEquals(1, async.status, async.err);
+        assertTrue(async.err.contains(VirtualThreadJobs.NOT_BLOCKING), async.err);
+        final Outcome barriers = run("--engine", "threads", "--virtual-threads", "4", "--group-commit");
+        assertEquals(2, barriers.status, barriers.err);
+        assertTrue(barriers.err.contains("--virtual-threads makes reads and writes only"), barriers.err);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"uring", "aio"})
+    @Timeout(60)
+    void shouldReportSystemCallsPerIoAndTheMeanBatchOfAKernelEngine(final String engine) throws Exception
+    {
+        // issue 16 item 5: counted by the ring's backend over the measured window, not estimated
+        final Outcome o = run("--engine", engine, "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--qd", "8", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        final double ios = (double)json.get("ios");
+        final double syscalls = (double)json.get("syscalls");
+        assertTrue(ios > 0 && syscalls > 0, o.out);
+        assertEquals(syscalls / ios, (double)json.get("syscalls_per_io"), 0.001, o.out);
+        // io_uring may submit with no system call under SQPOLL only; this run has none
+        final double batch = (double)json.get("submit_batch_mean");
+        assertTrue(batch >= 1 && batch <= 8, "at least one request, at most the queue depth per submit: " + o.out);
+        assertTrue((double)json.get("submit_calls") <= syscalls, o.out);
+        final Outcome text = run("--engine", engine, "--file", file.toString(), "--size", "16m", "--runtime", "200ms",
+            "--warmup", "0", "--qd", "8");
+        assertEquals(0, text.status, text.err);
+        assertTrue(text.out.contains("system calls per I/O") && text.out.contains("mean batch"), text.out);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunIoUringWithRegisteredBuffersAndFiles() throws Exception
+    {
+        // issue 16 item 4: the bench side of fio's --fixedbufs --registerfiles
+        final Outcome o = run("--engine", "uring", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--qd", "8", "--jobs", "2", "--rings", "2", "--fixed-buffers", "--fixed-files", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertEquals(true, json.get("fixed_buffers"));
+        assertEquals(true, json.get("fixed_files"));
+        final double ios = (double)json.get("ios");
+        assertTrue(ios > 0, o.out);
+        // every transfer went through a registered buffer and file (counted by the SQE writer at submission, so
+        // over a window a little apart from that of the completions: not exactly ios)
+        assertTrue((double)json.get("fixed_buffer_ops") >= 0.9 * ios, o.out);
+        assertTrue((double)json.get("fixed_file_ops") >= 0.9 * ios, o.out);
+        final Outcome plain = run("--engine", "uring", "--file", file.toString(), "--size", "16m", "--runtime", "200ms",
+            "--warmup", "0", "--qd", "8", "--json");
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> without = (Map<String, Object>)MiniJson.parse(plain.out);
+        assertEquals(0.0, without.get("fixed_buffer_ops"), plain.out);
+        assertEquals(0.0, without.get("fixed_file_ops"), plain.out);
+        assertEquals(0.0, json.get("errors"), o.out);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldLeaveSystemCallsOutWhereTheEngineDoesNotCountThem() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "200ms",
+            "--warmup", "0", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertFalse(json.containsKey("syscalls_per_io"), o.out);
     }
 
     @Test

@@ -13,12 +13,25 @@ import java.util.concurrent.atomic.AtomicLong;
  *   C &ge; T returned 0.</li>
  * </ul>
  *
- * <p>A barrier with coverage S succeeds once S &le; D. At most one sync is in flight per file: its snapshot
- * T = C is taken before it is issued, and it is carried by the slot of one waiting barrier (no allocation, no
- * extra slot). A failed covered write or a failed sync poisons the file for good: every pending and later
- * barrier fails with that first cause, whatever later syncs return.
+ * <p>A barrier with coverage S succeeds once S &le; D. Up to K = {@link RingConfig#barrierSyncsInFlightMax()}
+ * syncs are in flight per file (rule 4, pipelined). Each takes its snapshot T = C before it is issued and is carried
+ * by the slot of one waiting barrier (no allocation, no extra slot; the K in-flight entries are preallocated arrays).
+ * A new sync is issued only for a waiting barrier that no sync in flight will cover: its S &le; C, and S is above
+ * the T of every sync in flight (of a kind strong enough for it: a barrier that needs fsync is not covered by an
+ * fdatasync). So a new sync always covers writes that no sync in flight does, except the upgrade of a covered range
+ * from fdatasync to fsync. On each success D = max(D, T), whatever order the syncs finish in, and every waiting
+ * barrier with S &le; D completes. A failed covered write or a failed sync poisons the file for good: every pending
+ * and later barrier fails with that first cause, whatever later syncs return, including syncs still in flight that
+ * return 0 after it.
  *
- * <p>Threading: {@link #nextSeq()} and {@link #lastSeq()}: any thread. Everything else: the ring's agent.
+ * <p>K &gt; 1 applies to O_DIRECT files only; a file that goes through the page cache keeps one sync in flight.
+ * The kernel reports a page-cache writeback error to one sync of the open file only (errseq; PostgreSQL's
+ * "fsyncgate"), so with two syncs in flight the one that does not get the error may return 0 first and publish a D
+ * it does not deserve, before the other's EIO poisons the file. For O_DIRECT writes a data error fails the write
+ * itself (and poisons through {@link #writeDone}), and a cache-flush or journal error is returned to each sync that
+ * waits for it. What remains is ext4's fallback of some O_DIRECT writes to the page cache; K = 1 closes that too.
+ *
+ * <p>Threading: {@link #nextSeq()}, {@link #lastSeq()} and {@link #closeSeq()}: any thread. Everything else: the ring's agent.
  */
 final class BarrierTracker
 {
@@ -38,6 +51,8 @@ final class BarrierTracker
         void writeCompleted(long writeSeq, boolean ok, long nanoTime);
 
         void syncIssued(long covers, boolean full, long nanoTime);
+
+        void syncCompleted(long covers, boolean full, int errno, long nanoTime);
     }
 
     private final String pathText;
@@ -49,6 +64,10 @@ final class BarrierTracker
     private final int window;
     private final long submitTimeoutNs;
 
+    /** The closed bit of {@link #lastSeq} (set by {@link #closeSeq()}); the bits below it are the last seq taken. */
+    private static final long SEQ_CLOSED = Long.MIN_VALUE;
+
+    /** S and, in its top bit, whether the numbering is closed: one word, so that a write is numbered or refused. */
     private final AtomicLong lastSeq = new AtomicLong();
     private volatile long completed;
     private long durableData;
@@ -57,9 +76,11 @@ final class BarrierTracker
 
     private Slot waitHead;
     private Slot waitTail;
-    private Slot carrier;
-    private long carrierSnapshot;
-    private boolean carrierFull;
+    /** The carriers of the syncs in flight, {@code [0, inFlight)}, with their snapshots T and kinds. */
+    private final Slot[] carriers;
+    private final long[] carrierSnapshots;
+    private final boolean[] carrierFulls;
+    private int inFlight;
 
     private long maxEndCompleted;
     private long sizeAtFullSync;
@@ -67,18 +88,21 @@ final class BarrierTracker
 
     private long syncs;
     private long barriers;
+    /** Barriers completed by the event being processed (a sync's completion), for the Barrier event. */
+    private int group = 1;
 
     /**
      * @param pathText    the file's path, for error messages.
      * @param syncWrites  true when the file was opened O_DSYNC/O_SYNC: a completed write is durable.
+     * @param direct      true when the file was opened O_DIRECT: only then may K &gt; 1 syncs be in flight.
      * @param config      the ring's configuration (window, submit timeout).
      * @param policy      {@link BarrierPolicy#STRICT} except in the tests that prove the detectors.
      * @param initialSize the file's size when it was put on the ring.
      * @param progress    how a submitter waiting for the window helps the ring along.
      * @param listener    the observer's view of this file, or null.
      */
-    BarrierTracker(final String pathText, final boolean syncWrites, final RingConfig config, final BarrierPolicy policy,
-        final long initialSize, final Progress progress, final Listener listener)
+    BarrierTracker(final String pathText, final boolean syncWrites, final boolean direct, final RingConfig config,
+        final BarrierPolicy policy, final long initialSize, final Progress progress, final Listener listener)
     {
         this.pathText = pathText;
         this.progress = progress;
@@ -88,6 +112,11 @@ final class BarrierTracker
         this.window = config.barrierWindow();
         this.bits = new long[window / 64];
         this.submitTimeoutNs = config.submitTimeoutNs();
+        // One at a time through the page cache: see the class comment (errseq reports a writeback error once).
+        final int syncsInFlightMax = direct ? config.barrierSyncsInFlightMax() : 1;
+        this.carriers = new Slot[syncsInFlightMax];
+        this.carrierSnapshots = new long[syncsInFlightMax];
+        this.carrierFulls = new boolean[syncsInFlightMax];
         this.sizeAtFullSync = initialSize;
         this.maxEndCompleted = initialSize;
     }
@@ -97,12 +126,33 @@ final class BarrierTracker
     /** @return the last write sequence number taken: a barrier's S. */
     long lastSeq()
     {
-        return lastSeq.get();
+        return lastSeq.get() & ~SEQ_CLOSED;
     }
 
     /**
-     * Takes the next write sequence number. Waits (as for a full ring) while a write that has not completed is a
-     * whole window behind.
+     * Closes the numbering (the file is closing): no write takes a number after this, so the returned S covers
+     * every write ever accepted on the file. A write that was counted in before the close but had not taken its
+     * number yet is refused by {@link #nextSeq()} instead of slipping past the close barrier (rule 11).
+     *
+     * @return the last write sequence number taken: the close barrier's S.
+     */
+    long closeSeq()
+    {
+        while (true)
+        {
+            final long s = lastSeq.get();
+            if (lastSeq.compareAndSet(s, s | SEQ_CLOSED))
+            {
+                return s & ~SEQ_CLOSED;
+            }
+        }
+    }
+
+    /**
+     * Takes the next write sequence number: the point at which a write is accepted. Waits (as for a full ring)
+     * while a write that has not completed is a whole window behind.
+     *
+     * @throws ClosedFileException once {@link #closeSeq()} ran.
      */
     long nextSeq()
     {
@@ -111,8 +161,13 @@ final class BarrierTracker
         while (true)
         {
             final long s = lastSeq.get();
+            if ((s & SEQ_CLOSED) != 0)
+            {
+                throw new ClosedFileException("file closed: path=" + pathText);
+            }
             if (s + 1 - completed <= window)
             {
+                // the CAS fails if closeSeq() set the closed bit meanwhile: the next turn refuses
                 if (lastSeq.compareAndSet(s, s + 1))
                 {
                     return s + 1;
@@ -155,6 +210,40 @@ final class BarrierTracker
         return barriers;
     }
 
+    /**
+     * @return how many barriers the event now being processed completes together: the count for a sync's
+     * completion (the carrier and every waiter it covers), 1 for any other event. Read by the agent while the
+     * tracker reports each barrier's end.
+     */
+    int group()
+    {
+        return group;
+    }
+
+    /**
+     * @param carrierSlot a barrier carrying a sync in flight.
+     * @return the snapshot T of its sync (the last write sequence number it covers).
+     */
+    long syncCovers(final Slot carrierSlot)
+    {
+        return carrierSnapshots[carrierIndex(carrierSlot)];
+    }
+
+    /**
+     * @param carrierSlot a barrier carrying a sync in flight.
+     * @return true when its sync is an fsync (false: fdatasync).
+     */
+    boolean syncFull(final Slot carrierSlot)
+    {
+        return carrierFulls[carrierIndex(carrierSlot)];
+    }
+
+    /** @return D for data: every write with sequence number &le; it is durable (fdatasync or better). */
+    long durableData()
+    {
+        return durableData;
+    }
+
     /** @return the first failure that poisoned the file, or null. */
     IoFailure poison()
     {
@@ -177,7 +266,8 @@ final class BarrierTracker
                 growthSeq = seq;
             }
         }
-        else if (errno != Errno.ECANCELED && poison == null)
+        group = 1;
+        if (errno != 0 && errno != Errno.ECANCELED && poison == null)
         {
             // A canceled write was revoked by its caller; any other failure of a covered write poisons the file.
             poison = IoFailure.of(op, pathText, fd, offset, length, errno,
@@ -232,7 +322,7 @@ final class BarrierTracker
         completed = c;
     }
 
-    /** The ring is closing: every barrier still waiting fails (the one carrying a sync completes with it). */
+    /** The ring is closing: every barrier still waiting fails (the ones carrying a sync complete with it). */
     void abortWaiting(final IoFailure cause, final Sink sink)
     {
         Slot w = waitHead;
@@ -251,6 +341,7 @@ final class BarrierTracker
     /** A barrier arrived at the agent. */
     void arrive(final Slot barrier, final Sink sink)
     {
+        group = 1;
         if (poison != null)
         {
             barriers++;
@@ -279,7 +370,16 @@ final class BarrierTracker
     /** The sync carried by {@code carrierSlot} completed with {@code result} (0 or -errno, EINTR already retried). */
     void syncDone(final Slot carrierSlot, final long result, final Sink sink)
     {
-        carrier = null;
+        int together = 1;
+        final int i = carrierIndex(carrierSlot);
+        final long snapshot = carrierSnapshots[i];
+        final boolean full = carrierFulls[i];
+        // Swap the last in-flight entry into this one: order among syncs in flight does not matter.
+        inFlight--;
+        carriers[i] = carriers[inFlight];
+        carrierSnapshots[i] = carrierSnapshots[inFlight];
+        carrierFulls[i] = carrierFulls[inFlight];
+        carriers[inFlight] = null;
         if (result < 0 && poison == null)
         {
             poison = IoFailure.of(carrierSlot.request.op, pathText, carrierSlot.request.fd, 0, 0, (int)-result,
@@ -287,11 +387,24 @@ final class BarrierTracker
         }
         if (result >= 0 && poison == null)
         {
-            durableData = Math.max(durableData, carrierSnapshot);
-            if (carrierFull)
+            // max, not assignment: a later-issued sync (larger T) may have finished first (rule 4).
+            durableData = Math.max(durableData, snapshot);
+            if (full)
             {
-                durableFull = Math.max(durableFull, carrierSnapshot);
+                durableFull = Math.max(durableFull, snapshot);
             }
+        }
+        for (Slot w = waitHead; w != null; w = w.nextWaiter)
+        {
+            if (poison != null || satisfied(w))
+            {
+                together++;
+            }
+        }
+        group = together;
+        if (listener != null)
+        {
+            listener.syncCompleted(snapshot, full, result < 0 ? (int)-result : 0, System.nanoTime());
         }
         carrierSlot.carriesSync = false;
         carrierSlot.request.op = IoOp.BARRIER;
@@ -305,6 +418,33 @@ final class BarrierTracker
             sink.barrierSucceeded(carrierSlot);
         }
         pump(sink);
+    }
+
+    private int carrierIndex(final Slot carrierSlot)
+    {
+        for (int i = 0; i < inFlight; i++)
+        {
+            if (carriers[i] == carrierSlot)
+            {
+                return i;
+            }
+        }
+        throw new IllegalStateException("sync completed for a slot that carries none on this file: slot=" +
+            carrierSlot.index() + " path=" + pathText);
+    }
+
+    /** @return true when a sync in flight will, on success, make this barrier's writes durable in its mode. */
+    private boolean coveredInFlight(final Slot barrier)
+    {
+        final long s = barrier.barrierSeq;
+        for (int i = 0; i < inFlight; i++)
+        {
+            if (s <= carrierSnapshots[i] && (carrierFulls[i] || !needsFull(barrier)))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean satisfied(final Slot barrier)
@@ -350,15 +490,16 @@ final class BarrierTracker
             }
             w = next;
         }
-        if (carrier != null || waitHead == null || syncWrites)
+        if (inFlight == carriers.length || waitHead == null || syncWrites)
         {
             return;
         }
-        // Issue one sync, once some waiting barrier's writes have all completed (never before: rule 2, rule 12).
+        // Issue one sync, once some waiting barrier's writes have all completed (never before: rule 2, rule 12),
+        // and only for a barrier no sync in flight covers: so C has moved past the T of every sync in flight (rule 4).
         final long c = completed;
         prev = null;
         w = waitHead;
-        while (w != null && !(naive || w.barrierSeq <= c))
+        while (w != null && !((naive || w.barrierSeq <= c) && !coveredInFlight(w)))
         {
             prev = w;
             w = w.nextWaiter;
@@ -375,9 +516,10 @@ final class BarrierTracker
             full |= x.barrierSeq <= snapshot && needsFull(x);
         }
         full |= needsFull(w);
-        carrier = w;
-        carrierSnapshot = snapshot;
-        carrierFull = full;
+        carriers[inFlight] = w;
+        carrierSnapshots[inFlight] = snapshot;
+        carrierFulls[inFlight] = full;
+        inFlight++;
         if (full)
         {
             sizeAtFullSync = maxEndCompleted;

@@ -72,8 +72,8 @@ public final class IoFile implements AutoCloseable
             size = 0;
         }
         final BarrierObserver observer = ring.config().barrierObserver();
-        final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), ring.config(), barrierPolicy,
-            size, driver, observer == null ? null : new ObserverBinding(observer, this));
+        final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), access.direct(),
+            ring.config(), barrierPolicy, size, driver, observer == null ? null : new ObserverBinding(observer, this));
         this.state = new FileState(access, pathText, barriers, this::finishClose);
     }
 
@@ -223,9 +223,10 @@ public final class IoFile implements AutoCloseable
     /**
      * A barrier (see {@code docs/DURABILITY.md}): completes once every write accepted on this file before the call is
      * durable, with its covered sequence number as the result; fails, for good, once a covered write or a sync
-     * failed. Concurrent barriers share syncs (group commit); at most one sync is in flight per file, issued only
-     * after the writes it covers completed; later writes are not held back. A barrier already covered completes
-     * without a system call.
+     * failed. Concurrent barriers share syncs (group commit); up to {@link RingConfig#barrierSyncsInFlightMax()}
+     * syncs are in flight per O_DIRECT file (one through the page cache), each issued only after the writes it
+     * covers completed and only when it covers writes no sync in flight does (rule 4); later writes are not held
+     * back. A barrier already covered completes without a system call.
      *
      * @param mode       DATA (fdatasync), FULL (fsync) or AUTO (FULL when the file grew).
      * @param handler    called once on completion.
@@ -238,7 +239,10 @@ public final class IoFile implements AutoCloseable
         submission.submitBarrier(state, mode, state.barriers.lastSeq(), handler, attachment, token, false);
     }
 
-    /** @return completes with the covered sequence number; see {@link #barrier(BarrierMode, IoHandler, Object, long)}. */
+    /**
+     * @param mode the barrier's mode.
+     * @return completes with the covered sequence number; see {@link #barrier(BarrierMode, IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> barrier(final BarrierMode mode)
     {
         final CompletableFuture<Long> f = new RingFuture<>(driver);
@@ -301,6 +305,9 @@ public final class IoFile implements AutoCloseable
      * (typically another file's barrier: WAL before page) succeeded. When it fails, the write is not issued and
      * the returned future fails with an {@link IoFailure} (ECANCELED) whose cause is the dependency's failure.
      *
+     * @param dependency what must succeed first.
+     * @param fileOffset where the bytes go.
+     * @param src        the bytes (its remaining ones).
      * @return the bytes written.
      */
     public CompletableFuture<Long> writeAfter(final CompletableFuture<?> dependency, final long fileOffset, final ByteBuffer src)
@@ -371,7 +378,11 @@ public final class IoFile implements AutoCloseable
 
     // ------------------------------------------------------------------------------------------------ futures
 
-    /** @return the bytes read; see {@link #read(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param dst        the buffer read into (its remaining bytes).
+     * @return the bytes read; see {@link #read(long, ByteBuffer, IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> read(final long fileOffset, final ByteBuffer dst)
     {
         final CompletableFuture<Long> f = new RingFuture<>(driver);
@@ -379,7 +390,11 @@ public final class IoFile implements AutoCloseable
         return f;
     }
 
-    /** @return the bytes written; see {@link #write(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param src        the bytes to write (its remaining bytes).
+     * @return the bytes written; see {@link #write(long, ByteBuffer, IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> write(final long fileOffset, final ByteBuffer src)
     {
         final CompletableFuture<Long> f = new RingFuture<>(driver);
@@ -387,7 +402,11 @@ public final class IoFile implements AutoCloseable
         return f;
     }
 
-    /** @return the bytes read; see {@link #readv(long, ByteBuffer[], IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param dsts       the buffers read into (their remaining bytes).
+     * @return the bytes read; see {@link #readv(long, ByteBuffer[], IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> readv(final long fileOffset, final ByteBuffer[] dsts)
     {
         final CompletableFuture<Long> f = new RingFuture<>(driver);
@@ -395,7 +414,11 @@ public final class IoFile implements AutoCloseable
         return f;
     }
 
-    /** @return the bytes written; see {@link #writev(long, ByteBuffer[], IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param srcs       the buffers to write (their remaining bytes).
+     * @return the bytes written; see {@link #writev(long, ByteBuffer[], IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> writev(final long fileOffset, final ByteBuffer[] srcs)
     {
         final CompletableFuture<Long> f = new RingFuture<>(driver);
@@ -444,7 +467,9 @@ public final class IoFile implements AutoCloseable
         {
             return closeFuture;
         }
-        final long lastSeq = state.barriers.lastSeq();
+        // Closes the numbering too: a write counted in before the close but not yet numbered is refused rather
+        // than accepted behind this barrier's back (docs/DURABILITY.md rule 11).
+        final long lastSeq = state.barriers.closeSeq();
         if (lastSeq > 0 && !submission.isClosed())
         {
             try
@@ -574,6 +599,12 @@ public final class IoFile implements AutoCloseable
         public void syncIssued(final long covers, final boolean full, final long nanoTime)
         {
             observer.syncIssued(file, covers, full, nanoTime);
+        }
+
+        @Override
+        public void syncCompleted(final long covers, final boolean full, final int errno, final long nanoTime)
+        {
+            observer.syncCompleted(file, covers, full, errno, nanoTime);
         }
     }
 

@@ -72,37 +72,75 @@ public final class IoRequest
     long slotGeneration;
     IoRing.Batch batch;
 
-    /** Describes a read of {@code buffer.remaining()} bytes at {@code fileOffset}. @return this. */
+    /**
+     * Describes a read of {@code buffer.remaining()} bytes at {@code fileOffset}.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @param fileOffset where in the file.
+     * @param buffer     the buffer (its remaining bytes).
+     * @return this.
+     */
     public IoRequest read(final IoFile file, final long fileOffset, final ByteBuffer buffer)
     {
         return describe(IoOp.READ, file, fileOffset, buffer, null);
     }
 
-    /** Describes a write of {@code buffer.remaining()} bytes at {@code fileOffset}. @return this. */
+    /**
+     * Describes a write of {@code buffer.remaining()} bytes at {@code fileOffset}.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @param fileOffset where in the file.
+     * @param buffer     the buffer (its remaining bytes).
+     * @return this.
+     */
     public IoRequest write(final IoFile file, final long fileOffset, final ByteBuffer buffer)
     {
         return describe(IoOp.WRITE, file, fileOffset, buffer, null);
     }
 
-    /** Describes a scattered read into the buffers' remaining bytes. @return this. */
+    /**
+     * Describes a scattered read into the buffers' remaining bytes.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @param fileOffset where in the file.
+     * @param buffers    the buffers (their remaining bytes).
+     * @return this.
+     */
     public IoRequest readv(final IoFile file, final long fileOffset, final ByteBuffer[] buffers)
     {
         return describe(IoOp.READV, file, fileOffset, null, buffers);
     }
 
-    /** Describes a gathered write of the buffers' remaining bytes. @return this. */
+    /**
+     * Describes a gathered write of the buffers' remaining bytes.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @param fileOffset where in the file.
+     * @param buffers    the buffers (their remaining bytes).
+     * @return this.
+     */
     public IoRequest writev(final IoFile file, final long fileOffset, final ByteBuffer[] buffers)
     {
         return describe(IoOp.WRITEV, file, fileOffset, null, buffers);
     }
 
-    /** Describes an fsync. @return this. */
+    /**
+     * Describes an fsync.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @return this.
+     */
     public IoRequest fsync(final IoFile file)
     {
         return describe(IoOp.FSYNC, file, 0, null, null);
     }
 
-    /** Describes an fdatasync. @return this. */
+    /**
+     * Describes an fdatasync.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @return this.
+     */
     public IoRequest fdatasync(final IoFile file)
     {
         return describe(IoOp.FDATASYNC, file, 0, null, null);

@@ -51,6 +51,11 @@ public final class IoRing implements AutoCloseable
     private final RingAgent agent;
     private final RingDriver driver;
     private final Submission submission;
+    private final RingCounters counters = new RingCounters();
+    private final LatencyRecorder latency;
+    private volatile RingMXBeans.Registration mbean;
+    private final Slot[] slots;
+    private boolean eventsEnabled;
     private final Map<FileState, IoFile> files = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean closeStarted = new AtomicBoolean();
@@ -64,7 +69,7 @@ public final class IoRing implements AutoCloseable
         this.barrierPolicy = barrierPolicy;
         final int depth = config.queueDepth();
         this.capacity = depth;
-        final Slot[] slots = new Slot[depth];
+        this.slots = new Slot[depth];
         final MpmcVarHandleArrayQueue<Slot> freeSlots = new MpmcVarHandleArrayQueue<>(Math.max(2, depth));
         final MpscVarHandleArrayQueue<Slot> submissions = new MpscVarHandleArrayQueue<>(Math.max(2, depth));
         for (int i = 0; i < depth; i++)
@@ -72,12 +77,16 @@ public final class IoRing implements AutoCloseable
             slots[i] = new Slot(i, config.maxSegments());
             freeSlots.offer(slots[i]);
         }
+        this.latency = config.latencyRecording() ? new LatencyRecorder() : null;
         this.agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.keySet(), this::onTerminated,
-            this::onAgentFailed);
+            counters, latency, this::onAgentFailed);
         this.driver = new RingDriver(config, agent, terminated);
         this.submission = new Submission(config, backend.name(), backend.requiresDirectBuffers(), freeSlots, submissions,
-            agent, driver);
+            agent, driver, counters);
+        // the classes of the waits, loaded here rather than by the first (maybe virtual) thread that waits
+        Backoff.load();
         driver.start();
+        JfrSupport.ringOpened(this);
     }
 
     /**
@@ -161,6 +170,77 @@ public final class IoRing implements AutoCloseable
     public RingBackend backend()
     {
         return backend;
+    }
+
+    /**
+     * A snapshot of the ring's counters: requests by operation, bytes, system calls, batches, queue-full waits,
+     * agent sleeps, barrier syncs (see {@link RingStats}). Any thread, any time (also after close); allocates the
+     * snapshot, reads counters the agent writes without stopping it.
+     *
+     * @return the counters now.
+     */
+    public RingStats stats()
+    {
+        // the backend's counters are agent-thread longs read here without ordering (monitoring); -1: not counted
+        final long submitCalls = Math.max(0, backend.submitCalls());
+        final long systemCalls = backend.systemCalls();
+        return RingStats.of(config.name(), backend.name(), counters, submitCalls,
+            systemCalls < 0 ? 0 : Math.max(0, systemCalls - submitCalls));
+    }
+
+    /**
+     * Every latency of one operation recorded so far, from the submitting call to the completion on the agent, in
+     * nanoseconds (within 1 %). Needs {@link RingConfig#latencyRecording()}.
+     *
+     * @param op an operation ({@link IoOp#BARRIER}: from the barrier's submission until it succeeded or failed).
+     * @return a copy, the caller's to keep.
+     * @throws IllegalStateException when the ring does not record latencies.
+     */
+    public org.HdrHistogram.Histogram latency(final IoOp op)
+    {
+        Objects.requireNonNull(op, "op");
+        if (latency == null)
+        {
+            throw new IllegalStateException("latency recording off: ring=" + config.name() +
+                " (RingConfig.Builder.latencyRecording(true) turns it on)");
+        }
+        return latency.snapshot(op);
+    }
+
+    /**
+     * Publishes the ring's {@link #stats()} as a JMX MBean on the platform MBean server, named
+     * {@code dev.pageio:type=Ring,name=<ring name>} (the name quoted when it holds a character JMX reserves),
+     * until the ring closes. Idempotent.
+     *
+     * @return the MBean's object name.
+     * @throws IllegalStateException when another MBean has that name (two open rings of the same name), or the
+     *                               {@code java.management} module is absent.
+     */
+    public synchronized String registerMBean()
+    {
+        checkOpen();
+        if (mbean == null)
+        {
+            mbean = RingMXBeans.register(this);
+        }
+        return mbean.name();
+    }
+
+    /**
+     * Gives every slot its JFR events, once: called by {@link JfrSupport} when JDK Flight Recorder is initialized
+     * in this JVM (at this ring's opening if it already was). Until then a request costs no JFR check at all.
+     */
+    synchronized void enableEvents()
+    {
+        if (eventsEnabled)
+        {
+            return;
+        }
+        eventsEnabled = true;
+        for (final Slot slot : slots)
+        {
+            slot.events = new SlotEvents();
+        }
     }
 
     /** @return the most requests outstanding at once. */
@@ -576,6 +656,12 @@ public final class IoRing implements AutoCloseable
     /** Agent's last step: close what is left. */
     void onTerminated()
     {
+        JfrSupport.ringClosed(this);
+        final RingMXBeans.Registration registration = mbean;
+        if (registration != null)
+        {
+            registration.close();
+        }
         for (final IoFile file : List.copyOf(files.values()))
         {
             file.closeAsync();

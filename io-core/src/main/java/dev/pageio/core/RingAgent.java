@@ -24,12 +24,13 @@ import java.util.concurrent.TimeUnit;
  * ({@code AgentRunner}) or in the caller's polls ({@code AgentInvoker}). It is given the slot table, the queues,
  * the open files' {@link FileState}s and a termination callback, and knows nothing of the API objects.
  *
- * <p>Sleeping: after {@code sleepAfterIdleNs} without work, {@link RingIdleStrategy} calls {@link #sleepInKernel()},
+ * <p>Sleeping: after {@code sleepAfterIdleNs} without work (or at once, when its adaptive spin expects the
+ * completion to take longer), {@link RingIdleStrategy} calls {@link #sleepInKernel()},
  * which sets {@link #sleeping}, looks at the queues once more, and blocks in {@link RingBackend#await}. A submitter
  * offers first and reads {@link #sleeping} after; the agent writes it first and reads the queues after. Both are
  * volatile accesses, so one of the two sees the other: no wakeup is lost (Dekker's pattern).
  */
-final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
+final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, RingIdleStrategy.Sleeper
 {
     private static final VarHandle SLEEPING;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -50,7 +51,12 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     }
 
     private final String roleName;
+    private final String ringName;
+    private final String engineName;
     private final RingBackend backend;
+    private final RingCounters counters;
+    /** Per-operation latencies, or null when the configuration does not ask for them. */
+    private final LatencyRecorder latency;
     private final MpscVarHandleArrayQueue<Slot> submissions;
     private final MpscUnboundedVarHandleArrayQueue<Runnable> control;
     private final MpmcVarHandleArrayQueue<Slot> freeSlots;
@@ -59,6 +65,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     private final Runnable onTerminated;
     private final ErrorHandler errorHandler;
     private final int batchMax;
+    /** {@link RingBackend#submitsInAwait()}: a sleep may carry the submission. */
+    private final boolean submitsInAwait;
+    /** The dedicated thread's idle strategy, or null (CALLER): says when the next wait sleeps at once. */
+    private RingIdleStrategy idleStrategy;
 
     /** Requests to hand to the backend again (short transfers, EINTR, EAGAIN, or refused when it was full). */
     private final Slot[] retries;
@@ -69,6 +79,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     @SuppressWarnings("unused") // through SLEEPING
     private volatile int sleeping;
     private volatile boolean paused;
+    private boolean deferredSubmit;
     private volatile boolean closing;
     private boolean closeStarted;
     private long closeDeadlineNs;
@@ -81,7 +92,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     private final Runnable onFatal;
 
     /** {@code slots} is indexed by {@code Request.index}; {@code files} is a live view; {@code onTerminated} runs once. */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // the generic array of pending cancel answers
     RingAgent(
         final RingConfig config,
         final RingBackend backend,
@@ -90,11 +101,17 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         final MpmcVarHandleArrayQueue<Slot> freeSlots,
         final Collection<FileState> files,
         final Runnable onTerminated,
+        final RingCounters counters,
+        final LatencyRecorder latency,
         final Runnable onFatal)
     {
         this.onFatal = onFatal;
         this.roleName = config.name() + "-" + backend.name();
+        this.ringName = config.name();
+        this.engineName = backend.name();
         this.backend = backend;
+        this.counters = counters;
+        this.latency = latency;
         this.submissions = submissions;
         this.control = new MpscUnboundedVarHandleArrayQueue<>(64);
         this.freeSlots = freeSlots;
@@ -104,8 +121,15 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         this.errorHandler = config.errorHandler();
         this.batchMax = Math.min(config.submitBatchMax(), slots.length);
         this.closeTimeoutNs = config.closeTimeoutNs();
+        this.submitsInAwait = backend.submitsInAwait();
         this.retries = new Slot[slots.length];
         this.cancels = new CompletableFuture[slots.length];
+    }
+
+    /** Set once by {@link RingDriver} before the agent's thread starts. */
+    void idleStrategy(final RingIdleStrategy idleStrategy)
+    {
+        this.idleStrategy = idleStrategy;
     }
 
     @Override
@@ -122,10 +146,12 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     }
 
     /**
-     * Called by {@link RingIdleStrategy} after {@code sleepAfterIdleNs} without work: blocks in the kernel until a
-     * completion, a wakeup or {@link #AWAIT_NS}, unless work arrived meanwhile.
+     * Called by {@link RingIdleStrategy} after {@code sleepAfterIdleNs} without work, or at once when its adaptive
+     * spin expects a longer wait: blocks in the kernel until a completion, a wakeup or {@link #AWAIT_NS}, unless work
+     * arrived meanwhile.
      */
-    void sleepInKernel()
+    @Override
+    public void sleepInKernel()
     {
         SLEEPING.setVolatile(this, 1);
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
@@ -133,6 +159,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         if (((paused && !closing) || submissions.isEmpty()) && control.isEmpty() && (!closing || closeStarted) &&
             retryCount == 0)
         {
+            counters.increment(RingCounters.AGENT_SLEEPS);
             try
             {
                 backend.await(AWAIT_NS);
@@ -142,7 +169,18 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
                 errorHandler.onError(t);
             }
         }
-        SLEEPING.setVolatile(this, 0);
+        // 0 already: a submitter won wakeIfSleeping's CAS, so it makes (or made) exactly one wakeup call
+        if ((int)SLEEPING.getAndSet(this, 0) == 0)
+        {
+            counters.increment(RingCounters.WAKEUPS);
+        }
+    }
+
+    /** Agent thread: requests the backend handed to the kernel and has not reaped, for {@link RingIdleStrategy}. */
+    @Override
+    public int requestsInFlight()
+    {
+        return backend.inFlight();
     }
 
     /** Any thread, after publishing work: wakes the agent if it sleeps in the kernel (one wakeup per sleep). */
@@ -188,8 +226,14 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             throw new AgentTerminationException("ring terminated: " + roleName);
         }
         int work = runControl();
-        work += prepareAndSubmit();
-        work += backend.reap(this);
+        final int prepared = prepareAndSubmit();
+        work += prepared;
+        final int reaped = backend.reap(this);
+        work += reaped;
+        if (deferredSubmit)
+        {
+            submitDeferred(reaped);
+        }
         if (closing)
         {
             work += closeStep();
@@ -258,9 +302,15 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
                 continue;
             }
             final IoOp op = slot.request.op;
+            counters.increment(RingCounters.SUBMITTED + op.ordinal());
             if (op == IoOp.BARRIER)
             {
                 // also while closing: a file's closing barrier is how the ring's close keeps rule 11
+                final SlotEvents events = slot.events;
+                if (events != null && events.begun())
+                {
+                    events.barrierSyncsBefore = slot.file.barriers.syncs();
+                }
                 slot.file.barriers.arrive(slot, this);
                 continue;
             }
@@ -288,9 +338,37 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         }
         if (prepared > 0)
         {
-            backend.submit();
+            counters.increment(RingCounters.BATCHES);
+            counters.add(RingCounters.BATCHED_REQUESTS, prepared);
+            if (!full && submitsInAwait && idleStrategy != null && !closing && idleStrategy.sleepsAtOnceNext())
+            {
+                // issue 16 item 3: the agent will block for the completion at once: one io_uring_enter for both
+                deferredSubmit = true;
+            }
+            else
+            {
+                backend.submit();
+            }
         }
         return prepared + handled;
+    }
+
+    /**
+     * The batch prepared in this duty cycle was left for the sleep: sleeps now, in the same duty cycle, if nothing
+     * else is to be done (the await submits and waits in one system call), else submits it at once. So a deferred
+     * batch never outlives its duty cycle.
+     */
+    private void submitDeferred(final int reaped)
+    {
+        deferredSubmit = false;
+        if (reaped == 0 && submissions.isEmpty() && control.isEmpty() && retryCount == 0 && !closing)
+        {
+            idleStrategy.sleepingAtOnce();
+            sleepInKernel();
+        }
+        // nothing left (no system call) when the await submitted the batch; else (work came, or sleepInKernel saw
+        // work arrive and skipped the await) the batch goes now, not a duty cycle later
+        backend.submit();
     }
 
     /**
@@ -318,7 +396,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         errorHandler.onError(e);
         if (slot.carriesSync)
         {
-            slot.file.barriers.syncDone(slot, -Errno.EINVAL, this);
+            syncDone(slot, -Errno.EINVAL);
             return;
         }
         fail(slot, Errno.EINVAL, "engine " + backend.name() + " refused the request: " + e.getMessage());
@@ -335,7 +413,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
                 retries[retryCount++] = slot;
                 return;
             }
-            slot.file.barriers.syncDone(slot, result, this);
+            syncDone(slot, result);
             return;
         }
         if (result < 0)
@@ -377,6 +455,20 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         finish(slot, 0);
     }
 
+    /** A barrier's sync completed ({@code result} 0 or -errno): its event, then the tracker. */
+    private void syncDone(final Slot slot, final long result)
+    {
+        final SlotEvents events = slot.events;
+        if (events != null)
+        {
+            final BarrierTracker barriers = slot.file.barriers;
+            final long covers = barriers.syncCovers(slot);
+            events.endBarrierSync(slot.file.pathText, barriers.syncFull(slot), covers,
+                Math.max(0, covers - barriers.durableData()), (int)-result, engineName, ringName);
+        }
+        slot.file.barriers.syncDone(slot, result, this);
+    }
+
     @Override
     public void cancelResult(final Request request, final int result)
     {
@@ -414,6 +506,14 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             final IoHandler<Object> handler = slot.handler;
             final Object attachment = slot.attachment;
             final long token = slot.token;
+            counters.increment(RingCounters.SUBMITTED + r.op.ordinal());
+            counters.increment(RingCounters.FAILED + r.op.ordinal());
+            final SlotEvents events = slot.events;
+            if (events != null && events.begun())
+            {
+                events.endRequest(r.op, file.pathText, slot.requestedOffset, slot.requestedLength, 0,
+                    Errno.ECANCELED, engineName, ringName);
+            }
             slot.handler = null;
             slot.attachment = null;
             slot.file = null;
@@ -508,6 +608,27 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         final int fd = slot.request.fd;
         final long offset = slot.requestedOffset;
         final long length = slot.requestedLength;
+        if (failure == null)
+        {
+            counters.increment(RingCounters.COMPLETED + op.ordinal());
+            if (op.transfersData())
+            {
+                counters.add(write ? RingCounters.BYTES_WRITTEN : RingCounters.BYTES_READ, result);
+            }
+        }
+        else
+        {
+            counters.increment(RingCounters.FAILED + op.ordinal());
+        }
+        if (latency != null)
+        {
+            latency.record(op, System.nanoTime() - slot.startNs);
+        }
+        final SlotEvents events = slot.events;
+        if (events != null && events.begun())
+        {
+            endEvent(slot, events, op, result, failure);
+        }
         final CompletableFuture<CancelOutcome> answer = freeSlot(slot);
         try
         {
@@ -540,6 +661,22 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         file.exit();
     }
 
+    /** Commits the JFR event of a request that ends now (before its slot is freed and reused). */
+    private void endEvent(final Slot slot, final SlotEvents events, final IoOp op, final long result,
+        final IoFailure failure)
+    {
+        final int errno = failure == null ? 0 : failure.errno();
+        if (op == IoOp.BARRIER)
+        {
+            final BarrierTracker barriers = slot.file.barriers;
+            events.endBarrier(slot.file.pathText, slot.barrierMode, slot.barrierSeq, barriers.group(),
+                barriers.syncs() - events.barrierSyncsBefore, errno, engineName, ringName);
+            return;
+        }
+        events.endRequest(op, slot.file.pathText, slot.requestedOffset, slot.requestedLength,
+            failure == null && op.transfersData() ? result : 0, errno, engineName, ringName);
+    }
+
     @Override
     public void barrierSucceeded(final Slot barrier)
     {
@@ -555,6 +692,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     @Override
     public void issueSync(final Slot carrier)
     {
+        counters.increment(RingCounters.SYNCS_ISSUED);
+        if (carrier.events != null)
+        {
+            carrier.events.beginBarrierSync();
+        }
         carrier.request.length = 0;
         retries[retryCount++] = carrier;
     }

@@ -29,6 +29,17 @@ import java.util.function.Supplier;
  */
 public final class RingConfig
 {
+    /**
+     * Default of {@link #barrierSyncsInFlightMax()}: 2, a proposal until measured (issue 16: group commit at 1, 8
+     * and 32 committers with K = 1, 2 and 4 against fio and FileChannel.force). ext4 on virtio and NVMe overlap
+     * concurrent flushes, so a second sync in flight lets a commit that arrives while one runs start its own at once
+     * instead of waiting for it to end (docs/DURABILITY.md rule 4).
+     */
+    public static final int DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX = 2;
+
+    /** Largest accepted {@link #barrierSyncsInFlightMax()}. */
+    public static final int BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT = 64;
+
     /** Who runs the ring's duty cycle. */
     public enum ThreadMode
     {
@@ -55,6 +66,9 @@ public final class RingConfig
     private final ErrorHandler errorHandler;
     private final BarrierObserver barrierObserver;
     private final int barrierWindow;
+    private final boolean latencyRecording;
+    private final int barrierSyncsInFlightMax;
+    private final boolean adaptiveSpin;
 
     private RingConfig(final Builder b)
     {
@@ -75,6 +89,9 @@ public final class RingConfig
         errorHandler = b.errorHandler;
         barrierObserver = b.barrierObserver;
         barrierWindow = b.barrierWindow;
+        latencyRecording = b.latencyRecording;
+        barrierSyncsInFlightMax = b.barrierSyncsInFlightMax;
+        adaptiveSpin = b.adaptiveSpin;
     }
 
     /** @return a builder with the defaults. */
@@ -131,10 +148,20 @@ public final class RingConfig
         return idleStrategy.get();
     }
 
-    /** @return idle time after which the agent blocks in the kernel. */
+    /** @return idle time after which the agent blocks in the kernel: its spin budget. */
     public long sleepAfterIdleNs()
     {
         return sleepAfterIdleNs;
+    }
+
+    /**
+     * @return true (the default) when a dedicated agent learns its completion wait (a moving estimate per ring) and,
+     * with requests in flight, blocks in the kernel at once when the expected wait is at least the spin budget
+     * {@link #sleepAfterIdleNs()}, instead of spinning the budget first; false spins the budget every time.
+     */
+    public boolean adaptiveSpin()
+    {
+        return adaptiveSpin;
     }
 
     /**
@@ -215,12 +242,33 @@ public final class RingConfig
         return barrierWindow;
     }
 
+    /**
+     * @return K of docs/DURABILITY.md rule 4: the most barrier syncs in flight at once on one O_DIRECT file. A new
+     * one is issued only when the file's completed watermark C has moved past the snapshot of every sync in flight
+     * (else it would cover nothing new); 1 is the old rule, one sync at a time. A file that goes through the page
+     * cache always keeps one sync in flight, whatever this says (a writeback error is reported to one sync only).
+     */
+    public int barrierSyncsInFlightMax()
+    {
+        return barrierSyncsInFlightMax;
+    }
+
+    /**
+     * @return true when the ring keeps per-operation latency histograms ({@link IoRing#latency(IoOp)}): one
+     * {@link System#nanoTime()} per request on the submitting thread and one HdrHistogram record on the agent.
+     * Off by default.
+     */
+    public boolean latencyRecording()
+    {
+        return latencyRecording;
+    }
+
     @Override
     public String toString()
     {
         return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
             " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
-            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " name=" + name + "}";
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " barrierSyncsInFlightMax=" + barrierSyncsInFlightMax + " adaptiveSpin=" + adaptiveSpin + " latencyRecording=" + latencyRecording + " name=" + name + "}";
     }
 
     /** Builder; {@link #build()} validates. */
@@ -243,47 +291,68 @@ public final class RingConfig
         private ErrorHandler errorHandler = Throwable::printStackTrace;
         private BarrierObserver barrierObserver;
         private int barrierWindow = 1 << 16;
+        private boolean latencyRecording;
+        private int barrierSyncsInFlightMax = DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX;
+        private boolean adaptiveSpin = true;
 
         private Builder()
         {
         }
 
-        /** @param engine {@code "auto"}, {@code "io_uring"}, {@code "aio"} or {@code "threads"}. @return this. */
+        /**
+         * @param engine {@code "auto"}, {@code "io_uring"}, {@code "aio"} or {@code "threads"}.
+         * @return this.
+         */
         public Builder engine(final String engine)
         {
             this.engine = Objects.requireNonNull(engine, "engine");
             return this;
         }
 
-        /** @param queueDepth 1 to 32768. @return this. */
+        /**
+         * @param queueDepth 1 to 32768.
+         * @return this.
+         */
         public Builder queueDepth(final int queueDepth)
         {
             this.queueDepth = queueDepth;
             return this;
         }
 
-        /** @param maxSegments 1 to 1024 (IOV_MAX). @return this. */
+        /**
+         * @param maxSegments 1 to 1024 (IOV_MAX).
+         * @return this.
+         */
         public Builder maxSegments(final int maxSegments)
         {
             this.maxSegments = maxSegments;
             return this;
         }
 
-        /** @param closeTimeoutNs &gt; 0: how long a close waits for canceled requests in the kernel. @return this. */
+        /**
+         * @param closeTimeoutNs &gt; 0: how long a close waits for canceled requests in the kernel.
+         * @return this.
+         */
         public Builder closeTimeoutNs(final long closeTimeoutNs)
         {
             this.closeTimeoutNs = closeTimeoutNs;
             return this;
         }
 
-        /** @param submitTimeoutNs &ge; 0; 0 refuses at once when full. @return this. */
+        /**
+         * @param submitTimeoutNs &ge; 0; 0 refuses at once when full.
+         * @return this.
+         */
         public Builder submitTimeoutNs(final long submitTimeoutNs)
         {
             this.submitTimeoutNs = submitTimeoutNs;
             return this;
         }
 
-        /** @param threadMode who runs the duty cycle. @return this. */
+        /**
+         * @param threadMode who runs the duty cycle.
+         * @return this.
+         */
         public Builder threadMode(final ThreadMode threadMode)
         {
             this.threadMode = Objects.requireNonNull(threadMode, "threadMode");
@@ -302,66 +371,124 @@ public final class RingConfig
             return this;
         }
 
-        /** @param workerThreads 1 to 256, thread engine only. @return this. */
+        /**
+         * @param workerThreads 1 to 256, thread engine only.
+         * @return this.
+         */
         public Builder workerThreads(final int workerThreads)
         {
             this.workerThreads = workerThreads;
             return this;
         }
 
-        /** @param submitBatchMax 1 to 32768: see {@link RingConfig#submitBatchMax()}. @return this. */
+        /**
+         * @param submitBatchMax 1 to 32768: see {@link RingConfig#submitBatchMax()}.
+         * @return this.
+         */
         public Builder submitBatchMax(final int submitBatchMax)
         {
             this.submitBatchMax = submitBatchMax;
             return this;
         }
 
-        /** @param sqPoll ask io_uring for SQPOLL. @return this. */
+        /**
+         * @param sqPoll ask io_uring for SQPOLL.
+         * @return this.
+         */
         public Builder sqPoll(final boolean sqPoll)
         {
             this.sqPoll = sqPoll;
             return this;
         }
 
-        /** @param coop io_uring COOP_TASKRUN | TASKRUN_FLAG: see {@link RingConfig#coopTaskRun()}. @return this. */
+        /**
+         * @param coop io_uring COOP_TASKRUN | TASKRUN_FLAG: see {@link RingConfig#coopTaskRun()}.
+         * @return this.
+         */
         public Builder coopTaskRun(final boolean coop)
         {
             this.coopTaskRun = coop;
             return this;
         }
 
-        /** @param defer io_uring SINGLE_ISSUER | DEFER_TASKRUN (DEDICATED rings): see {@link RingConfig#deferTaskRun()}. @return this. */
+        /**
+         * @param defer io_uring SINGLE_ISSUER | DEFER_TASKRUN (DEDICATED rings): see {@link RingConfig#deferTaskRun()}.
+         * @return this.
+         */
         public Builder deferTaskRun(final boolean defer)
         {
             this.deferTaskRun = defer;
             return this;
         }
 
-        /** @param name the ring's name. @return this. */
+        /**
+         * @param name the ring's name.
+         * @return this.
+         */
         public Builder name(final String name)
         {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
-        /** @param errorHandler receives errors of the duty cycle. @return this. */
+        /**
+         * @param errorHandler receives errors of the duty cycle.
+         * @return this.
+         */
         public Builder errorHandler(final ErrorHandler errorHandler)
         {
             this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
             return this;
         }
 
-        /** @param observer sees write completions and barrier syncs (tests, diagnostics); null for none. @return this. */
+        /**
+         * @param observer sees write completions and barrier syncs (tests, diagnostics); null for none.
+         * @return this.
+         */
         public Builder barrierObserver(final BarrierObserver observer)
         {
             this.barrierObserver = observer;
             return this;
         }
 
-        /** @param window power of two, 64 to 2^24: see {@link RingConfig#barrierWindow()}. @return this. */
+        /**
+         * @param window power of two, 64 to 2^24: see {@link RingConfig#barrierWindow()}.
+         * @return this.
+         */
         public Builder barrierWindow(final int window)
         {
             this.barrierWindow = window;
+            return this;
+        }
+
+        /**
+         * @param syncsInFlightMax 1 to {@link #BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT}: see
+         *                         {@link RingConfig#barrierSyncsInFlightMax()}. @return this.
+         */
+        public Builder barrierSyncsInFlightMax(final int syncsInFlightMax)
+        {
+            this.barrierSyncsInFlightMax = syncsInFlightMax;
+            return this;
+        }
+
+        /**
+         * @param adaptiveSpin see {@link RingConfig#adaptiveSpin()} (default true).
+         * @return this.
+         */
+        public Builder adaptiveSpin(final boolean adaptiveSpin)
+        {
+            this.adaptiveSpin = adaptiveSpin;
+            return this;
+        }
+
+        /**
+         * @param latencyRecording true to keep per-operation latency histograms: see
+         *                         {@link RingConfig#latencyRecording()}.
+         * @return this.
+         */
+        public Builder latencyRecording(final boolean latencyRecording)
+        {
+            this.latencyRecording = latencyRecording;
             return this;
         }
 
@@ -399,6 +526,11 @@ public final class RingConfig
             if (barrierWindow < 64 || barrierWindow > (1 << 24) || !BitUtil.isPowerOfTwo(barrierWindow))
             {
                 throw new IllegalArgumentException("barrierWindow not a power of two in 64..2^24: barrierWindow=" + barrierWindow);
+            }
+            if (barrierSyncsInFlightMax < 1 || barrierSyncsInFlightMax > BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT)
+            {
+                throw new IllegalArgumentException("barrierSyncsInFlightMax out of range: barrierSyncsInFlightMax=" +
+                    barrierSyncsInFlightMax + " range=1.." + BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT);
             }
             return new RingConfig(this);
         }

@@ -1,6 +1,7 @@
 package dev.pageio.testing.sim;
 
 import dev.pageio.core.Errno;
+import dev.pageio.core.IoOp;
 import dev.pageio.core.spi.FileAccess;
 
 import java.nio.ByteBuffer;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -93,12 +95,14 @@ public final class SimulatedFile extends FileAccess
     private int syncsCompleted;
     private final List<String> problems = new ArrayList<>();
     private final AtomicLong syncsIssued = new AtomicLong();
+    private final List<IoOp> syncOps = new CopyOnWriteArrayList<>();
 
     private int failWriteNumber;
     private int failWriteErrno = Errno.EIO;
     private long failWriteOffset = -1;
     private int latentWriteErrorNumber;
     private int failSyncNumber;
+    private boolean pageCache;
 
     private boolean raw;
 
@@ -170,6 +174,13 @@ public final class SimulatedFile extends FileAccess
         return this;
     }
 
+    /** The file is opened through the page cache ({@link #direct()} false) instead of O_DIRECT. @return this. */
+    public SimulatedFile pageCache()
+    {
+        pageCache = true;
+        return this;
+    }
+
     // ---------------------------------------------------------------------------------------- device (agent)
 
     /** @return the result a write of {@code length} bytes at {@code fileOffset} will have: length or -errno. */
@@ -234,9 +245,10 @@ public final class SimulatedFile extends FileAccess
         return tag;
     }
 
-    /** A sync is issued: @return its snapshot (the log length now). */
-    int issueSync()
+    /** A sync ({@code op}: FSYNC or FDATASYNC) is issued: @return its snapshot (the log length now). */
+    int issueSync(final IoOp op)
     {
+        syncOps.add(op);
         syncsIssued.incrementAndGet();
         return log.size();
     }
@@ -324,6 +336,12 @@ public final class SimulatedFile extends FileAccess
     public long syncsIssued()
     {
         return syncsIssued.get();
+    }
+
+    /** @return the operation of every sync issued to the device, in issue order (any thread). */
+    public List<IoOp> syncOps()
+    {
+        return List.copyOf(syncOps);
     }
 
     /** @return the completion log (agent thread, or after close). */
@@ -446,6 +464,13 @@ public final class SimulatedFile extends FileAccess
     public int fd()
     {
         return -1;
+    }
+
+    /** @return true (an O_DIRECT file on the simulated device) unless {@link #pageCache()} was called. */
+    @Override
+    public boolean direct()
+    {
+        return !pageCache;
     }
 
     @Override
