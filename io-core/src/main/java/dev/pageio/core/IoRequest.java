@@ -284,6 +284,8 @@ public final class IoRequest
      * @param timeoutNs the longest wait; 0 only looks.
      * @param requests  the requests.
      * @return the index of a done request, or -1 when the timeout passed first.
+     * @throws AgentWaitException at once, when it would wait on the agent thread of a request's own ring (in a
+     *                            completion handler): that wait could never end.
      */
     public static int awaitAny(final long timeoutNs, final IoRequest... requests)
     {
@@ -309,6 +311,10 @@ public final class IoRequest
                 if (deadline - System.nanoTime() <= 0)
                 {
                     return -1;
+                }
+                if (attempt == 0)
+                {
+                    refuseOnAgentThread(requests);
                 }
                 // Bounded park: another thread may hold a request's waiter slot, so its unpark may not reach us.
                 Backoff.idle(progressOf(requests), attempt++, deadline);
@@ -348,6 +354,19 @@ public final class IoRequest
             }
         }
         return true;
+    }
+
+    /** A handler waiting for a request of its own ring would wait for itself (issue 11 item 10). */
+    private static void refuseOnAgentThread(final IoRequest[] requests)
+    {
+        for (final IoRequest r : requests)
+        {
+            if (r != null && r.file != null && r.status() == IoStatus.IN_PROGRESS && r.file.ring().progress().onAgentThread())
+            {
+                throw new AgentWaitException("cannot wait on the ring's own agent thread (a handler would wait for " +
+                    "itself): awaitAny/awaitAll of a request of the same ring: request=" + r);
+            }
+        }
     }
 
     /** @return the driver of the ring of a request still in progress (to help along while waiting). */

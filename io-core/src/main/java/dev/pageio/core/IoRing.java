@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,7 +21,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -42,8 +43,6 @@ import java.util.function.Function;
  */
 public final class IoRing implements AutoCloseable
 {
-    private static final long CLOSE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
-
     private final RingConfig config;
     private final EngineSelection selection;
     private final RingBackend backend;
@@ -59,6 +58,7 @@ public final class IoRing implements AutoCloseable
     private boolean eventsEnabled;
     private final Map<FileState, IoFile> files = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final AtomicBoolean closeStarted = new AtomicBoolean();
 
     private IoRing(final RingConfig config, final EngineSelection selection, final RingBackend backend,
         final BarrierPolicy barrierPolicy)
@@ -79,7 +79,7 @@ public final class IoRing implements AutoCloseable
         }
         this.latency = config.latencyRecording() ? new LatencyRecorder() : null;
         this.agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.keySet(), this::onTerminated,
-            counters, latency);
+            counters, latency, this::onAgentFailed);
         this.driver = new RingDriver(config, agent, terminated);
         this.submission = new Submission(config, backend.name(), backend.requiresDirectBuffers(), freeSlots, submissions,
             agent, driver, counters);
@@ -337,11 +337,24 @@ public final class IoRing implements AutoCloseable
         final CompletableFuture<?>[] each = new CompletableFuture<?>[files.length];
         for (int i = 0; i < files.length; i++)
         {
-            final CompletableFuture<Long> f = new CompletableFuture<>();
+            final CompletableFuture<Long> f = new RingFuture<>(driver);
             submission.submitBarrier(files[i].state(), mode, seqs[i], IoFile.FutureHandler.INSTANCE, f, 0, false);
             each[i] = f;
         }
-        return CompletableFuture.allOf(each);
+        final CompletableFuture<Void> all = new RingFuture<>(driver);
+        CompletableFuture.allOf(each).whenComplete((ignored, error) ->
+        {
+            if (error == null)
+            {
+                all.complete(null);
+            }
+            else
+            {
+                all.completeExceptionally(error instanceof java.util.concurrent.CompletionException &&
+                    error.getCause() != null ? error.getCause() : error);
+            }
+        });
+        return all;
     }
 
     /**
@@ -556,21 +569,88 @@ public final class IoRing implements AutoCloseable
     // ------------------------------------------------------------------------------------------------- close
 
     /**
-     * Closes the ring: refuses new requests, fails every request still queued with ECANCELED, cancels or waits
-     * for those in the kernel, closes every file still open on it, and frees the engine's native resources.
-     * Idempotent; waits until done (except on the agent thread itself, where it only starts the close).
+     * Closes the ring, a barrier for each of its files (docs/DURABILITY.md rule 11): each file still open is closed
+     * as {@link IoFile#close()} closes it (refused to new requests, a barrier over the writes accepted on it, then
+     * the descriptor closed once its requests are done); then the ring refuses new requests, fails every data
+     * request still queued (held by {@link #pause()} or not yet taken) with ECANCELED, cancels the reads in the
+     * kernel through the kernel (IORING_OP_ASYNC_CANCEL, io_cancel), lets writes and syncs end, and frees the
+     * engine's native resources. A request the kernel has not ended {@link RingConfig#closeTimeoutNs()} after its
+     * cancel (a read on a FIFO nobody writes) fails with ETIMEDOUT and the ring is freed anyway. The waiting thread
+     * parks; nothing spins.
+     *
+     * <p>Idempotent: the first call reports; later ones wait until the ring has shut down and return. Waits until
+     * done, except on the agent thread itself (a handler), where it only starts the close and never throws.
+     *
+     * @throws IoFailure when the barrier of a file failed: the first such failure, the original one (the write or
+     *                   sync that failed, naming its file, its errno), with any other file's as suppressed; the
+     *                   ring is closed all the same. Each file's {@link IoFile#closeAsync()} future fails with its
+     *                   own.
      */
     @Override
-    public void close()
+    public void close() throws IoFailure
     {
+        final List<IoFile> closing = new ArrayList<>();
+        final boolean first = closeStarted.compareAndSet(false, true);
+        if (first)
+        {
+            // Files first, while the ring still takes their barriers; a file adopted meanwhile is closed by adopt().
+            for (final IoFile file : List.copyOf(files.values()))
+            {
+                if (file.isClosed())
+                {
+                    continue; // its close began before: its own future (closeAsync) reports it
+                }
+                file.closeAsync();
+                closing.add(file);
+            }
+        }
         submission.close();
-        driver.close(CLOSE_TIMEOUT_NS);
+        if (driver.onAgentThread())
+        {
+            driver.close(config.closeTimeoutNs());
+            return;
+        }
+        driver.close(config.closeTimeoutNs());
+        IoFailure failure = null;
+        for (final IoFile file : closing)
+        {
+            final IoFailure f = file.closeFailure();
+            if (f == null)
+            {
+                continue;
+            }
+            file.closeFailureReported();
+            if (failure == null)
+            {
+                failure = f;
+            }
+            else if (f != failure)
+            {
+                failure.addSuppressed(f);
+            }
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
     }
 
     /** @return completes when the ring has shut down and freed its resources. */
     public CompletableFuture<Void> terminated()
     {
         return terminated;
+    }
+
+    /** Agent thread: a handler threw a VirtualMachineError; the ring refuses new requests and closes itself. */
+    private void onAgentFailed()
+    {
+        submission.close();
+    }
+
+    /** @return the VirtualMachineError a handler threw, which made the ring close itself, or null. */
+    public Throwable failure()
+    {
+        return agent.fatal();
     }
 
     /** Agent's last step: close what is left. */

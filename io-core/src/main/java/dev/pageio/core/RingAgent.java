@@ -34,7 +34,6 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
 {
     private static final VarHandle SLEEPING;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final long CLOSE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
     private static final int PREPARED = 1;
     private static final int FULL = 0;
     private static final int REFUSED = -1;
@@ -84,7 +83,13 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     private volatile boolean closing;
     private boolean closeStarted;
     private long closeDeadlineNs;
+    private long closeCancelAllNs;
+    private boolean closeCanceledAll;
+    private final long closeTimeoutNs;
     private boolean terminated;
+    /** The VirtualMachineError a handler threw: the ring closed itself (agent thread; read after termination). */
+    private volatile Throwable fatal;
+    private final Runnable onFatal;
 
     /** {@code slots} is indexed by {@code Request.index}; {@code files} is a live view; {@code onTerminated} runs once. */
     @SuppressWarnings({"unchecked", "rawtypes"}) // the generic array of pending cancel answers
@@ -97,8 +102,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         final Collection<FileState> files,
         final Runnable onTerminated,
         final RingCounters counters,
-        final LatencyRecorder latency)
+        final LatencyRecorder latency,
+        final Runnable onFatal)
     {
+        this.onFatal = onFatal;
         this.roleName = config.name() + "-" + backend.name();
         this.ringName = config.name();
         this.engineName = backend.name();
@@ -113,6 +120,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         this.onTerminated = onTerminated;
         this.errorHandler = config.errorHandler();
         this.batchMax = Math.min(config.submitBatchMax(), slots.length);
+        this.closeTimeoutNs = config.closeTimeoutNs();
         this.submitsInAwait = backend.submitsInAwait();
         this.retries = new Slot[slots.length];
         this.cancels = new CompletableFuture[slots.length];
@@ -147,7 +155,9 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     {
         SLEEPING.setVolatile(this, 1);
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
-        if ((paused || submissions.isEmpty()) && control.isEmpty() && !closing && retryCount == 0)
+        // A close under way sleeps too, between its steps (closeStep): waiting for the kernel must not spin.
+        if (((paused && !closing) || submissions.isEmpty()) && control.isEmpty() && (!closing || closeStarted) &&
+            retryCount == 0)
         {
             counters.increment(RingCounters.AGENT_SLEEPS);
             try
@@ -243,7 +253,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             }
             catch (final Throwable t)
             {
-                errorHandler.onError(t);
+                handlerThrew(t);
             }
             n++;
         }
@@ -261,7 +271,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             retries[retryCount] = null;
             if (closing && slot.transferred == 0 && !slot.carriesSync)
             {
-                fail(slot, Errno.ECANCELED, "ring closed");
+                fail(slot, Errno.ECANCELED, closedReason());
                 handled++;
                 continue;
             }
@@ -291,22 +301,22 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 freeSlot(slot);
                 continue;
             }
-            if (closing)
-            {
-                counters.increment(RingCounters.SUBMITTED + slot.request.op.ordinal());
-                fail(slot, Errno.ECANCELED, "ring closed");
-                continue;
-            }
             final IoOp op = slot.request.op;
             counters.increment(RingCounters.SUBMITTED + op.ordinal());
             if (op == IoOp.BARRIER)
             {
+                // also while closing: a file's closing barrier is how the ring's close keeps rule 11
                 final SlotEvents events = slot.events;
                 if (events != null && events.begun())
                 {
                     events.barrierSyncsBefore = slot.file.barriers.syncs();
                 }
                 slot.file.barriers.arrive(slot, this);
+                continue;
+            }
+            if (closing)
+            {
+                fail(slot, Errno.ECANCELED, closedReason());
                 continue;
             }
             if (op.transfersData() && slot.request.length == 0)
@@ -513,7 +523,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             }
             catch (final Throwable t)
             {
-                errorHandler.onError(t);
+                handlerThrew(t);
             }
             if (r.op.writes())
             {
@@ -532,6 +542,43 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         }
         cancels[index] = answer;
         backend.cancel(slot.request);
+    }
+
+    /**
+     * A handler (or a command run on the agent) threw. An exception goes to the error handler and the ring goes
+     * on. A {@link VirtualMachineError} (OutOfMemoryError, StackOverflowError, InternalError…) means the JVM may
+     * be in no state to go on: it goes to the error handler too, and the ring fails safe: it closes itself
+     * (new requests refused with {@link ClosedRingException}, queued ones fail with ECANCELED naming the error,
+     * the close's steps as for {@link IoRing#close()}).
+     */
+    private void handlerThrew(final Throwable t)
+    {
+        try
+        {
+            errorHandler.onError(t);
+        }
+        catch (final Throwable ignore)
+        {
+            // the error handler itself failed (no memory to report?): failing safe below matters more
+        }
+        if (t instanceof VirtualMachineError && fatal == null)
+        {
+            fatal = t;
+            onFatal.run();
+            closing = true;
+        }
+    }
+
+    private String closedReason()
+    {
+        final Throwable f = fatal;
+        return f == null ? "ring closed" : "ring closed: a handler threw " + f;
+    }
+
+    /** @return the VirtualMachineError a handler threw, which closed the ring, or null. */
+    Throwable fatal()
+    {
+        return fatal;
     }
 
     private void fail(final Slot slot, final int errno, final String detail)
@@ -596,7 +643,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         }
         catch (final Throwable t)
         {
-            errorHandler.onError(t);
+            handlerThrew(t);
         }
         if (answer != null)
         {
@@ -672,38 +719,126 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         return slots.length - freeSlots.size();
     }
 
+    /**
+     * The close, step by step (docs/DURABILITY.md rule 11; issue 11 items 7 and 8). At the start, requests that
+     * neither write nor sync (reads, no-ops) are canceled through the kernel: nothing waits on them, and one may
+     * never end on its own (a read on a FIFO). Writes, syncs and barriers go on, so that each file's closing
+     * barrier covers its writes. Half of {@code closeTimeoutNs} later, whatever is still in the kernel is canceled
+     * too; at {@code closeTimeoutNs} what is left fails with ETIMEDOUT and the ring is freed. Between steps the
+     * agent blocks in the kernel ({@link #sleepInKernel()}): a close that waits does not spin.
+     */
     private int closeStep()
     {
+        final long now = System.nanoTime();
         if (!closeStarted)
         {
             closeStarted = true;
-            closeDeadlineNs = System.nanoTime() + CLOSE_TIMEOUT_NS;
-            for (final FileState file : files)
-            {
-                file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText, file.access.fd(), 0, 0,
-                    Errno.ECANCELED, "ring closed", null), this);
-            }
-            for (final Slot slot : slots)
-            {
-                if (slot.state() == Slot.ACTIVE && cancels[slot.index()] == null && !isRetry(slot))
-                {
-                    cancels[slot.index()] = new CompletableFuture<>();
-                    backend.cancel(slot.request);
-                }
-            }
+            closeDeadlineNs = now + closeTimeoutNs;
+            closeCancelAllNs = now + closeTimeoutNs / 2;
+            cancelInKernel(null, false);
         }
         if (slotsInUse() == 0 && backend.inFlight() == 0 && submissions.isEmpty())
         {
             terminate(null);
             return 1;
         }
-        if (System.nanoTime() - closeDeadlineNs > 0)
+        if (!closeCanceledAll && now - closeCancelAllNs > 0)
         {
-            terminate("requests still in flight after " + TimeUnit.NANOSECONDS.toSeconds(CLOSE_TIMEOUT_NS) +
-                " s: inFlight=" + backend.inFlight() + " slotsInUse=" + slotsInUse());
+            closeCanceledAll = true;
+            cancelInKernel(null, true);
+        }
+        if (now - closeDeadlineNs > 0)
+        {
+            terminate("requests still in the kernel " + TimeUnit.NANOSECONDS.toMillis(closeTimeoutNs) +
+                " ms after the close canceled them: inFlight=" + backend.inFlight() + " slotsInUse=" + slotsInUse());
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Control command of a file's close ({@link IoFile#closeAsync()}): the file's requests in the kernel that
+     * neither write nor sync are canceled through it (a read on a FIFO would otherwise hold the close for ever).
+     */
+    void cancelReadsOf(final FileState file)
+    {
+        cancelInKernel(file, false);
+    }
+
+    /**
+     * Asks the kernel to cancel the requests in it, of {@code file} (null: of every file): those that neither write
+     * nor sync, or ({@code all}) every one.
+     */
+    private void cancelInKernel(final FileState file, final boolean all)
+    {
+        for (final Slot slot : slots)
+        {
+            if (slot.state() != Slot.ACTIVE || cancels[slot.index()] != null || isRetry(slot) ||
+                slot.request.op == IoOp.BARRIER || (file != null && slot.file != file))
+            {
+                continue;
+            }
+            if (!all && (slot.carriesSync || slot.request.op.writes() || slot.request.op.syncs()))
+            {
+                continue;
+            }
+            cancels[slot.index()] = new CompletableFuture<>();
+            try
+            {
+                backend.cancel(slot.request);
+            }
+            catch (final RuntimeException e)
+            {
+                errorHandler.onError(e);
+            }
+        }
+    }
+
+    /**
+     * A forced end of the close: every request not ended fails with ETIMEDOUT (barriers with it too), after the
+     * backend is closed, so that no handler runs while the kernel may still use its buffer.
+     */
+    private void failLeftovers(final String problem)
+    {
+        for (final Slot slot : slots)
+        {
+            if (slot.state() != Slot.ACTIVE || slot.file == null)
+            {
+                continue;
+            }
+            final FileState file = slot.file;
+            if (slot.carriesSync)
+            {
+                file.barriers.syncDone(slot, -Errno.ETIMEDOUT, this);
+            }
+            else if (slot.request.op != IoOp.BARRIER)
+            {
+                fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
+            }
+        }
+        // a barrier's sync queued for submission (by the failures above, or before) will never be submitted now
+        while (retryCount > 0)
+        {
+            final Slot slot = retries[--retryCount];
+            retries[retryCount] = null;
+            if (slot.state() != Slot.ACTIVE || slot.file == null)
+            {
+                continue;
+            }
+            if (slot.carriesSync)
+            {
+                slot.file.barriers.syncDone(slot, -Errno.ETIMEDOUT, this);
+            }
+            else if (slot.request.op != IoOp.BARRIER)
+            {
+                fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
+            }
+        }
+        for (final FileState file : files)
+        {
+            file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText, file.access.fd(), 0, 0,
+                Errno.ETIMEDOUT, "ring closed: " + problem, null), this);
+        }
     }
 
     private boolean isRetry(final Slot slot)
@@ -736,6 +871,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             errorHandler.onError(new IllegalStateException("ring close: " + problem + " ring=" + roleName));
         }
         CloseHelper.close(errorHandler, backend);
+        if (problem != null)
+        {
+            failLeftovers(problem);
+        }
         onTerminated.run();
     }
 }

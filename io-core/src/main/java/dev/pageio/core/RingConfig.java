@@ -15,6 +15,9 @@ import java.util.function.Supplier;
  *   <li>{@code engine}: {@code "auto"} (io_uring, then aio, then threads), or an engine's name.</li>
  *   <li>{@code queueDepth}: the most requests outstanding on the ring (queued plus in the kernel); the size
  *   of the slot table and of the kernel ring.</li>
+ *   <li>{@code closeTimeoutNs}: how long a ring's close waits for requests in the kernel after canceling them
+ *   (IORING_OP_ASYNC_CANCEL, io_cancel) before it fails what is left with ETIMEDOUT and frees the ring (default
+ *   30 s);</li>
  *   <li>{@code submitTimeoutNs}: how long a submitting thread waits for a free slot when the ring is full;
  *   0 refuses at once with {@link QueueFullException}.</li>
  *   <li>{@code threadMode}: {@link ThreadMode#DEDICATED} runs an agent thread; {@link ThreadMode#CALLER}
@@ -50,6 +53,7 @@ public final class RingConfig
     private final int queueDepth;
     private final int maxSegments;
     private final long submitTimeoutNs;
+    private final long closeTimeoutNs;
     private final ThreadMode threadMode;
     private final Supplier<IdleStrategy> idleStrategy;
     private final long sleepAfterIdleNs;
@@ -72,6 +76,7 @@ public final class RingConfig
         queueDepth = b.queueDepth;
         maxSegments = b.maxSegments;
         submitTimeoutNs = b.submitTimeoutNs;
+        closeTimeoutNs = b.closeTimeoutNs;
         threadMode = b.threadMode;
         idleStrategy = b.idleStrategy;
         sleepAfterIdleNs = b.sleepAfterIdleNs;
@@ -123,6 +128,12 @@ public final class RingConfig
     public long submitTimeoutNs()
     {
         return submitTimeoutNs;
+    }
+
+    /** @return how long a close waits for canceled requests still in the kernel before failing them. */
+    public long closeTimeoutNs()
+    {
+        return closeTimeoutNs;
     }
 
     /** @return who runs the duty cycle. */
@@ -267,6 +278,7 @@ public final class RingConfig
         private int queueDepth = 256;
         private int maxSegments = 64;
         private long submitTimeoutNs = 10_000_000_000L;
+        private long closeTimeoutNs = 30_000_000_000L;
         private ThreadMode threadMode = ThreadMode.DEDICATED;
         private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(100, 1_000, 1_000, 1_000);
         private long sleepAfterIdleNs = 50_000;
@@ -314,6 +326,16 @@ public final class RingConfig
         public Builder maxSegments(final int maxSegments)
         {
             this.maxSegments = maxSegments;
+            return this;
+        }
+
+        /**
+         * @param closeTimeoutNs &gt; 0: how long a close waits for canceled requests in the kernel.
+         * @return this.
+         */
+        public Builder closeTimeoutNs(final long closeTimeoutNs)
+        {
+            this.closeTimeoutNs = closeTimeoutNs;
             return this;
         }
 
@@ -480,6 +502,10 @@ public final class RingConfig
             if (maxSegments < 1 || maxSegments > 1024)
             {
                 throw new IllegalArgumentException("maxSegments out of range: maxSegments=" + maxSegments + " range=1..1024");
+            }
+            if (closeTimeoutNs <= 0)
+            {
+                throw new IllegalArgumentException("closeTimeoutNs not positive: closeTimeoutNs=" + closeTimeoutNs);
             }
             if (submitTimeoutNs < 0)
             {
