@@ -18,11 +18,14 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 /**
  * {@link FileCloseStress} with a read: a request that takes no write sequence number, so only the file's request
  * count ({@code FileState.enter}) stands between it and the close (a write is also refused by the closed
- * numbering). The read is either refused or run before the descriptor is closed.
+ * numbering). The read is refused, run before the descriptor is closed, or cancelled by the close (IoFile.close
+ * cancels its file's reads still outstanding); never run on a closed descriptor, never lost.
  */
 @JCStressTest
 @Outcome(id = "refused, ok, clean", expect = ACCEPTABLE, desc = "the close came first: the read is refused")
 @Outcome(id = "ok, ok, clean", expect = ACCEPTABLE, desc = "the read came first: it completes, then the file closes")
+@Outcome(id = "ECANCELED, ok, clean", expect = ACCEPTABLE,
+    desc = "accepted, not yet run when the close began: the close cancels it (a close may cancel outstanding reads, POSIX close(2))")
 @Outcome(expect = FORBIDDEN, desc = "a read on a closed file, a lost read, or a close that never finished")
 @State
 public class FileCloseReadStress
