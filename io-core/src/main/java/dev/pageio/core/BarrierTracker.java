@@ -18,6 +18,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * extra slot). A failed covered write or a failed sync poisons the file for good: every pending and later
  * barrier fails with that first cause, whatever later syncs return.
  *
+ * <p>A <em>forced</em> barrier ({@link Slot#forcedSync}) is what a user's fsync/fdatasync becomes (POSIX
+ * aio_fsync, docs/DURABILITY.md rule 11): it covers the writes accepted before it as any barrier does, and it
+ * also needs a sync <em>issued after it arrived</em>, so that it covers changes the tracker cannot see
+ * (fallocate, writes through another descriptor). It never succeeds at once from an earlier D, and it syncs on
+ * an O_DSYNC file too. It shares that sync with the other barriers waiting (group commit).
+ *
  * <p>Threading: {@link #nextSeq()} and {@link #lastSeq()}: any thread. Everything else: the ring's agent.
  */
 final class BarrierTracker
@@ -60,6 +66,10 @@ final class BarrierTracker
     private Slot carrier;
     private long carrierSnapshot;
     private boolean carrierFull;
+    private long carrierNo;
+    /** The number (1, 2, 3… in issue order) of the last sync that succeeded, and of the last full one. */
+    private long okSyncNo;
+    private long okFullSyncNo;
 
     private long maxEndCompleted;
     private long sizeAtFullSync;
@@ -131,6 +141,7 @@ final class BarrierTracker
             {
                 throw windowFull(s);
             }
+            RingInterruptedException.check("the barrier window: window=" + window + " path=" + pathText);
             Backoff.idle(progress, attempt++, deadline);
         }
     }
@@ -251,6 +262,7 @@ final class BarrierTracker
     /** A barrier arrived at the agent. */
     void arrive(final Slot barrier, final Sink sink)
     {
+        barrier.syncsAtArrival = syncs;
         if (poison != null)
         {
             barriers++;
@@ -288,9 +300,11 @@ final class BarrierTracker
         if (result >= 0 && poison == null)
         {
             durableData = Math.max(durableData, carrierSnapshot);
+            okSyncNo = carrierNo;
             if (carrierFull)
             {
                 durableFull = Math.max(durableFull, carrierSnapshot);
+                okFullSyncNo = carrierNo;
             }
         }
         carrierSlot.carriesSync = false;
@@ -310,6 +324,12 @@ final class BarrierTracker
     private boolean satisfied(final Slot barrier)
     {
         final long s = barrier.barrierSeq;
+        if (barrier.forcedSync)
+        {
+            // Syncs complete in issue order (one in flight): the last good one issued after arrival covers C then.
+            final boolean full = needsFull(barrier);
+            return (full ? okFullSyncNo : okSyncNo) > barrier.syncsAtArrival && s <= (full ? durableFull : durableData);
+        }
         if (syncWrites)
         {
             // O_DSYNC: a completed write is durable (rule 10).
@@ -350,7 +370,7 @@ final class BarrierTracker
             }
             w = next;
         }
-        if (carrier != null || waitHead == null || syncWrites)
+        if (carrier != null || waitHead == null)
         {
             return;
         }
@@ -358,7 +378,7 @@ final class BarrierTracker
         final long c = completed;
         prev = null;
         w = waitHead;
-        while (w != null && !(naive || w.barrierSeq <= c))
+        while (w != null && !((naive || w.barrierSeq <= c) && (w.forcedSync || !syncWrites)))
         {
             prev = w;
             w = w.nextWaiter;
@@ -385,6 +405,7 @@ final class BarrierTracker
         w.carriesSync = true;
         w.request.op = full ? IoOp.FSYNC : IoOp.FDATASYNC;
         syncs++;
+        carrierNo = syncs;
         if (listener != null)
         {
             listener.syncIssued(snapshot, full, System.nanoTime());

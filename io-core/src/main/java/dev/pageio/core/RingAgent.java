@@ -495,7 +495,8 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     @Override
     public void barrierSucceeded(final Slot barrier)
     {
-        finish(barrier, barrier.barrierSeq);
+        // A user's fsync/fdatasync answers 0, as fsync(2) and aio_return do; a barrier its covered seq.
+        finish(barrier, barrier.forcedSync ? 0 : barrier.barrierSeq);
     }
 
     @Override
