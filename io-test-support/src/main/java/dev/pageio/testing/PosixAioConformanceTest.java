@@ -365,6 +365,47 @@ public abstract class PosixAioConformanceTest
         }
     }
 
+    // -------------------------------------------------------------------------------- 11. beyond MAX_RW_COUNT
+
+    @Test
+    void shouldReadThreeGibibytesWholeInOneVectoredRead() throws Exception
+    {
+        // 3 GiB through one preadv: the kernel moves at most MAX_RW_COUNT (2 GiB - 4 KiB) per call. The file is
+        // sparse (holes read as zeros) and the buffers are 767 views of one 4 MiB buffer plus a separate last
+        // page, so the test holds 8 MiB, not 3 GiB. The last page was written and must arrive in the last segment.
+        final long size = 3L << 30;
+        final int chunk = 4 << 20;
+        final IoRing wide = extraRing(config().maxSegments(1024).name("posix-3g").build());
+        final Path path = dir.resolve("three-gib");
+        try (IoFile file = openFile(wide, path))
+        {
+            final ByteBuffer tail = pattern(PAGE, 11);
+            assertEquals(PAGE, get(file.write(size - PAGE, tail)));
+            assertEquals(size, file.size());
+            final ByteBuffer shared = buffer(chunk);
+            final int views = (int)(size / chunk);
+            final ByteBuffer[] dsts = new ByteBuffer[views + 1];
+            for (int i = 0; i < views - 1; i++)
+            {
+                dsts[i] = shared.duplicate();
+            }
+            dsts[views - 1] = shared.duplicate().limit(chunk - PAGE);
+            final ByteBuffer last = buffer(PAGE);
+            dsts[views] = last;
+            assertEquals(size, get(file.readv(0, dsts)), "one read of 3 GiB, whole");
+            assertEquals(java.util.Arrays.toString(EngineConformanceTest.bytes(tail)),
+                java.util.Arrays.toString(EngineConformanceTest.bytes(last)), "the last page, past 2 GiB");
+            final IoRequest request = new IoRequest().readv(file, 0, dsts).submit();
+            assertTrue(request.await(120, TimeUnit.SECONDS));
+            assertEquals(size, request.result(), "aio_return of the same read");
+            assertEquals(size - PAGE, get(file.readv(PAGE, dsts)), "short only at end of file");
+        }
+        finally
+        {
+            Files.deleteIfExists(path);
+        }
+    }
+
     // ------------------------------------------------------------------------------------------ 6. O_APPEND
 
     @Test
