@@ -1,5 +1,6 @@
 package dev.pageio.testing;
 
+import com.sun.nio.file.ExtendedOpenOption;
 import dev.pageio.core.BatchFailedException;
 import dev.pageio.core.BatchMode;
 import dev.pageio.core.Errno;
@@ -403,6 +404,39 @@ public abstract class PosixAioConformanceTest
         finally
         {
             Files.deleteIfExists(path);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- 12. O_DIRECT
+
+    @Test
+    void shouldOpenDirectAlikeOnEveryEngineWithTheAlignmentCheckedAtTheCall() throws Exception
+    {
+        try (IoFile file = ring.open(dir.resolve("direct"), StandardOpenOption.READ, StandardOpenOption.WRITE,
+            StandardOpenOption.CREATE, ExtendedOpenOption.DIRECT))
+        {
+            assertTrue(file.access().direct(), "O_DIRECT");
+            final int alignment = file.access().offsetAlignment();
+            assertTrue(alignment >= 512 && Integer.bitCount(alignment) == 1 && PAGE % alignment == 0,
+                "alignment discovered: " + alignment);
+            assertEquals(alignment, file.access().memoryAlignment());
+            assertEquals(PAGE, get(file.write(0, pattern(PAGE, 5))));
+            final ByteBuffer back = buffer(PAGE);
+            assertEquals(PAGE, get(file.read(0, back)));
+            assertEquals(java.util.Arrays.toString(EngineConformanceTest.bytes(pattern(PAGE, 5))),
+                java.util.Arrays.toString(EngineConformanceTest.bytes(back)));
+            final IllegalArgumentException offset = assertThrows(IllegalArgumentException.class,
+                () -> file.write(alignment / 2, pattern(PAGE, 6)));
+            assertTrue(offset.getMessage().contains("offset not aligned"), offset.getMessage());
+            final IllegalArgumentException length = assertThrows(IllegalArgumentException.class,
+                () -> file.write(0, pattern(PAGE, 6).limit(alignment / 2)));
+            assertTrue(length.getMessage().contains("length not aligned"), length.getMessage());
+            final ByteBuffer shifted = buffer(2 * PAGE).position(alignment / 2).limit(alignment / 2 + PAGE).slice();
+            final IllegalArgumentException address = assertThrows(IllegalArgumentException.class,
+                () -> file.read(0, shifted));
+            assertTrue(address.getMessage().contains("address not aligned"), address.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> file.read(0, ByteBuffer.allocate(PAGE)),
+                "a heap buffer on an O_DIRECT file");
         }
     }
 
