@@ -40,6 +40,22 @@ public final class BenchOptions implements Cloneable
 
     static final String DEFAULT_FILE = "pageio-bench.dat";
 
+    static final String DEFAULT_LOG_DIR = "pageio-log-bench";
+
+    /** The implementations {@code --log} compares ({@code --log-impl}). */
+    static final List<String> LOG_IMPLS = List.of("pageio", "force", "group");
+
+    /** The {@code --engine} values that make sense with {@code --log} (the log runs on a pageio ring). */
+    static final List<String> LOG_ENGINES = List.of("uring", "aio", "threads", "auto", "all");
+
+    /** The page-I/O flags that do not apply to {@code --log}. */
+    private static final List<String> PAGE_FLAGS = List.of("--rw", "--mix", "--bs", "--qd", "--jobs", "--rings",
+        "--file", "--size", "--direct", "--buffered", "--barrier-every", "--group-commit", "--json");
+
+    /** The flags that apply to {@code --log} only. */
+    private static final List<String> LOG_FLAGS = List.of("--committers", "--record-sizes", "--log-impl", "--log-dir",
+        "--no-zero-fill");
+
     private static final long MAX_BLOCK_SIZE = 64L << 20;
     private static final long MIN_RUNTIME_NS = 100_000_000L;
     private static final int MAX_OUTSTANDING = 65536;
@@ -98,15 +114,20 @@ public final class BenchOptions implements Cloneable
     @Option(names = "--group-commit", order = 15, description = "each job writes a page then waits for a barrier, in a loop")
     boolean groupCommit;
 
-    @Option(names = "--poll", order = 16, paramLabel = "MODE", converter = PollMode.class,
+    @Option(names = "--barrier-syncs", order = 16, paramLabel = "K", converter = Whole.class,
+        description = "pageio: barrier syncs in flight per O_DIRECT file (docs/DURABILITY.md rule 4)   (default "
+            + RingConfig.DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX + ")")
+    int barrierSyncs = RingConfig.DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX;
+
+    @Option(names = "--poll", order = 17, paramLabel = "MODE", converter = PollMode.class,
         description = "pageio agent idling: backoff (spin, then sleep in the kernel), spin, sleep (default backoff)")
     String poll = "backoff";
 
-    @Option(names = "--submit-batch", order = 17, paramLabel = "N", converter = SubmitBatch.class,
+    @Option(names = "--submit-batch", order = 18, paramLabel = "N", converter = SubmitBatch.class,
         description = "pageio agent: most requests per submit system call   (default: RingConfig's)")
     int submitBatch = RingConfig.defaults().submitBatchMax();
 
-    @Option(names = "--sleep-after", order = 18, paramLabel = "T", converter = DurationConverter.class,
+    @Option(names = "--sleep-after", order = 19, paramLabel = "T", converter = DurationConverter.class,
         description = "pageio agent: idle time before it blocks in the kernel (e.g. 0, 20us, 1ms)")
     long sleepAfterNs = -1;
 
@@ -116,18 +137,57 @@ public final class BenchOptions implements Cloneable
     /** io_uring {@code SINGLE_ISSUER|DEFER_TASKRUN} on dedicated rings: {@code --defer-taskrun} (the default) or {@code --no-defer-taskrun}. */
     boolean deferTaskRun = RingConfig.defaults().deferTaskRun();
 
-    @Option(names = "--sqpoll", order = 23, description = "io_uring SQPOLL (a kernel thread polls the submission ring)")
+    @Option(names = "--sqpoll", order = 24, description = "io_uring SQPOLL (a kernel thread polls the submission ring)")
     boolean sqPoll;
 
-    @Option(names = "--json", order = 24, description = "the final report as JSON on stdout (one object per engine run)")
+    @Option(names = "--fixed-buffers", order = 25,
+        description = "io_uring registered buffers: each slot's buffer pinned once (IORING_REGISTER_BUFFERS; fio --fixedbufs)")
+    boolean fixedBuffers;
+
+    @Option(names = "--fixed-files", order = 26,
+        description = "io_uring registered files: the file by index (IORING_REGISTER_FILES; fio --registerfiles)")
+    boolean fixedFiles;
+
+    /** The agent's adaptive spin: {@code --adaptive-spin} (the default) or {@code --no-adaptive-spin}. */
+    boolean adaptiveSpin = RingConfig.defaults().adaptiveSpin();
+
+    @Option(names = "--json", order = 29, description = "the final report as JSON on stdout (one object per engine run)")
     boolean json;
 
-    @Option(names = "--jmh", order = 25, paramLabel = "ARGS", arity = "0..*", parameterConsumer = Rest.class,
+    @Option(names = "--jmh", order = 30, paramLabel = "ARGS", arity = "0..*", parameterConsumer = Rest.class,
         description = "run the JMH microbenchmarks (ARGS go to JMH, e.g. -prof gc)")
     List<String> jmh;
 
-    @Option(names = {"-h", "--help"}, order = 26, usageHelp = true, description = "this text")
+    @Option(names = {"-h", "--help"}, order = 37, usageHelp = true, description = "this text")
     boolean help;
+
+    @Option(names = "--log", order = 31, description = "the write-ahead-log benchmark instead: LogFile against " +
+        "FileChannel append + force(false) per commit and against the same with a hand-written group commit, " +
+        "commits/s and p50/p99 per record size and committer count, one table (uses --engine, --runtime, --warmup " +
+        "and the agent flags)")
+    boolean log;
+
+    @Option(names = "--committers", order = 32, paramLabel = "LIST", converter = WholeList.class,
+        description = "--log: committer threads, one run per value   (default 1,8,32,128)")
+    IntList committers = new IntList(1, 8, 32, 128);
+
+    @Option(names = "--record-sizes", order = 33, paramLabel = "LIST", converter = SizeList.class,
+        description = "--log: record sizes, one run per value, 1 to 1m   (default 100,4k)")
+    IntList recordSizes = new IntList(100, 4096);
+
+    @Option(names = "--log-impl", order = 34, paramLabel = "LIST", converter = LogImplList.class,
+        description = "--log: pageio (LogFile), force (force per commit), group (one forcer thread)   " +
+            "(default pageio,force,group)")
+    NameList logImpls = new NameList(LOG_IMPLS);
+
+    @Option(names = "--log-dir", order = 35, paramLabel = "DIR", converter = NonEmptyPath.class,
+        description = "--log: directory of the logs, on the filesystem to measure, emptied before each run   " +
+            "(default ./" + DEFAULT_LOG_DIR + ")")
+    Path logDir = Path.of(DEFAULT_LOG_DIR);
+
+    @Option(names = "--no-zero-fill", order = 36, description = "--log: LogFile's new segments only fallocated, " +
+        "not zero-filled (LogConfig.zeroFillSegments(false))")
+    boolean noZeroFill;
 
     /** The arguments after {@code --jmh} (none: an empty array), or null without {@code --jmh}. */
     String[] jmhArgs;
@@ -144,29 +204,43 @@ public final class BenchOptions implements Cloneable
         direct = false;
     }
 
-    @Option(names = "--coop-taskrun", order = 19, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default)")
+    @Option(names = "--coop-taskrun", order = 20, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG on (the default)")
     private void coopTaskRun(final boolean given)
     {
         coopTaskRun = true;
     }
 
-    @Option(names = "--no-coop-taskrun", order = 20, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG off")
+    @Option(names = "--no-coop-taskrun", order = 21, description = "io_uring COOP_TASKRUN|TASKRUN_FLAG off")
     private void noCoopTaskRun(final boolean given)
     {
         coopTaskRun = false;
     }
 
-    @Option(names = "--defer-taskrun", order = 21, description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN on dedicated rings (the default)")
+    @Option(names = "--defer-taskrun", order = 22, description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN on dedicated rings (the default)")
     private void deferTaskRun(final boolean given)
     {
         deferTaskRun = true;
     }
 
-    @Option(names = "--no-defer-taskrun", order = 22,
+    @Option(names = "--no-defer-taskrun", order = 23,
         description = "io_uring SINGLE_ISSUER|DEFER_TASKRUN off")
     private void noDeferTaskRun(final boolean given)
     {
         deferTaskRun = false;
+    }
+
+    @Option(names = "--adaptive-spin", order = 27,
+        description = "pageio agent: spin only while the learned completion wait is under the spin budget (the default)")
+    private void adaptiveSpin(final boolean given)
+    {
+        adaptiveSpin = true;
+    }
+
+    @Option(names = "--no-adaptive-spin", order = 28,
+        description = "pageio agent: spin the whole budget (--sleep-after) before every sleep, as before issue 16")
+    private void noAdaptiveSpin(final boolean given)
+    {
+        adaptiveSpin = false;
     }
 
     /**
@@ -195,6 +269,11 @@ public final class BenchOptions implements Cloneable
         if (o.jmh != null)
         {
             o.jmhArgs = o.jmh.toArray(new String[0]);
+            return o;
+        }
+        if (o.log)
+        {
+            o.validateLog(result, commandLine);
             return o;
         }
         o.validate(result, commandLine);
@@ -253,8 +332,49 @@ public final class BenchOptions implements Cloneable
         return spec instanceof OptionSpec ? ((OptionSpec)spec).longestName() : spec.paramLabel();
     }
 
+    /**
+     * {@code --log}: the page-I/O flags are refused (each names what to use instead); {@code --engine} defaults to
+     * {@code auto} and must name a pageio engine.
+     */
+    private void validateLog(final ParseResult result, final CommandLine commandLine)
+    {
+        final Checks checks = new Checks(result, commandLine);
+        for (final String flag : PAGE_FLAGS)
+        {
+            if (result.hasMatchedOption(flag))
+            {
+                checks.fail(flag + " does not apply to --log" + (flag.equals("--bs") ? " (use --record-sizes)" :
+                    flag.equals("--jobs") || flag.equals("--qd") ? " (use --committers)" :
+                    flag.equals("--file") ? " (use --log-dir)" : ""));
+            }
+        }
+        if (!result.hasMatchedOption("--engine"))
+        {
+            engine = "auto";
+        }
+        else if (!LOG_ENGINES.contains(engine))
+        {
+            checks.fail("--log runs LogFile on a pageio ring: --engine=" + engine + " (expected one of " +
+                String.join(", ", LOG_ENGINES) + ")");
+        }
+        for (final int n : committers.values)
+        {
+            if (n < 1 || n > 4096)
+            {
+                checks.fail("out of range: --committers=" + committers + " range=1..4096 each");
+            }
+        }
+    }
+
     private void validate(final ParseResult result, final CommandLine commandLine)
     {
+        for (final String flag : LOG_FLAGS)
+        {
+            if (result.hasMatchedOption(flag))
+            {
+                new Checks(result, commandLine).fail(flag + " applies to --log only");
+            }
+        }
         if (groupCommit && !result.hasMatchedOption("--rw"))
         {
             rw = Rw.RANDWRITE;
@@ -265,6 +385,7 @@ public final class BenchOptions implements Cloneable
         checks.range("--jobs", jobs, 1, 1024);
         checks.range("--rings", rings, 1, 256);
         checks.range("--barrier-every", barrierEvery, 1, Integer.MAX_VALUE);
+        checks.range("--barrier-syncs", barrierSyncs, 1, RingConfig.BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT);
         if (result.hasMatchedOption("--mix") && rw != Rw.RANDRW)
         {
             checks.fail("--mix applies to --rw randrw only: rw=" + rw.fioName());
@@ -292,6 +413,14 @@ public final class BenchOptions implements Cloneable
         if (groupCommit && rw.reads)
         {
             checks.fail("--group-commit writes only: use --rw randwrite or write (rw=" + rw.fioName() + ")");
+        }
+        if (fixedBuffers && !"uring".equals(engine))
+        {
+            checks.fail("--fixed-buffers needs --engine uring: engine=" + engine);
+        }
+        if (fixedFiles && !"uring".equals(engine))
+        {
+            checks.fail("--fixed-files needs --engine uring: engine=" + engine);
         }
         if ((long)queueDepth * jobs > MAX_OUTSTANDING)
         {
@@ -366,6 +495,117 @@ public final class BenchOptions implements Cloneable
             {
                 throw new BadValue("not a number: %s=%s");
             }
+        }
+    }
+
+    /** A list of whole numbers, {@code 1,8,32}: its own type, so that picocli treats the flag as single-valued. */
+    static final class IntList
+    {
+        final int[] values;
+
+        IntList(final int... values)
+        {
+            this.values = values.clone();
+        }
+
+        @Override
+        public String toString()
+        {
+            final StringBuilder b = new StringBuilder();
+            for (final int v : values)
+            {
+                b.append(b.length() == 0 ? "" : ",").append(v);
+            }
+            return b.toString();
+        }
+    }
+
+    /** {@code --committers}: whole numbers separated by commas. */
+    static final class WholeList implements ITypeConverter<IntList>
+    {
+        @Override
+        public IntList convert(final String text)
+        {
+            final String[] parts = text.split(",", -1);
+            final int[] values = new int[parts.length];
+            for (int i = 0; i < parts.length; i++)
+            {
+                try
+                {
+                    values[i] = Integer.parseInt(parts[i].trim());
+                }
+                catch (final NumberFormatException e)
+                {
+                    throw new BadValue("not a list of numbers: %s=%s (e.g. 1,8,32,128)");
+                }
+            }
+            return new IntList(values);
+        }
+    }
+
+    /** {@code --record-sizes}: sizes as {@code --bs} takes them, separated by commas, each 1 B to 1 MiB. */
+    static final class SizeList implements ITypeConverter<IntList>
+    {
+        @Override
+        public IntList convert(final String text)
+        {
+            final String[] parts = text.split(",", -1);
+            final int[] values = new int[parts.length];
+            for (int i = 0; i < parts.length; i++)
+            {
+                final long bytes;
+                try
+                {
+                    bytes = ByteSizeConverter.parse(parts[i]);
+                }
+                catch (final BadValue e)
+                {
+                    throw new BadValue("not a list of sizes: %s=%s (e.g. 100,4k)");
+                }
+                if (bytes > 1 << 20)
+                {
+                    throw new BadValue("record size too large: %s=%s max=1m each");
+                }
+                values[i] = (int)bytes;
+            }
+            return new IntList(values);
+        }
+    }
+
+    /** {@code --log-impl}: names from {@link #LOG_IMPLS}, separated by commas. */
+    static final class LogImplList implements ITypeConverter<NameList>
+    {
+        @Override
+        public NameList convert(final String text)
+        {
+            final List<String> impls = new ArrayList<>();
+            for (final String part : text.split(",", -1))
+            {
+                final String impl = part.trim();
+                if (!LOG_IMPLS.contains(impl))
+                {
+                    throw new BadValue("bad %s=%s (expected a list of pageio, force, group)");
+                }
+                impls.add(impl);
+            }
+            return new NameList(impls);
+        }
+    }
+
+    /** A list of names, {@code pageio,force}: its own type, so that picocli treats the flag as single-valued. */
+    static final class NameList
+    {
+        final List<String> values;
+
+        NameList(final List<String> values)
+        {
+            this.values = List.copyOf(values);
+        }
+
+        @Override
+        public String toString()
+        {
+            return String.join(",", values);
         }
     }
 

@@ -25,6 +25,7 @@ final class BenchResult
     final double maxUs;
     final double meanUs;
     final CpuTime cpu;
+    final KernelCounts kernel;
 
     /**
      * @param engine       the CLI name.
@@ -47,6 +48,27 @@ final class BenchResult
         final Histogram latencyNs,
         final CpuTime cpu)
     {
+        this(engine, engineDetail, options, queueDepth, jobs, reads, writes, syncs, errors, firstError, seconds, latencyNs,
+            cpu, KernelCounts.UNKNOWN);
+    }
+
+    /** @param kernel what the engine asked of the kernel over the measured window. */
+    BenchResult(
+        final String engine,
+        final String engineDetail,
+        final BenchOptions options,
+        final int queueDepth,
+        final int jobs,
+        final long reads,
+        final long writes,
+        final long syncs,
+        final long errors,
+        final String firstError,
+        final double seconds,
+        final Histogram latencyNs,
+        final CpuTime cpu,
+        final KernelCounts kernel)
+    {
         this.engine = engine;
         this.engineDetail = engineDetail;
         this.options = options;
@@ -66,6 +88,7 @@ final class BenchResult
         maxUs = any ? latencyNs.getMaxValue() / 1e3 : 0;
         meanUs = any ? latencyNs.getMean() / 1e3 : 0;
         this.cpu = cpu;
+        this.kernel = kernel;
     }
 
     double iops()
@@ -105,6 +128,10 @@ final class BenchResult
         b.append("\"jobs\":").append(jobs).append(',');
         b.append("\"rings\":").append(options.rings).append(',');
         b.append("\"direct\":").append(options.direct).append(',');
+        b.append("\"sqpoll\":").append(options.sqPoll).append(',');
+        b.append("\"fixed_buffers\":").append(options.fixedBuffers).append(',');
+        b.append("\"fixed_files\":").append(options.fixedFiles).append(',');
+        b.append("\"adaptive_spin\":").append(options.adaptiveSpin).append(',');
         field(b, "file", options.file.toString()).append(',');
         b.append("\"size\":").append(options.sizeBytes).append(',');
         b.append("\"runtime_s\":").append(num(seconds)).append(',');
@@ -121,11 +148,25 @@ final class BenchResult
         b.append("\"cpu_us_per_io\":").append(num(cpuUsPerIo())).append(',');
         b.append("\"cpu_user_s\":").append(num(cpu.userNs / 1e9)).append(',');
         b.append("\"cpu_sys_s\":").append(num(cpu.systemNs / 1e9)).append(',');
+        if (kernel.systemCalls() >= 0)
+        {
+            b.append("\"syscalls\":").append(kernel.systemCalls()).append(',');
+            b.append("\"syscalls_per_io\":").append(num(kernel.systemCallsPerIo(ios))).append(',');
+            b.append("\"submit_calls\":").append(kernel.submitCalls()).append(',');
+            b.append("\"submit_batch_mean\":").append(kernel.meanBatch() >= 0 ? num(kernel.meanBatch()) : "null")
+                .append(',');
+        }
+        if (kernel.fixedBufferOps() >= 0)
+        {
+            b.append("\"fixed_buffer_ops\":").append(kernel.fixedBufferOps()).append(',');
+            b.append("\"fixed_file_ops\":").append(kernel.fixedFileOps()).append(',');
+        }
         if (options.barrierEvery > 0 || options.groupCommit)
         {
             b.append("\"barrier_every\":").append(options.groupCommit ? 1 : options.barrierEvery).append(',');
             b.append("\"group_commit\":").append(options.groupCommit).append(',');
             b.append("\"syncs\":").append(syncs).append(',');
+            b.append("\"barrier_syncs_in_flight_max\":").append(options.barrierSyncs).append(',');
         }
         if (firstError != null)
         {
@@ -155,6 +196,8 @@ final class BenchResult
         {
             b.append(" rings=").append(options.rings);
         }
+        b.append(options.sqPoll ? " sqpoll" : "").append(options.fixedBuffers ? " fixed-buffers" : "")
+            .append(options.fixedFiles ? " fixed-files" : "").append(options.adaptiveSpin ? "" : " no-adaptive-spin");
         b.append(options.direct ? " direct" : " buffered").append(" file=").append(options.file)
             .append(" size=").append(ByteSizeConverter.format(options.sizeBytes)).append('\n');
         b.append(String.format(Locale.ROOT, "  iops=%,.0f  MB/s=%.1f  ios=%,d in %.2f s%n", iops(), mbps(), ios, seconds));
@@ -162,10 +205,16 @@ final class BenchResult
             p50Us, p99Us, p999Us, maxUs, meanUs));
         b.append(String.format(Locale.ROOT, "  cpu: %.2f us/io (process user %.2f s, sys %.2f s)%n",
             cpuUsPerIo(), cpu.userNs / 1e9, cpu.systemNs / 1e9));
+        if (kernel.systemCalls() >= 0)
+        {
+            b.append(String.format(Locale.ROOT, "  kernel: %.3f system calls per I/O (%,d), mean batch %s requests per submit call%n",
+                kernel.systemCallsPerIo(ios), kernel.systemCalls(),
+                kernel.meanBatch() >= 0 ? String.format(Locale.ROOT, "%.2f", kernel.meanBatch()) : "n/a (none: SQPOLL)"));
+        }
         if (options.barrierEvery > 0 || options.groupCommit)
         {
-            b.append(String.format(Locale.ROOT, "  syncs=%,d  (%.1f/s, %.2f writes per sync)%n", syncs,
-                seconds > 0 ? syncs / seconds : 0, syncs > 0 ? (double)writes / syncs : 0));
+            b.append(String.format(Locale.ROOT, "  syncs=%,d  (%.1f/s, %.2f writes per sync, up to %d in flight per file)%n",
+                syncs, seconds > 0 ? syncs / seconds : 0, syncs > 0 ? (double)writes / syncs : 0, options.barrierSyncs));
         }
         b.append("  errors=").append(errors);
         if (firstError != null)

@@ -53,6 +53,7 @@ final class BenchRun
             long readsAtStart = 0;
             long syncsAtStart = 0;
             CpuTime cpuAtStart = CpuTime.now();
+            KernelCounts kernelAtStart = run.kernelCounts();
             long startedNs = beginNs;
             long lastIos = 0;
             long lastTickNs = beginNs;
@@ -62,6 +63,7 @@ final class BenchRun
                 final long now = System.nanoTime();
                 if (!measuring && now >= measureStartNs)
                 {
+                    kernelAtStart = run.kernelCounts();
                     cpuAtStart = CpuTime.now();
                     startedNs = System.nanoTime();
                     endNs = startedNs + options.runtimeNs;
@@ -97,6 +99,7 @@ final class BenchRun
             }
             final long stoppedNs = System.nanoTime();
             final CpuTime cpu = CpuTime.now().since(cpuAtStart);
+            final KernelCounts kernel = run.kernelCounts().since(kernelAtStart);
             final long ios = sum(stats, 0) - iosAtStart;
             final long reads = sum(stats, 1) - readsAtStart;
             final long syncs = sum(stats, 2) - syncsAtStart;
@@ -118,7 +121,7 @@ final class BenchRun
                 }
             }
             return new BenchResult(label, detail, options, queueDepth, options.jobs, reads, ios - reads, syncs,
-                sum(stats, 3), firstError, measuring ? (stoppedNs - startedNs) / 1e9 : 0, latency, cpu);
+                sum(stats, 3), firstError, measuring ? (stoppedNs - startedNs) / 1e9 : 0, latency, cpu, kernel);
         }
         finally
         {

@@ -57,6 +57,17 @@ abstract class EngineRun implements AutoCloseable
         return null;
     }
 
+    /**
+     * Main thread, while running: what the engine asked of the kernel so far (for system calls per I/O and the mean
+     * batch). Not for the hot path: a pageio engine asks each ring's agent.
+     *
+     * @return the counts, {@link KernelCounts#UNKNOWN} where the engine does not count (the default).
+     */
+    KernelCounts kernelCounts()
+    {
+        return KernelCounts.UNKNOWN;
+    }
+
     /** Releases channels, rings and files; after {@link #awaitIdle}. */
     @Override
     public abstract void close() throws IOException;

@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * {@code pageio-bench}: fio-style benchmark of the pageio engines beside the JDK's own file channels.
- * See {@code --help}. Exit status: 0 done, 1 an engine could not run or I/O errors occurred,
+ * {@code pageio-bench}: fio-style benchmark of the pageio engines beside the JDK's own file channels, and, with
+ * {@code --log}, of the write-ahead log ({@link LogBench}). See {@code --help}.
+ * Exit status: 0 done, 1 an engine could not run or I/O errors occurred,
  * 2 a bad command line.
  */
 public final class Main
@@ -55,6 +56,10 @@ public final class Main
         {
             Jmh.run(options.jmhArgs);
             return 0;
+        }
+        if (options.log)
+        {
+            return LogBench.run(options, out, err);
         }
 
         final boolean comparison = "all".equals(options.engine);

@@ -2,6 +2,7 @@ package dev.pageio.bench;
 
 import dev.pageio.core.BarrierMode;
 import dev.pageio.core.Engines;
+import dev.pageio.core.Errno;
 import dev.pageio.core.IoFailure;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
@@ -9,16 +10,24 @@ import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
+import dev.pageio.core.spi.RingBackend;
 import dev.pageio.linux.Arch;
 import dev.pageio.linux.FdFileAccess;
+import dev.pageio.linux.uring.UringBackend;
 
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -92,17 +101,12 @@ final class PageioEngine implements BenchEngine
             {
                 final int jobsOnRing = (options.jobs - r + rings.length - 1) / rings.length;
                 final int outstanding = jobsOnRing * queueDepth;
-                rings[r] = IoRing.open(RingConfig.builder()
+                rings[r] = IoRing.open(agentConfig(options)
                     .engine(engineName)
                     // the slot of a completion is free before its handler runs, so the resubmission fits; the
                     // extra slot is a margin, not a need
                     .queueDepth(Math.min(32768, outstanding + 1))
                     .name("pageio-bench-ring-" + r)
-                    .coopTaskRun(options.coopTaskRun)
-                    .submitBatchMax(options.submitBatch)
-                    .deferTaskRun(options.deferTaskRun)
-                    .sqPoll(options.sqPoll)
-                    .idle(idle(options.poll), options.sleepAfterNs >= 0 ? options.sleepAfterNs : sleepAfter(options.poll))
                     .build());
                 files[r] = rings[r].adopt(open(options));
             }
@@ -124,6 +128,15 @@ final class PageioEngine implements BenchEngine
                     syncsSeen, j % files.length);
             }
         }
+        try
+        {
+            register(options, rings, files, slots, run);
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            run.close();
+            throw e;
+        }
         for (int j = 0; j < options.jobs; j++)
         {
             final Slot[] jobSlots = slots[j];
@@ -138,6 +151,84 @@ final class PageioEngine implements BenchEngine
             t.start();
         }
         return run;
+    }
+
+    /**
+     * @param options the command line.
+     * @return a ring configuration with the agent and io_uring flags of the command line ({@code --poll},
+     *         {@code --submit-batch}, {@code --sleep-after}, {@code --[no-]coop-taskrun}, {@code --[no-]defer-taskrun},
+     *         {@code --sqpoll}, {@code --barrier-syncs}, {@code --[no-]adaptive-spin}); the caller sets the engine,
+     *         the name and the depth. Also used by {@code --log}.
+     */
+    static RingConfig.Builder agentConfig(final BenchOptions options)
+    {
+        return RingConfig.builder()
+            .coopTaskRun(options.coopTaskRun)
+            .submitBatchMax(options.submitBatch)
+            .barrierSyncsInFlightMax(options.barrierSyncs)
+            .deferTaskRun(options.deferTaskRun)
+            .sqPoll(options.sqPoll)
+            .adaptiveSpin(options.adaptiveSpin)
+            .idle(idle(options.poll), options.sleepAfterNs >= 0 ? options.sleepAfterNs : sleepAfter(options.poll));
+    }
+
+    /**
+     * {@code --fixed-buffers}: each ring registers its slots' buffers, so every transfer goes as READ_FIXED /
+     * WRITE_FIXED; {@code --fixed-files}: each ring registers its file, so every SQE carries IOSQE_FIXED_FILE. Done
+     * on the agent before the first request (io_uring wants the ring quiet); a refusal fails the run with the errno.
+     */
+    private static void register(final BenchOptions options, final IoRing[] rings, final IoFile[] files,
+        final Slot[][] slots, final Run run) throws IOException
+    {
+        for (int r = 0; r < rings.length; r++)
+        {
+            if (options.fixedBuffers)
+            {
+                final List<ByteBuffer> buffers = new ArrayList<>();
+                for (int j = r; j < slots.length; j += rings.length)
+                {
+                    for (final Slot slot : slots[j])
+                    {
+                        buffers.add(slot.buffer);
+                    }
+                }
+                final int result = await(rings[r].registerBuffers(buffers.toArray(new ByteBuffer[0])));
+                if (result < 0)
+                {
+                    throw new IOException("--fixed-buffers: ring " + r + " could not register " + buffers.size() +
+                        " buffers: errno=" + Errno.name(-result) + " engine=" + rings[r].engineName());
+                }
+            }
+            if (options.fixedFiles)
+            {
+                final FileAccess access = files[r].access();
+                final int result = await(rings[r].onAgent(b -> b instanceof UringBackend ?
+                    ((UringBackend)b).registerFiles(access) : -RingBackend.EOPNOTSUPP));
+                if (result < 0)
+                {
+                    throw new IOException("--fixed-files: ring " + r + " could not register its file: errno=" +
+                        Errno.name(-result) + " engine=" + rings[r].engineName());
+                }
+                run.filesRegistered[r] = true;
+            }
+        }
+    }
+
+    private static int await(final CompletableFuture<Integer> result) throws IOException
+    {
+        try
+        {
+            return result.get(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while registering", e);
+        }
+        catch (final ExecutionException | TimeoutException e)
+        {
+            throw new IOException("registering failed: " + e, e);
+        }
     }
 
     private static java.util.function.Supplier<org.agrona.concurrent.IdleStrategy> idle(final String poll)
@@ -174,12 +265,15 @@ final class PageioEngine implements BenchEngine
     {
         private final IoRing[] rings;
         private final IoFile[] files;
+        /** Rings whose file is registered (--fixed-files): unregistered before the file closes. */
+        final boolean[] filesRegistered;
 
         Run(final int slots, final IoRing[] rings, final IoFile[] files)
         {
             super(slots);
             this.rings = rings;
             this.files = files;
+            this.filesRegistered = new boolean[rings.length];
         }
 
         @Override
@@ -194,8 +288,59 @@ final class PageioEngine implements BenchEngine
         }
 
         @Override
+        KernelCounts kernelCounts()
+        {
+            long systemCalls = 0;
+            long submitCalls = 0;
+            long requests = 0;
+            long fixedBuffers = 0;
+            long fixedFiles = 0;
+            boolean uring = true;
+            for (final IoRing r : rings)
+            {
+                final long[] c;
+                try
+                {
+                    c = r.onAgent(b -> new long[] {b.systemCalls(), b.submitCalls(), b.requestsSubmitted(),
+                        b instanceof UringBackend ? ((UringBackend)b).fixedBufferOps() : -1,
+                        b instanceof UringBackend ? ((UringBackend)b).fixedFileOps() : -1})
+                        .get(5, TimeUnit.SECONDS);
+                }
+                catch (final InterruptedException e)
+                {
+                    Thread.currentThread().interrupt();
+                    return KernelCounts.UNKNOWN;
+                }
+                catch (final ExecutionException | TimeoutException e)
+                {
+                    return KernelCounts.UNKNOWN;
+                }
+                if (c[0] < 0 || c[1] < 0 || c[2] < 0)
+                {
+                    return KernelCounts.UNKNOWN;
+                }
+                systemCalls += c[0];
+                submitCalls += c[1];
+                requests += c[2];
+                fixedBuffers += c[3];
+                fixedFiles += c[4];
+                uring &= c[3] >= 0;
+            }
+            return new KernelCounts(systemCalls, submitCalls, requests, uring ? fixedBuffers : -1, uring ? fixedFiles : -1);
+        }
+
+        @Override
         public void close() throws IOException
         {
+            for (int r = 0; r < rings.length; r++)
+            {
+                if (filesRegistered[r])
+                {
+                    // io_uring holds a reference to a registered file: drop it before the file closes
+                    filesRegistered[r] = false;
+                    await(rings[r].onAgent(b -> ((UringBackend)b).unregisterFiles()));
+                }
+            }
             for (final IoFile f : files)
             {
                 if (f != null)

@@ -4,7 +4,9 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine.ParameterException;
 
 import java.nio.file.Path;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -143,6 +145,37 @@ class BenchOptionsTest
     }
 
     @Test
+    void shouldTakeTheBarrierSyncsInFlightForPageioRings()
+    {
+        assertEquals(dev.pageio.core.RingConfig.DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX, parse().barrierSyncs);
+        assertEquals(4, parse("--group-commit", "--barrier-syncs", "4").barrierSyncs);
+        assertEquals(1, parse("--group-commit", "--barrier-syncs=1").barrierSyncs);
+        assertEquals("out of range: --barrier-syncs=0 range=1..64", rejected("--barrier-syncs", "0"));
+        assertEquals("out of range: --barrier-syncs=65 range=1..64", rejected("--barrier-syncs", "65"));
+        assertEquals("not a number: --barrier-syncs=two", rejected("--barrier-syncs", "two"));
+    }
+
+    @Test
+    void shouldTakeTheRegisteredBufferAndFileFlagsForIoUringOnly()
+    {
+        final BenchOptions o = parse("--engine", "uring", "--fixed-buffers", "--fixed-files", "--sqpoll");
+        assertTrue(o.fixedBuffers && o.fixedFiles && o.sqPoll);
+        assertFalse(parse("--engine", "uring").fixedBuffers);
+        assertFalse(parse("--engine", "uring").fixedFiles);
+        assertEquals("--fixed-buffers needs --engine uring: engine=all", rejected("--fixed-buffers"));
+        assertEquals("--fixed-files needs --engine uring: engine=aio", rejected("--engine", "aio", "--fixed-files"));
+        assertEquals("flag takes no value: --fixed-files=1", rejected("--engine", "uring", "--fixed-files=1"));
+    }
+
+    @Test
+    void shouldTurnTheAdaptiveSpinOffAndOnAgain()
+    {
+        assertTrue(parse().adaptiveSpin);
+        assertFalse(parse("--no-adaptive-spin").adaptiveSpin);
+        assertTrue(parse("--no-adaptive-spin", "--adaptive-spin").adaptiveSpin);
+    }
+
+    @Test
     void shouldPassEverythingAfterJmhToJmh()
     {
         final BenchOptions o = parse("--jmh", "-prof", "gc", "Nop");
@@ -229,14 +262,77 @@ class BenchOptionsTest
     }
 
     @Test
+    void shouldDefaultTheLogBenchmarkToTheIssuesGridOnTheAutoEngine()
+    {
+        final BenchOptions o = parse("--log");
+        assertTrue(o.log);
+        assertEquals("auto", o.engine);
+        assertArrayEquals(new int[] {1, 8, 32, 128}, o.committers.values);
+        assertArrayEquals(new int[] {100, 4096}, o.recordSizes.values);
+        assertEquals(List.of("pageio", "force", "group"), o.logImpls.values);
+        assertEquals(Path.of(BenchOptions.DEFAULT_LOG_DIR), o.logDir);
+        assertEquals(10_000_000_000L, o.runtimeNs);
+    }
+
+    @Test
+    void shouldParseEveryLogFlagAndTheSharedOnes()
+    {
+        final BenchOptions o = parse("--log", "--committers=4,16", "--record-sizes", "100,512,4k", "--log-impl",
+            "pageio,group", "--log-dir=/tmp/x", "--engine", "all", "--runtime", "2s", "--warmup=0", "--poll", "spin",
+            "--no-zero-fill");
+        assertTrue(o.noZeroFill);
+        assertFalse(parse("--log").noZeroFill);
+        assertArrayEquals(new int[] {4, 16}, o.committers.values);
+        assertArrayEquals(new int[] {100, 512, 4096}, o.recordSizes.values);
+        assertEquals(List.of("pageio", "group"), o.logImpls.values);
+        assertEquals(Path.of("/tmp/x"), o.logDir);
+        assertEquals("all", o.engine);
+        assertEquals(2_000_000_000L, o.runtimeNs);
+        assertEquals(0, o.warmupNs);
+        assertEquals("spin", o.poll);
+        assertArrayEquals(new int[] {8}, parse("--log", "--committers", "2", "--committers", "8").committers.values,
+            "the last of a repeated flag wins");
+    }
+
+    @Test
+    void shouldRejectBadLogValuesNamingFlagAndValue()
+    {
+        assertEquals("not a list of numbers: --committers=1,x (e.g. 1,8,32,128)", rejected("--log", "--committers", "1,x"));
+        assertEquals("not a list of numbers: --committers=1, (e.g. 1,8,32,128)", rejected("--log", "--committers=1,"));
+        assertEquals("out of range: --committers=8,0 range=1..4096 each", rejected("--log", "--committers", "8,0"));
+        assertEquals("not a list of sizes: --record-sizes=100,4x (e.g. 100,4k)", rejected("--log", "--record-sizes=100,4x"));
+        assertEquals("record size too large: --record-sizes=2m max=1m each", rejected("--log", "--record-sizes", "2m"));
+        assertEquals("bad --log-impl=pageio,fsync (expected a list of pageio, force, group)",
+            rejected("--log", "--log-impl", "pageio,fsync"));
+        assertEquals("empty --log-dir", rejected("--log", "--log-dir="));
+        assertEquals("--log runs LogFile on a pageio ring: --engine=jdk-async (expected one of uring, aio, threads, auto, all)",
+            rejected("--log", "--engine", "jdk-async"));
+    }
+
+    @Test
+    void shouldRejectPageFlagsWithLogAndLogFlagsWithoutIt()
+    {
+        assertEquals("--bs does not apply to --log (use --record-sizes)", rejected("--log", "--bs", "4k"));
+        assertEquals("--jobs does not apply to --log (use --committers)", rejected("--log", "--jobs", "4"));
+        assertEquals("--file does not apply to --log (use --log-dir)", rejected("--log", "--file", "x"));
+        assertEquals("--group-commit does not apply to --log", rejected("--log", "--group-commit"));
+        assertEquals("--json does not apply to --log", rejected("--log", "--json"));
+        assertEquals("--committers applies to --log only", rejected("--committers", "8"));
+        assertEquals("--log-dir applies to --log only", rejected("--log-dir", "/tmp/x"));
+        assertEquals("--no-zero-fill applies to --log only", rejected("--no-zero-fill"));
+    }
+
+    @Test
     void shouldListEveryFlagAndWorkloadInTheUsage()
     {
         final String usage = BenchOptions.usage();
         assertTrue(usage.startsWith("usage: pageio-bench [options]"), usage);
         for (final String flag : new String[] {"--engine", "--rw", "--mix", "--bs", "--qd", "--jobs", "--rings", "--file",
-            "--size", "--direct", "--buffered", "--runtime", "--warmup", "--barrier-every", "--group-commit", "--poll",
+            "--size", "--direct", "--buffered", "--runtime", "--warmup", "--barrier-every", "--group-commit", "--barrier-syncs", "--poll",
             "--submit-batch", "--sleep-after", "--coop-taskrun", "--no-coop-taskrun", "--defer-taskrun",
-            "--no-defer-taskrun", "--sqpoll", "--json", "--jmh", "-h, --help"})
+            "--no-defer-taskrun", "--sqpoll", "--fixed-buffers", "--fixed-files", "--adaptive-spin", "--no-adaptive-spin",
+            "--json", "--jmh", "--log", "--committers", "--record-sizes", "--log-impl", "--log-dir", "--no-zero-fill",
+            "-h, --help"})
         {
             assertTrue(usage.contains(flag), flag + " missing from:\n" + usage);
         }

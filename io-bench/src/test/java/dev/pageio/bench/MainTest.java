@@ -5,6 +5,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -151,6 +153,70 @@ class MainTest
         assertEquals(0.0, json.get("errors"));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"uring", "aio"})
+    @Timeout(60)
+    void shouldReportSystemCallsPerIoAndTheMeanBatchOfAKernelEngine(final String engine) throws Exception
+    {
+        // issue 16 item 5: counted by the ring's backend over the measured window, not estimated
+        final Outcome o = run("--engine", engine, "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--qd", "8", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        final double ios = (double)json.get("ios");
+        final double syscalls = (double)json.get("syscalls");
+        assertTrue(ios > 0 && syscalls > 0, o.out);
+        assertEquals(syscalls / ios, (double)json.get("syscalls_per_io"), 0.001, o.out);
+        // io_uring may submit with no system call under SQPOLL only; this run has none
+        final double batch = (double)json.get("submit_batch_mean");
+        assertTrue(batch >= 1 && batch <= 8, "at least one request, at most the queue depth per submit: " + o.out);
+        assertTrue((double)json.get("submit_calls") <= syscalls, o.out);
+        final Outcome text = run("--engine", engine, "--file", file.toString(), "--size", "16m", "--runtime", "200ms",
+            "--warmup", "0", "--qd", "8");
+        assertEquals(0, text.status, text.err);
+        assertTrue(text.out.contains("system calls per I/O") && text.out.contains("mean batch"), text.out);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunIoUringWithRegisteredBuffersAndFiles() throws Exception
+    {
+        // issue 16 item 4: the bench side of fio's --fixedbufs --registerfiles
+        final Outcome o = run("--engine", "uring", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--qd", "8", "--jobs", "2", "--rings", "2", "--fixed-buffers", "--fixed-files", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertEquals(true, json.get("fixed_buffers"));
+        assertEquals(true, json.get("fixed_files"));
+        final double ios = (double)json.get("ios");
+        assertTrue(ios > 0, o.out);
+        // every transfer went through a registered buffer and file (counted by the SQE writer at submission, so
+        // over a window a little apart from that of the completions: not exactly ios)
+        assertTrue((double)json.get("fixed_buffer_ops") >= 0.9 * ios, o.out);
+        assertTrue((double)json.get("fixed_file_ops") >= 0.9 * ios, o.out);
+        final Outcome plain = run("--engine", "uring", "--file", file.toString(), "--size", "16m", "--runtime", "200ms",
+            "--warmup", "0", "--qd", "8", "--json");
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> without = (Map<String, Object>)MiniJson.parse(plain.out);
+        assertEquals(0.0, without.get("fixed_buffer_ops"), plain.out);
+        assertEquals(0.0, without.get("fixed_file_ops"), plain.out);
+        assertEquals(0.0, json.get("errors"), o.out);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldLeaveSystemCallsOutWhereTheEngineDoesNotCountThem() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "200ms",
+            "--warmup", "0", "--json");
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertFalse(json.containsKey("syscalls_per_io"), o.out);
+    }
+
     @Test
     @Timeout(60)
     void shouldRunOneSecondOfGroupCommitThroughRingBarriers() throws Exception
@@ -211,5 +277,27 @@ class MainTest
         assertTrue(o.out.lines().anyMatch(l -> l.startsWith("jdk-async ")), o.out);
         assertTrue(o.out.lines().anyMatch(l -> l.startsWith("threads ")), o.out);
         assertTrue(o.out.lines().anyMatch(l -> l.startsWith("jdk-channel  4*1")), o.out);
+    }
+
+    @Test
+    @Timeout(120)
+    void shouldPrintTheLogTableWithOneRowPerImplementationAndTheirRatiosToForce() throws Exception
+    {
+        // ext4 under target/: a log's segments are preallocated, which tmpfs would take from memory
+        final Path dir = Path.of("target", "log-bench-" + ProcessHandle.current().pid()).toAbsolutePath();
+        final Outcome o = run("--log", "--log-dir", dir.toString(), "--committers", "2", "--record-sizes", "100",
+            "--runtime", "200ms", "--warmup", "0");
+        assertEquals(0, o.status, o.err);
+        assertTrue(o.out.startsWith("| record | committers | impl | commits/s | x force |"), o.out);
+        for (final String impl : List.of("pageio", "force", "group"))
+        {
+            assertTrue(o.out.lines().anyMatch(l -> l.startsWith("| 100 B | 2 | " + impl + " | ")), o.out);
+        }
+        assertTrue(o.out.lines().anyMatch(l -> l.startsWith("| 100 B | 2 | force | ") && l.contains("| 1.00 |")),
+            o.out);
+        final String pageio = o.out.lines().filter(l -> l.contains("| pageio |")).findFirst().orElseThrow();
+        assertFalse(pageio.endsWith("| - |"), "pageio reports bytes written per byte appended: " + pageio);
+        assertTrue(o.err.contains("filesystem="), o.err);
+        assertFalse(Files.exists(dir), "the log directory is removed after the run");
     }
 }

@@ -2,8 +2,8 @@ package dev.pageio.core;
 
 /**
  * Sees, on the agent thread, the events a barrier's correctness rests on: each write's completion and each
- * barrier sync's issue, with {@link System#nanoTime()}. For tests and diagnostics (an ordering detector); must not
- * block and should not allocate.
+ * barrier sync's issue and completion, with {@link System#nanoTime()}. For tests and diagnostics (an ordering
+ * detector); must not block and should not allocate.
  */
 public interface BarrierObserver
 {
@@ -22,4 +22,18 @@ public interface BarrierObserver
      * @param nanoTime when the sync was handed to the backend.
      */
     void syncIssued(IoFile file, long covers, boolean full, long nanoTime);
+
+    /**
+     * A barrier sync finished (EINTR already retried). Several may be in flight per file and finish in any order.
+     * Does nothing unless overridden.
+     *
+     * @param file     the file.
+     * @param covers   the snapshot T the sync was issued with.
+     * @param full     fsync (true) or fdatasync.
+     * @param errno    0 on success, else the errno it returned.
+     * @param nanoTime when the agent processed the completion.
+     */
+    default void syncCompleted(IoFile file, long covers, boolean full, int errno, long nanoTime)
+    {
+    }
 }

@@ -13,16 +13,30 @@ import java.util.concurrent.atomic.AtomicLong;
  *   C &ge; T returned 0.</li>
  * </ul>
  *
- * <p>A barrier with coverage S succeeds once S &le; D. At most one sync is in flight per file: its snapshot
- * T = C is taken before it is issued, and it is carried by the slot of one waiting barrier (no allocation, no
- * extra slot). A failed covered write or a failed sync poisons the file for good: every pending and later
- * barrier fails with that first cause, whatever later syncs return.
+ * <p>A barrier with coverage S succeeds once S &le; D. Up to K = {@link RingConfig#barrierSyncsInFlightMax()}
+ * syncs are in flight per file (rule 4, pipelined). Each takes its snapshot T = C before it is issued and is carried
+ * by the slot of one waiting barrier (no allocation, no extra slot; the K in-flight entries are preallocated arrays).
+ * A new sync is issued only for a waiting barrier that no sync in flight will cover: its S &le; C, and S is above
+ * the T of every sync in flight (of a kind strong enough for it: a barrier that needs fsync is not covered by an
+ * fdatasync). So a new sync always covers writes that no sync in flight does, except the upgrade of a covered range
+ * from fdatasync to fsync. On each success D = max(D, T), whatever order the syncs finish in, and every waiting
+ * barrier with S &le; D completes. A failed covered write or a failed sync poisons the file for good: every pending
+ * and later barrier fails with that first cause, whatever later syncs return, including syncs still in flight that
+ * return 0 after it.
+ *
+ * <p>K &gt; 1 applies to O_DIRECT files only; a file that goes through the page cache keeps one sync in flight.
+ * The kernel reports a page-cache writeback error to one sync of the open file only (errseq; PostgreSQL's
+ * "fsyncgate"), so with two syncs in flight the one that does not get the error may return 0 first and publish a D
+ * it does not deserve, before the other's EIO poisons the file. For O_DIRECT writes a data error fails the write
+ * itself (and poisons through {@link #writeDone}), and a cache-flush or journal error is returned to each sync that
+ * waits for it. What remains is ext4's fallback of some O_DIRECT writes to the page cache; K = 1 closes that too.
  *
  * <p>A <em>forced</em> barrier ({@link Slot#forcedSync}) is what a user's fsync/fdatasync becomes (POSIX
  * aio_fsync, docs/DURABILITY.md rule 11): it covers the writes accepted before it as any barrier does, and it
  * also needs a sync <em>issued after it arrived</em>, so that it covers changes the tracker cannot see
- * (fallocate, writes through another descriptor). It never succeeds at once from an earlier D, and it syncs on
- * an O_DSYNC file too. It shares that sync with the other barriers waiting (group commit).
+ * (fallocate, writes through another descriptor). It never succeeds at once from an earlier D, is not covered by
+ * a sync issued before it arrived, and syncs on an O_DSYNC file too. It shares its sync with the other barriers
+ * waiting (group commit).
  *
  * <p>Threading: {@link #nextSeq()} and {@link #lastSeq()}: any thread. Everything else: the ring's agent.
  */
@@ -44,6 +58,8 @@ final class BarrierTracker
         void writeCompleted(long writeSeq, boolean ok, long nanoTime);
 
         void syncIssued(long covers, boolean full, long nanoTime);
+
+        void syncCompleted(long covers, boolean full, int errno, long nanoTime);
     }
 
     private final String pathText;
@@ -63,13 +79,17 @@ final class BarrierTracker
 
     private Slot waitHead;
     private Slot waitTail;
-    private Slot carrier;
-    private long carrierSnapshot;
-    private boolean carrierFull;
-    private long carrierNo;
-    /** The number (1, 2, 3… in issue order) of the last sync that succeeded, and of the last full one. */
-    private long okSyncNo;
-    private long okFullSyncNo;
+    /** The carriers of the syncs in flight, {@code [0, inFlight)}, with their snapshots T and kinds. */
+    private final Slot[] carriers;
+    private final long[] carrierSnapshots;
+    private final boolean[] carrierFulls;
+    /** Each in-flight sync's number: 1, 2, 3… in issue order ({@link #syncs} after its issue). */
+    private final long[] carrierNos;
+    private int inFlight;
+    /** The last sync that succeeded: its number, snapshot and kind (forced barriers need one issued after them). */
+    private long lastOkNo;
+    private long lastOkSnapshot;
+    private boolean lastOkFull;
 
     private long maxEndCompleted;
     private long sizeAtFullSync;
@@ -81,14 +101,15 @@ final class BarrierTracker
     /**
      * @param pathText    the file's path, for error messages.
      * @param syncWrites  true when the file was opened O_DSYNC/O_SYNC: a completed write is durable.
+     * @param direct      true when the file was opened O_DIRECT: only then may K &gt; 1 syncs be in flight.
      * @param config      the ring's configuration (window, submit timeout).
      * @param policy      {@link BarrierPolicy#STRICT} except in the tests that prove the detectors.
      * @param initialSize the file's size when it was put on the ring.
      * @param progress    how a submitter waiting for the window helps the ring along.
      * @param listener    the observer's view of this file, or null.
      */
-    BarrierTracker(final String pathText, final boolean syncWrites, final RingConfig config, final BarrierPolicy policy,
-        final long initialSize, final Progress progress, final Listener listener)
+    BarrierTracker(final String pathText, final boolean syncWrites, final boolean direct, final RingConfig config,
+        final BarrierPolicy policy, final long initialSize, final Progress progress, final Listener listener)
     {
         this.pathText = pathText;
         this.progress = progress;
@@ -98,6 +119,12 @@ final class BarrierTracker
         this.window = config.barrierWindow();
         this.bits = new long[window / 64];
         this.submitTimeoutNs = config.submitTimeoutNs();
+        // One at a time through the page cache: see the class comment (errseq reports a writeback error once).
+        final int syncsInFlightMax = direct ? config.barrierSyncsInFlightMax() : 1;
+        this.carriers = new Slot[syncsInFlightMax];
+        this.carrierSnapshots = new long[syncsInFlightMax];
+        this.carrierFulls = new boolean[syncsInFlightMax];
+        this.carrierNos = new long[syncsInFlightMax];
         this.sizeAtFullSync = initialSize;
         this.maxEndCompleted = initialSize;
     }
@@ -141,7 +168,6 @@ final class BarrierTracker
             {
                 throw windowFull(s);
             }
-            RingInterruptedException.check("the barrier window: window=" + window + " path=" + pathText);
             Backoff.idle(progress, attempt++, deadline);
         }
     }
@@ -243,7 +269,7 @@ final class BarrierTracker
         completed = c;
     }
 
-    /** The ring is closing: every barrier still waiting fails (the one carrying a sync completes with it). */
+    /** The ring is closing: every barrier still waiting fails (the ones carrying a sync complete with it). */
     void abortWaiting(final IoFailure cause, final Sink sink)
     {
         Slot w = waitHead;
@@ -291,7 +317,17 @@ final class BarrierTracker
     /** The sync carried by {@code carrierSlot} completed with {@code result} (0 or -errno, EINTR already retried). */
     void syncDone(final Slot carrierSlot, final long result, final Sink sink)
     {
-        carrier = null;
+        final int i = carrierIndex(carrierSlot);
+        final long snapshot = carrierSnapshots[i];
+        final boolean full = carrierFulls[i];
+        final long no = carrierNos[i];
+        // Swap the last in-flight entry into this one: order among syncs in flight does not matter.
+        inFlight--;
+        carriers[i] = carriers[inFlight];
+        carrierSnapshots[i] = carrierSnapshots[inFlight];
+        carrierFulls[i] = carrierFulls[inFlight];
+        carrierNos[i] = carrierNos[inFlight];
+        carriers[inFlight] = null;
         if (result < 0 && poison == null)
         {
             poison = IoFailure.of(carrierSlot.request.op, pathText, carrierSlot.request.fd, 0, 0, (int)-result,
@@ -299,13 +335,20 @@ final class BarrierTracker
         }
         if (result >= 0 && poison == null)
         {
-            durableData = Math.max(durableData, carrierSnapshot);
-            okSyncNo = carrierNo;
-            if (carrierFull)
+            // max, not assignment: a later-issued sync (larger T) may have finished first (rule 4).
+            durableData = Math.max(durableData, snapshot);
+            if (full)
             {
-                durableFull = Math.max(durableFull, carrierSnapshot);
-                okFullSyncNo = carrierNo;
+                durableFull = Math.max(durableFull, snapshot);
             }
+            // The pump below completes the forced barriers this sync covers, before any other sync completes.
+            lastOkNo = no;
+            lastOkSnapshot = snapshot;
+            lastOkFull = full;
+        }
+        if (listener != null)
+        {
+            listener.syncCompleted(snapshot, full, result < 0 ? (int)-result : 0, System.nanoTime());
         }
         carrierSlot.carriesSync = false;
         carrierSlot.request.op = IoOp.BARRIER;
@@ -321,14 +364,41 @@ final class BarrierTracker
         pump(sink);
     }
 
+    private int carrierIndex(final Slot carrierSlot)
+    {
+        for (int i = 0; i < inFlight; i++)
+        {
+            if (carriers[i] == carrierSlot)
+            {
+                return i;
+            }
+        }
+        throw new IllegalStateException("sync completed for a slot that carries none on this file: slot=" +
+            carrierSlot.index() + " path=" + pathText);
+    }
+
+    /** @return true when a sync in flight will, on success, make this barrier's writes durable in its mode. */
+    private boolean coveredInFlight(final Slot barrier)
+    {
+        final long s = barrier.barrierSeq;
+        for (int i = 0; i < inFlight; i++)
+        {
+            if (s <= carrierSnapshots[i] && (carrierFulls[i] || !needsFull(barrier)) &&
+                (!barrier.forcedSync || carrierNos[i] > barrier.syncsAtArrival))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean satisfied(final Slot barrier)
     {
         final long s = barrier.barrierSeq;
         if (barrier.forcedSync)
         {
-            // Syncs complete in issue order (one in flight): the last good one issued after arrival covers C then.
-            final boolean full = needsFull(barrier);
-            return (full ? okFullSyncNo : okSyncNo) > barrier.syncsAtArrival && s <= (full ? durableFull : durableData);
+            // Only a sync issued after it arrived counts (it may cover what the tracker cannot see).
+            return lastOkNo > barrier.syncsAtArrival && s <= lastOkSnapshot && (lastOkFull || !needsFull(barrier));
         }
         if (syncWrites)
         {
@@ -370,15 +440,17 @@ final class BarrierTracker
             }
             w = next;
         }
-        if (carrier != null || waitHead == null)
+        if (inFlight == carriers.length || waitHead == null)
         {
             return;
         }
-        // Issue one sync, once some waiting barrier's writes have all completed (never before: rule 2, rule 12).
+        // Issue one sync, once some waiting barrier's writes have all completed (never before: rule 2, rule 12),
+        // and only for a barrier no sync in flight covers: so C has moved past the T of every sync in flight (rule 4).
         final long c = completed;
         prev = null;
         w = waitHead;
-        while (w != null && !((naive || w.barrierSeq <= c) && (w.forcedSync || !syncWrites)))
+        // On an O_DSYNC file only forced barriers (a user's fsync) need a sync at all.
+        while (w != null && !((naive || w.barrierSeq <= c) && !coveredInFlight(w) && (w.forcedSync || !syncWrites)))
         {
             prev = w;
             w = w.nextWaiter;
@@ -395,9 +467,11 @@ final class BarrierTracker
             full |= x.barrierSeq <= snapshot && needsFull(x);
         }
         full |= needsFull(w);
-        carrier = w;
-        carrierSnapshot = snapshot;
-        carrierFull = full;
+        carriers[inFlight] = w;
+        carrierSnapshots[inFlight] = snapshot;
+        carrierFulls[inFlight] = full;
+        carrierNos[inFlight] = syncs + 1;
+        inFlight++;
         if (full)
         {
             sizeAtFullSync = maxEndCompleted;
@@ -405,7 +479,6 @@ final class BarrierTracker
         w.carriesSync = true;
         w.request.op = full ? IoOp.FSYNC : IoOp.FDATASYNC;
         syncs++;
-        carrierNo = syncs;
         if (listener != null)
         {
             listener.syncIssued(snapshot, full, System.nanoTime());

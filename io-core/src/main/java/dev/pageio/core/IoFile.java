@@ -53,8 +53,8 @@ public final class IoFile implements AutoCloseable
             size = 0;
         }
         final BarrierObserver observer = ring.config().barrierObserver();
-        final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), ring.config(), barrierPolicy,
-            size, driver, observer == null ? null : new ObserverBinding(observer, this));
+        final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), access.direct(),
+            ring.config(), barrierPolicy, size, driver, observer == null ? null : new ObserverBinding(observer, this));
         this.state = new FileState(access, pathText, barriers, this::finishClose);
     }
 
@@ -133,11 +133,12 @@ public final class IoFile implements AutoCloseable
      * @param attachment passed to the handler.
      * @param token      passed to the handler.
      * @param <A>        the attachment's type.
+     * @return the write's sequence number in this file (1, 2, 3…; docs/DURABILITY.md), for {@link #barrierCovering}.
      */
-    public <A> void write(
+    public <A> long write(
         final long fileOffset, final ByteBuffer src, final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        submission.submit(state, IoOp.WRITE, fileOffset, src, null, handler, attachment, token);
+        return submission.submit(state, IoOp.WRITE, fileOffset, src, null, handler, attachment, token);
     }
 
     /**
@@ -165,11 +166,12 @@ public final class IoFile implements AutoCloseable
      * @param attachment passed to the handler.
      * @param token      passed to the handler.
      * @param <A>        the attachment's type.
+     * @return the write's sequence number in this file, for {@link #barrierCovering}.
      */
-    public <A> void writev(
+    public <A> long writev(
         final long fileOffset, final ByteBuffer[] srcs, final IoHandler<? super A> handler, final A attachment, final long token)
     {
-        submission.submit(state, IoOp.WRITEV, fileOffset, null, srcs, handler, attachment, token);
+        return submission.submit(state, IoOp.WRITEV, fileOffset, null, srcs, handler, attachment, token);
     }
 
     /**
@@ -205,9 +207,10 @@ public final class IoFile implements AutoCloseable
     /**
      * A barrier (see {@code docs/DURABILITY.md}): completes once every write accepted on this file before the call is
      * durable, with its covered sequence number as the result; fails, for good, once a covered write or a sync
-     * failed. Concurrent barriers share syncs (group commit); at most one sync is in flight per file, issued only
-     * after the writes it covers completed; later writes are not held back. A barrier already covered completes
-     * without a system call.
+     * failed. Concurrent barriers share syncs (group commit); up to {@link RingConfig#barrierSyncsInFlightMax()}
+     * syncs are in flight per O_DIRECT file (one through the page cache), each issued only after the writes it
+     * covers completed and only when it covers writes no sync in flight does (rule 4); later writes are not held
+     * back. A barrier already covered completes without a system call.
      *
      * @param mode       DATA (fdatasync), FULL (fsync) or AUTO (FULL when the file grew).
      * @param handler    called once on completion.
@@ -226,6 +229,50 @@ public final class IoFile implements AutoCloseable
         final CompletableFuture<Long> f = new CompletableFuture<>();
         barrier(mode, FutureHandler.INSTANCE, f, 0);
         return f;
+    }
+
+    /**
+     * A barrier that covers the writes with sequence numbers up to {@code seq} (as {@link #write} returned them)
+     * rather than every write accepted before the call: it completes once those are durable, with {@code seq} as
+     * the result, and is not held back by writes accepted after {@code seq} (docs/DURABILITY.md rules 1-5 with
+     * S = seq). A log that knows which write holds a record waits for that write only.
+     *
+     * @param seq        a sequence number this file issued, 1 to {@link #lastWriteSeq()}.
+     * @param mode       DATA, FULL or AUTO.
+     * @param handler    called once on completion.
+     * @param attachment passed to the handler.
+     * @param token      passed to the handler.
+     * @param <A>        the attachment's type.
+     * @throws IllegalArgumentException when {@code seq} was not issued on this file.
+     */
+    public <A> void barrierCovering(final long seq, final BarrierMode mode, final IoHandler<? super A> handler,
+        final A attachment, final long token)
+    {
+        final long last = state.barriers.lastSeq();
+        if (seq < 1 || seq > last)
+        {
+            throw new IllegalArgumentException("seq not issued: seq=" + seq + " lastWriteSeq=" + last + " path=" +
+                pathText);
+        }
+        submission.submitBarrier(state, mode, seq, handler, attachment, token, false);
+    }
+
+    /**
+     * @param seq  a sequence number this file issued, 1 to {@link #lastWriteSeq()}.
+     * @param mode DATA, FULL or AUTO.
+     * @return completes with {@code seq}; see {@link #barrierCovering(long, BarrierMode, IoHandler, Object, long)}.
+     */
+    public CompletableFuture<Long> barrierCovering(final long seq, final BarrierMode mode)
+    {
+        final CompletableFuture<Long> f = new CompletableFuture<>();
+        barrierCovering(seq, mode, FutureHandler.INSTANCE, f, 0);
+        return f;
+    }
+
+    /** @return the sequence number of the last write accepted on this file (0 before any); any thread. */
+    public long lastWriteSeq()
+    {
+        return state.barriers.lastSeq();
     }
 
     /** @return {@link #barrier(BarrierMode)} in AUTO mode. */
@@ -466,6 +513,12 @@ public final class IoFile implements AutoCloseable
         public void syncIssued(final long covers, final boolean full, final long nanoTime)
         {
             observer.syncIssued(file, covers, full, nanoTime);
+        }
+
+        @Override
+        public void syncCompleted(final long covers, final boolean full, final int errno, final long nanoTime)
+        {
+            observer.syncCompleted(file, covers, full, errno, nanoTime);
         }
     }
 

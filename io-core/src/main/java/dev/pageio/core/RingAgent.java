@@ -25,12 +25,13 @@ import java.util.concurrent.TimeUnit;
  * ({@code AgentRunner}) or in the caller's polls ({@code AgentInvoker}). It is given the slot table, the queues,
  * the open files' {@link FileState}s and a termination callback, and knows nothing of the API objects.
  *
- * <p>Sleeping: after {@code sleepAfterIdleNs} without work, {@link RingIdleStrategy} calls {@link #sleepInKernel()},
+ * <p>Sleeping: after {@code sleepAfterIdleNs} without work (or at once, when its adaptive spin expects the
+ * completion to take longer), {@link RingIdleStrategy} calls {@link #sleepInKernel()},
  * which sets {@link #sleeping}, looks at the queues once more, and blocks in {@link RingBackend#await}. A submitter
  * offers first and reads {@link #sleeping} after; the agent writes it first and reads the queues after. Both are
  * volatile accesses, so one of the two sees the other: no wakeup is lost (Dekker's pattern).
  */
-final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
+final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, RingIdleStrategy.Sleeper
 {
     private static final VarHandle SLEEPING;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -61,6 +62,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     private final Runnable onTerminated;
     private final ErrorHandler errorHandler;
     private final int batchMax;
+    /** {@link RingBackend#submitsInAwait()}: a sleep may carry the submission. */
+    private final boolean submitsInAwait;
+    /** The dedicated thread's idle strategy, or null (CALLER): says when the next wait sleeps at once. */
+    private RingIdleStrategy idleStrategy;
 
     /** Requests to hand to the backend again (short transfers, EINTR, EAGAIN, or refused when it was full). */
     private final Slot[] retries;
@@ -71,6 +76,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     @SuppressWarnings("unused") // through SLEEPING
     private volatile int sleeping;
     private volatile boolean paused;
+    private boolean deferredSubmit;
     private volatile boolean closing;
     private boolean closeStarted;
     private long closeDeadlineNs;
@@ -97,8 +103,15 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         this.onTerminated = onTerminated;
         this.errorHandler = config.errorHandler();
         this.batchMax = Math.min(config.submitBatchMax(), slots.length);
+        this.submitsInAwait = backend.submitsInAwait();
         this.retries = new Slot[slots.length];
         this.cancels = new CompletableFuture[slots.length];
+    }
+
+    /** Set once by {@link RingDriver} before the agent's thread starts. */
+    void idleStrategy(final RingIdleStrategy idleStrategy)
+    {
+        this.idleStrategy = idleStrategy;
     }
 
     @Override
@@ -115,10 +128,12 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
     }
 
     /**
-     * Called by {@link RingIdleStrategy} after {@code sleepAfterIdleNs} without work: blocks in the kernel until a
-     * completion, a wakeup or {@link #AWAIT_NS}, unless work arrived meanwhile.
+     * Called by {@link RingIdleStrategy} after {@code sleepAfterIdleNs} without work, or at once when its adaptive
+     * spin expects a longer wait: blocks in the kernel until a completion, a wakeup or {@link #AWAIT_NS}, unless work
+     * arrived meanwhile.
      */
-    void sleepInKernel()
+    @Override
+    public void sleepInKernel()
     {
         SLEEPING.setVolatile(this, 1);
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
@@ -134,6 +149,13 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             }
         }
         SLEEPING.setVolatile(this, 0);
+    }
+
+    /** Agent thread: requests the backend handed to the kernel and has not reaped, for {@link RingIdleStrategy}. */
+    @Override
+    public int requestsInFlight()
+    {
+        return backend.inFlight();
     }
 
     /** Any thread, after publishing work: wakes the agent if it sleeps in the kernel (one wakeup per sleep). */
@@ -179,8 +201,14 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
             throw new AgentTerminationException("ring terminated: " + roleName);
         }
         int work = runControl();
-        work += prepareAndSubmit();
-        work += backend.reap(this);
+        final int prepared = prepareAndSubmit();
+        work += prepared;
+        final int reaped = backend.reap(this);
+        work += reaped;
+        if (deferredSubmit)
+        {
+            submitDeferred(reaped);
+        }
         if (closing)
         {
             work += closeStep();
@@ -278,9 +306,35 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink
         }
         if (prepared > 0)
         {
-            backend.submit();
+            if (!full && submitsInAwait && idleStrategy != null && !closing && idleStrategy.sleepsAtOnceNext())
+            {
+                // issue 16 item 3: the agent will block for the completion at once: one io_uring_enter for both
+                deferredSubmit = true;
+            }
+            else
+            {
+                backend.submit();
+            }
         }
         return prepared + handled;
+    }
+
+    /**
+     * The batch prepared in this duty cycle was left for the sleep: sleeps now, in the same duty cycle, if nothing
+     * else is to be done (the await submits and waits in one system call), else submits it at once. So a deferred
+     * batch never outlives its duty cycle.
+     */
+    private void submitDeferred(final int reaped)
+    {
+        deferredSubmit = false;
+        if (reaped == 0 && submissions.isEmpty() && control.isEmpty() && retryCount == 0 && !closing)
+        {
+            idleStrategy.sleepingAtOnce();
+            sleepInKernel();
+        }
+        // nothing left (no system call) when the await submitted the batch; else (work came, or sleepInKernel saw
+        // work arrive and skipped the await) the batch goes now, not a duty cycle later
+        backend.submit();
     }
 
     /**

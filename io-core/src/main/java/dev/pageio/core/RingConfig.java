@@ -26,6 +26,17 @@ import java.util.function.Supplier;
  */
 public final class RingConfig
 {
+    /**
+     * Default of {@link #barrierSyncsInFlightMax()}: 2, a proposal until measured (issue 16: group commit at 1, 8
+     * and 32 committers with K = 1, 2 and 4 against fio and FileChannel.force). ext4 on virtio and NVMe overlap
+     * concurrent flushes, so a second sync in flight lets a commit that arrives while one runs start its own at once
+     * instead of waiting for it to end (docs/DURABILITY.md rule 4).
+     */
+    public static final int DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX = 2;
+
+    /** Largest accepted {@link #barrierSyncsInFlightMax()}. */
+    public static final int BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT = 64;
+
     /** Who runs the ring's duty cycle. */
     public enum ThreadMode
     {
@@ -51,6 +62,8 @@ public final class RingConfig
     private final ErrorHandler errorHandler;
     private final BarrierObserver barrierObserver;
     private final int barrierWindow;
+    private final int barrierSyncsInFlightMax;
+    private final boolean adaptiveSpin;
 
     private RingConfig(final Builder b)
     {
@@ -70,6 +83,8 @@ public final class RingConfig
         errorHandler = b.errorHandler;
         barrierObserver = b.barrierObserver;
         barrierWindow = b.barrierWindow;
+        barrierSyncsInFlightMax = b.barrierSyncsInFlightMax;
+        adaptiveSpin = b.adaptiveSpin;
     }
 
     /** @return a builder with the defaults. */
@@ -120,10 +135,20 @@ public final class RingConfig
         return idleStrategy.get();
     }
 
-    /** @return idle time after which the agent blocks in the kernel. */
+    /** @return idle time after which the agent blocks in the kernel: its spin budget. */
     public long sleepAfterIdleNs()
     {
         return sleepAfterIdleNs;
+    }
+
+    /**
+     * @return true (the default) when a dedicated agent learns its completion wait (a moving estimate per ring) and,
+     * with requests in flight, blocks in the kernel at once when the expected wait is at least the spin budget
+     * {@link #sleepAfterIdleNs()}, instead of spinning the budget first; false spins the budget every time.
+     */
+    public boolean adaptiveSpin()
+    {
+        return adaptiveSpin;
     }
 
     /**
@@ -204,12 +229,23 @@ public final class RingConfig
         return barrierWindow;
     }
 
+    /**
+     * @return K of docs/DURABILITY.md rule 4: the most barrier syncs in flight at once on one O_DIRECT file. A new
+     * one is issued only when the file's completed watermark C has moved past the snapshot of every sync in flight
+     * (else it would cover nothing new); 1 is the old rule, one sync at a time. A file that goes through the page
+     * cache always keeps one sync in flight, whatever this says (a writeback error is reported to one sync only).
+     */
+    public int barrierSyncsInFlightMax()
+    {
+        return barrierSyncsInFlightMax;
+    }
+
     @Override
     public String toString()
     {
         return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
             " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
-            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " name=" + name + "}";
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " barrierSyncsInFlightMax=" + barrierSyncsInFlightMax + " adaptiveSpin=" + adaptiveSpin + " name=" + name + "}";
     }
 
     /** Builder; {@link #build()} validates. */
@@ -231,6 +267,8 @@ public final class RingConfig
         private ErrorHandler errorHandler = Throwable::printStackTrace;
         private BarrierObserver barrierObserver;
         private int barrierWindow = 1 << 16;
+        private int barrierSyncsInFlightMax = DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX;
+        private boolean adaptiveSpin = true;
 
         private Builder()
         {
@@ -346,6 +384,23 @@ public final class RingConfig
             return this;
         }
 
+        /**
+         * @param syncsInFlightMax 1 to {@link #BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT}: see
+         *                         {@link RingConfig#barrierSyncsInFlightMax()}. @return this.
+         */
+        public Builder barrierSyncsInFlightMax(final int syncsInFlightMax)
+        {
+            this.barrierSyncsInFlightMax = syncsInFlightMax;
+            return this;
+        }
+
+        /** @param adaptiveSpin see {@link RingConfig#adaptiveSpin()} (default true). @return this. */
+        public Builder adaptiveSpin(final boolean adaptiveSpin)
+        {
+            this.adaptiveSpin = adaptiveSpin;
+            return this;
+        }
+
         /** @return the validated configuration. */
         public RingConfig build()
         {
@@ -376,6 +431,11 @@ public final class RingConfig
             if (barrierWindow < 64 || barrierWindow > (1 << 24) || !BitUtil.isPowerOfTwo(barrierWindow))
             {
                 throw new IllegalArgumentException("barrierWindow not a power of two in 64..2^24: barrierWindow=" + barrierWindow);
+            }
+            if (barrierSyncsInFlightMax < 1 || barrierSyncsInFlightMax > BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT)
+            {
+                throw new IllegalArgumentException("barrierSyncsInFlightMax out of range: barrierSyncsInFlightMax=" +
+                    barrierSyncsInFlightMax + " range=1.." + BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT);
             }
             return new RingConfig(this);
         }

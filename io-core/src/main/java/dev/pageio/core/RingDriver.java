@@ -51,8 +51,10 @@ final class RingDriver implements Progress
         };
         if (config.threadMode() == RingConfig.ThreadMode.DEDICATED)
         {
-            final AgentRunner runner = new AgentRunner(
-                new RingIdleStrategy(config.newIdleStrategy(), config.sleepAfterIdleNs(), agent), errorHandler, null, agent);
+            final RingIdleStrategy idle = new RingIdleStrategy(config.newIdleStrategy(), config, agent);
+            // before the runner's thread starts (Thread.start: happens-before)
+            agent.idleStrategy(idle);
+            final AgentRunner runner = new AgentRunner(idle, errorHandler, null, agent);
             this.invoker = null;
             this.agentThread = new Thread(runner, agent.roleName());
             agentThread.setDaemon(true);

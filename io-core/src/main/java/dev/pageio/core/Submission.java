@@ -69,8 +69,12 @@ final class Submission
         }
     }
 
-    /** Checks, fills and publishes a read, write, sync or nop: {@link #fill} then {@link #publish}. */
-    void submit(
+    /**
+     * Checks, fills and publishes a read, write, sync or nop: {@link #fill} then {@link #publish}.
+     *
+     * @return a write's sequence number in its file (BARRIER.md), 0 for other operations.
+     */
+    long submit(
         final FileState file,
         final IoOp op,
         final long fileOffset,
@@ -80,7 +84,11 @@ final class Submission
         final Object attachment,
         final long token)
     {
-        publish(fill(file, op, fileOffset, buffer, buffers, handler, attachment, token));
+        final Slot slot = fill(file, op, fileOffset, buffer, buffers, handler, attachment, token);
+        // Read before publishing: once published, the agent may complete the request and recycle the slot.
+        final long seq = slot.writeSeq;
+        publish(slot);
+        return seq;
     }
 
     /**

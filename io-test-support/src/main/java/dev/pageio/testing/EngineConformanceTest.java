@@ -1030,6 +1030,51 @@ public abstract class EngineConformanceTest
 
     @Test
     @Timeout(value = 300, unit = TimeUnit.SECONDS)
+    void shouldIssueEverySyncAfterTheCompletionsItCoversWithSeveralSyncsInFlight() throws Exception
+    {
+        // Rule 4 pipelined, on the real engine: committers each write a page and wait for its barrier.
+        final int syncsInFlightMax = 4;
+        final OrderingDetector detector = new OrderingDetector();
+        final IoRing observed = extraRing(config().queueDepth(256).barrierSyncsInFlightMax(syncsInFlightMax)
+            .barrierObserver(detector).build());
+        final int threads = 8;
+        final int commits = 40;
+        try (IoFile file = openFile(observed, dir.resolve("ordering-pipelined")))
+        {
+            final ExecutorService pool = Executors.newFixedThreadPool(threads);
+            final List<Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < threads; t++)
+            {
+                final int thread = t;
+                done.add(pool.submit(() ->
+                {
+                    final ByteBuffer page = pattern(PAGE, thread);
+                    for (int i = 0; i < commits; i++)
+                    {
+                        get(file.write((long)(thread * commits + i) * PAGE, page));
+                        get(file.barrier(BarrierMode.DATA));
+                    }
+                    return null;
+                }));
+            }
+            for (final Future<?> f : done)
+            {
+                f.get(120, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            assertEquals((long)threads * commits, file.barriersCompleted());
+            assertTrue(file.barrierSyncs() <= file.barriersCompleted(),
+                "syncs=" + file.barrierSyncs() + " barriers=" + file.barriersCompleted());
+        }
+        assertTrue(detector.syncs.get() > 0, "no sync was issued");
+        assertEquals(0, detector.violations.get(), detector.firstViolation.get());
+        assertTrue(detector.maxInFlight.get() <= syncsInFlightMax, "syncs in flight=" + detector.maxInFlight.get());
+        System.out.println("EngineConformanceTest[" + engine() + "]: " + threads + " committers, K=" + syncsInFlightMax +
+            ": syncs=" + detector.syncs.get() + " most in flight=" + detector.maxInFlight.get());
+    }
+
+    @Test
+    @Timeout(value = 300, unit = TimeUnit.SECONDS)
     void shouldCatchTheNaiveModeWithTheSameDetector() throws Exception
     {
         // The detector proves something only if it catches a barrier that syncs before its writes completed.
@@ -1084,7 +1129,16 @@ public abstract class EngineConformanceTest
         final AtomicInteger violations = new AtomicInteger();
         final AtomicInteger syncs = new AtomicInteger();
         final AtomicReference<String> firstViolation = new AtomicReference<>("none");
+        final AtomicInteger inFlight = new AtomicInteger();
+        final AtomicInteger maxInFlight = new AtomicInteger();
         private final List<long[]> issued = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void syncCompleted(final IoFile file, final long covers, final boolean full, final int errno,
+            final long nanoTime)
+        {
+            inFlight.decrementAndGet();
+        }
 
         @Override
         public void writeCompleted(final IoFile file, final long writeSeq, final boolean ok, final long nanoTime)
@@ -1110,6 +1164,7 @@ public abstract class EngineConformanceTest
         public void syncIssued(final IoFile file, final long covers, final boolean full, final long nanoTime)
         {
             syncs.incrementAndGet();
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             for (long s = 1; s <= covers; s++)
             {
                 if (!completedAt.containsKey(s))

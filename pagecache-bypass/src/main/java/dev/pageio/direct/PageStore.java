@@ -339,14 +339,58 @@ public final class PageStore implements AutoCloseable
      * @param attachment passed to the handler.
      * @param token      passed to the handler.
      * @param <A>        the attachment's type.
+     * @return the write's sequence number in the store's file, for {@link #barrierCovering(long)}.
      */
-    public <A> void writePage(final long page, final ByteBuffer src, final IoHandler<? super A> handler,
+    public <A> long writePage(final long page, final ByteBuffer src, final IoHandler<? super A> handler,
         final A attachment, final long token)
     {
         checkOpen();
         checkPages(page, 1);
         checkBuffer(src, -1);
-        ioFile.write(page << pageShift, src, handler, attachment, token);
+        return ioFile.write(page << pageShift, src, handler, attachment, token);
+    }
+
+    /**
+     * WAL before page without blocking a thread (docs/DURABILITY.md rule 7): writes the page only once
+     * {@code commitOrBarrier} (typically {@link LogFile#commit(long)} of the log record that describes the
+     * change, or another barrier) completed successfully. When it fails, the page is not written and the returned
+     * future fails with an {@link IoFailure} (ECANCELED) whose cause is the dependency's failure. The arguments
+     * are checked now.
+     *
+     * @param commitOrBarrier what must be durable first.
+     * @param page            the page number.
+     * @param src             the buffer (exactly one page); not to be touched until the returned future completes.
+     * @return the bytes written.
+     */
+    public CompletableFuture<Long> writePageAfter(final CompletableFuture<?> commitOrBarrier, final long page,
+        final ByteBuffer src)
+    {
+        checkOpen();
+        checkPages(page, 1);
+        checkBuffer(src, -1);
+        if (commitOrBarrier == null)
+        {
+            throw new NullPointerException("commitOrBarrier null: page=" + page);
+        }
+        return ioFile.writeAfter(commitOrBarrier, page << pageShift, src);
+    }
+
+    /**
+     * {@link #writePageAfter(CompletableFuture, long, ByteBuffer)} after the log record at {@code lsn} is durable.
+     *
+     * @param log  the write-ahead log.
+     * @param lsn  the LSN of the record that must be durable before the page.
+     * @param page the page number.
+     * @param src  the buffer (exactly one page).
+     * @return the bytes written.
+     */
+    public CompletableFuture<Long> writePageAfter(final LogFile log, final long lsn, final long page,
+        final ByteBuffer src)
+    {
+        checkOpen();
+        checkPages(page, 1);
+        checkBuffer(src, -1);
+        return writePageAfter(log.commit(lsn), page, src);
     }
 
     /** @return the bytes written; see {@link #writePage(long, ByteBuffer, IoHandler, Object, long)}. */
@@ -532,6 +576,43 @@ public final class PageStore implements AutoCloseable
     {
         checkOpen();
         return ioFile.barrier(BarrierMode.DATA).thenApply(covered -> null);
+    }
+
+    /**
+     * A barrier covering the page writes up to sequence number {@code seq} (as {@link #writePage(long, ByteBuffer,
+     * IoHandler, Object, long)} returned it), DATA mode: completes once they are durable, not held back by writes
+     * accepted later. Fails, now and forever after, once any write or sync of the store failed.
+     *
+     * @param seq a sequence number the store issued.
+     * @return completes with {@code seq} when durable.
+     * @throws IllegalArgumentException when {@code seq} was not issued.
+     */
+    public CompletableFuture<Long> barrierCovering(final long seq)
+    {
+        checkOpen();
+        return ioFile.barrierCovering(seq, BarrierMode.DATA);
+    }
+
+    /**
+     * {@link #barrierCovering(long)} with a handler (no allocation).
+     *
+     * @param seq        a sequence number the store issued.
+     * @param handler    called once on the agent thread with {@code seq}.
+     * @param attachment passed to the handler.
+     * @param token      passed to the handler.
+     * @param <A>        the attachment's type.
+     */
+    public <A> void barrierCovering(final long seq, final IoHandler<? super A> handler, final A attachment,
+        final long token)
+    {
+        checkOpen();
+        ioFile.barrierCovering(seq, BarrierMode.DATA, handler, attachment, token);
+    }
+
+    /** @return the sequence number of the last page write accepted (0 before any). */
+    public long lastWriteSeq()
+    {
+        return ioFile.lastWriteSeq();
     }
 
     // ------------------------------------------------------------------------------------------------- close

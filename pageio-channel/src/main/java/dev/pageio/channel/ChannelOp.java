@@ -47,6 +47,8 @@ final class ChannelOp implements IoHandler<ChannelOp>, Runnable
     private Object attachment;
     private int result;
     private Throwable failure;
+    /** The next older operation in the channel's handler lane (see {@link PageioFileChannel#dispatch(ChannelOp)}). */
+    ChannelOp nextInLane;
 
     static ChannelOp acquire()
     {

@@ -42,6 +42,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An {@link AsynchronousFileChannel} whose reads and writes go through a pageio {@link IoRing} (io_uring, kernel
@@ -66,7 +67,12 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p><b>Threads.</b> {@link CompletionHandler}s run on the executor given to {@code open}, else on the default
  * pool, configured by {@code java.nio.channels.DefaultThreadPool.threadFactory} and {@code .initialSize} as the
- * JDK's is ({@link DefaultHandlerPool}); never on the ring's agent thread. The executor's {@code execute} is
+ * JDK's is ({@link DefaultHandlerPool}); never on the ring's agent thread. Handlers of operations that complete
+ * while earlier ones still wait for an executor thread run in the same executor task, in completion order (one
+ * hand-off per batch instead of one per operation). A handler may block, and may wait for the handler of an
+ * operation it issues (that one runs in a later batch, on another thread); a handler that waits for the handler of an
+ * operation that completed before it may wait until it returns, since both can be in one batch: as the JDK's
+ * {@code AsynchronousChannelGroup} advises, handlers should not block indefinitely. The executor's {@code execute} is
  * called from the agent: it must hand the task to another thread (a caller-runs policy would run handlers on the
  * agent). A future completes on the agent, which only stores the result. Interrupting a thread never closes the
  * channel (nothing here is an {@code InterruptibleChannel}).
@@ -111,6 +117,9 @@ public final class PageioFileChannel extends AsynchronousFileChannel
     /** Ranges of lock() calls waiting on an executor thread, {position, length}; guarded by itself. */
     private final List<long[]> pendingLocks = new ArrayList<>();
     private volatile boolean closed;
+    /** Completed operations whose handlers have not started, newest first; see {@link #dispatch(ChannelOp)}. */
+    private final AtomicReference<ChannelOp> handlerLane = new AtomicReference<>();
+    private final Runnable laneRunner = this::runLane;
 
     private PageioFileChannel(
         final IoRing ring,
@@ -617,6 +626,74 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         else
         {
             handler.failed(failure, attachment);
+        }
+    }
+
+    /**
+     * Hands a completed operation to its handler. Operations that complete while earlier ones still wait for an
+     * executor thread join them in the handler lane and run on the same executor task, in completion order: under
+     * load one hand-off to the executor serves a whole reaped batch instead of one per operation (each hand-off
+     * wakes a parked thread, which costs more than a 4 KiB transfer from tmpfs). A lane is never waited on: the
+     * first operation into an empty lane schedules the task that takes the whole lane, and later ones find a lane
+     * that is already scheduled. Handlers that complete while a batch runs form the next batch, on another
+     * executor thread, so a handler that blocks delays only the handlers taken with it.
+     */
+    void dispatch(final ChannelOp op)
+    {
+        ChannelOp head;
+        do
+        {
+            head = handlerLane.get();
+            op.nextInLane = head;
+        }
+        while (!handlerLane.compareAndSet(head, op));
+        if (head == null)
+        {
+            dispatch(laneRunner);
+        }
+    }
+
+    /** On the executor: the operations of the lane, oldest first; a handler that throws does not stop the rest. */
+    private void runLane()
+    {
+        ChannelOp op = handlerLane.getAndSet(null);
+        ChannelOp oldest = null;
+        while (op != null) // the lane is a stack, newest first: reverse it
+        {
+            final ChannelOp next = op.nextInLane;
+            op.nextInLane = oldest;
+            oldest = op;
+            op = next;
+        }
+        Throwable thrown = null;
+        for (op = oldest; op != null; )
+        {
+            final ChannelOp next = op.nextInLane; // read before run(): the op goes back to its pool there
+            op.nextInLane = null;
+            try
+            {
+                op.run();
+            }
+            catch (final RuntimeException | Error e)
+            {
+                if (thrown == null)
+                {
+                    thrown = e;
+                }
+                else
+                {
+                    thrown.addSuppressed(e);
+                }
+            }
+            op = next;
+        }
+        if (thrown instanceof RuntimeException)
+        {
+            throw (RuntimeException)thrown;
+        }
+        if (thrown != null)
+        {
+            throw (Error)thrown;
         }
     }
 

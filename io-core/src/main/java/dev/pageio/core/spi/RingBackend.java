@@ -67,6 +67,17 @@ public interface RingBackend extends AutoCloseable
      */
     void await(long timeoutNs);
 
+    /**
+     * @return true when {@link #await} hands the requests prepared since the last {@link #submit()} to the kernel
+     * in the same system call as its wait (io_uring: {@code io_uring_enter} with {@code to_submit} and
+     * {@code min_complete} together), and submits them before it returns early: an agent about to sleep may then
+     * leave the submission to the sleep and pay one system call instead of two. Default false.
+     */
+    default boolean submitsInAwait()
+    {
+        return false;
+    }
+
     /** Any thread: makes a current or the next {@link #await} return promptly. */
     void wakeup();
 
@@ -91,6 +102,39 @@ public interface RingBackend extends AutoCloseable
     default int registerBuffers(final ByteBuffer... buffers)
     {
         return buffers.length == 0 ? 0 : -EOPNOTSUPP;
+    }
+
+    /**
+     * System calls this backend made on the agent thread so far (submits, waits, reaps, wake-up reads), for reports
+     * such as the bench's system calls per I/O. Agent thread, like every method here: read it through
+     * {@code IoRing.onAgent}. Counting is a plain increment, no allocation.
+     *
+     * @return the count, or -1 where the backend does not count (the default).
+     */
+    default long systemCalls()
+    {
+        return -1;
+    }
+
+    /**
+     * System calls that handed requests to the kernel so far ({@code io_submit}, {@code io_uring_enter} with
+     * {@code to_submit} &gt; 0); with {@link #requestsSubmitted()} it gives the mean batch per submitting call.
+     *
+     * @return the count, or -1 where the backend does not count (the default).
+     */
+    default long submitCalls()
+    {
+        return -1;
+    }
+
+    /**
+     * Requests the kernel accepted so far (internal ones, such as a wake-up read, included).
+     *
+     * @return the count, or -1 where the backend does not count (the default).
+     */
+    default long requestsSubmitted()
+    {
+        return -1;
     }
 
     /** Frees every native resource. Called once, after every request has completed. */

@@ -104,6 +104,8 @@ public final class AioBackend implements RingBackend
     private final AtomicInteger wakers = new AtomicInteger();
 
     private long partialSubmits;
+    private long requestsSubmitted;
+    private long wakeReads;
     private long submitBackPressure;
     private long strayEvents;
 
@@ -249,6 +251,26 @@ public final class AioBackend implements RingBackend
         return context.ioSubmitCalls();
     }
 
+    /** @return io_submit, io_getevents and the wake eventfd's reads made on the agent so far. */
+    @Override
+    public long systemCalls()
+    {
+        return context.ioSubmitCalls() + context.ioGeteventsCalls() + wakeReads;
+    }
+
+    /** @return io_submit calls (requests, and the internal IOCB_CMD_POLL when it is re-armed). */
+    @Override
+    public long submitCalls()
+    {
+        return context.ioSubmitCalls();
+    }
+
+    @Override
+    public long requestsSubmitted()
+    {
+        return requestsSubmitted;
+    }
+
     /** @return io_getevents calls made (await, and reaping in fallback mode). */
     public long ioGeteventsCalls()
     {
@@ -358,6 +380,7 @@ public final class AioBackend implements RingBackend
             }
             pending.consume((int)accepted);
             kernelInFlight += (int)accepted;
+            requestsSubmitted += accepted;
             if (accepted < n)
             {
                 // the rest is resubmitted by the next submit(): the kernel had no room, or refused iocb k
@@ -465,6 +488,7 @@ public final class AioBackend implements RingBackend
         if (!pollArmed)
         {
             // a wakeup since the poll last completed left the eventfd readable: consume it and return at once
+            wakeReads++;
             if (Linux.read(wakeFd, wakeRead, 8) == 8)
             {
                 return;
@@ -474,6 +498,7 @@ public final class AioBackend implements RingBackend
                 final long r = context.submit(1, wakePtr);
                 if (r == 1)
                 {
+                    requestsSubmitted++;
                     pollArmed = true;
                 }
                 else if (r != -Errno.EAGAIN)

@@ -107,6 +107,8 @@ public final class UringBackend implements RingBackend
     private final LocalCompletions.Release releaseLocal = this::releaseLocal;
 
     private long enterCalls;
+    private long submitCalls;
+    private long requestsSubmitted;
     private long wakeCompletions;
     private long nopCompletions;
     private long unknownCompletions;
@@ -319,11 +321,15 @@ public final class UringBackend implements RingBackend
             {
                 enter(0, 0, UringSyscalls.IORING_ENTER_SQ_WAKEUP, 0, 0);
             }
+            // the kernel's SQ thread takes them: no submitting system call
+            requestsSubmitted += pending;
             return pending;
         }
+        submitCalls++;
         final int r = enter(pending, 0, 0, 0, 0);
         if (r >= 0)
         {
+            requestsSubmitted += r;
             ring.consumed(r);
             return r;
         }
@@ -435,11 +441,20 @@ public final class UringBackend implements RingBackend
         return requestsInFlight;
     }
 
+    /** @return true without SQPOLL: {@link #await} submits what is prepared in its own io_uring_enter. */
+    @Override
+    public boolean submitsInAwait()
+    {
+        return !ring.sqPoll;
+    }
+
     @Override
     public void await(final long timeoutNs)
     {
         if (closed || timeoutNs <= 0 || !local.isEmpty())
         {
+            // submitsInAwait(): prepared requests never stay behind an await that does not enter
+            submit();
             return;
         }
         attach();
@@ -453,9 +468,14 @@ public final class UringBackend implements RingBackend
         }
         scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, timeoutNs / 1_000_000_000L);
         scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, timeoutNs % 1_000_000_000L);
+        if (toSubmit > 0)
+        {
+            submitCalls++;
+        }
         final int r = enter(toSubmit, 1, flags, scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
         if (r > 0 && !ring.sqPoll)
         {
+            requestsSubmitted += r;
             ring.consumed(r);
         }
         // -ETIME (timeout), -EINTR (signal), -EBUSY (overflow backlog): the agent reaps and carries on
@@ -571,6 +591,25 @@ public final class UringBackend implements RingBackend
         return coopTaskRun;
     }
 
+    /** @return {@link #enterCalls()}: io_uring_enter is the only system call this backend makes on the agent. */
+    @Override
+    public long systemCalls()
+    {
+        return enterCalls;
+    }
+
+    @Override
+    public long submitCalls()
+    {
+        return submitCalls;
+    }
+
+    @Override
+    public long requestsSubmitted()
+    {
+        return requestsSubmitted;
+    }
+
     /** @return io_uring_enter calls made so far (submit, await, overflow flush, SQPOLL wakeup). */
     public long enterCalls()
     {
@@ -611,12 +650,14 @@ public final class UringBackend implements RingBackend
         return nopCompletions;
     }
 
+    /** @return requests sent as READ_FIXED/WRITE_FIXED (a registered buffer) so far. Agent thread. */
     public long fixedBufferOps()
     {
         return sqeWriter.fixedBufferOps;
     }
 
-    long fixedFileOps()
+    /** @return requests sent with IOSQE_FIXED_FILE (a registered file) so far. Agent thread. */
+    public long fixedFileOps()
     {
         return sqeWriter.fixedFileOps;
     }

@@ -121,6 +121,26 @@ class UringConformanceTest
     }
 
     /**
+     * A spin budget of 0: with requests in flight the agent always sleeps at once (adaptive spin, issue 16 item 3),
+     * so every batch it prepares is submitted by the io_uring_enter of its sleep (submit and wait in one system call)
+     * except on the probes. The whole suite runs through that path.
+     */
+    @Nested
+    class SleepAtOnceDirectOnExt4 extends DirectOnUring
+    {
+        SleepAtOnceDirectOnExt4()
+        {
+            super(EXT4);
+        }
+
+        @Override
+        protected dev.pageio.core.RingConfig.Builder config()
+        {
+            return super.config().idle(org.agrona.concurrent.BusySpinIdleStrategy::new, 0);
+        }
+    }
+
+    /**
      * Rings with the kernel's default task-run flags. The others run the defaults: SINGLE_ISSUER | DEFER_TASKRUN |
      * COOP_TASKRUN | TASKRUN_FLAG on their dedicated agent (and COOP alone in the CALLER-mode test).
      */

@@ -40,6 +40,7 @@ public final class SimulatedBackend implements RingBackend
         final byte[] data;
         final int snapshot;
         final long fileOffset;
+        boolean released;
 
         Op(final Request request, final SimulatedFile file, final boolean sync, final long dueCycle, final int result,
             final byte[] data, final int snapshot, final long fileOffset)
@@ -92,6 +93,42 @@ public final class SimulatedBackend implements RingBackend
     {
         holdSyncs = false;
         wakeup();
+    }
+
+    /**
+     * While syncs are held, lets one of them complete (at its due cycle): the one issued last, or first. So a test
+     * chooses the order in which syncs in flight finish. Agent thread (a CALLER ring's driving thread).
+     *
+     * @param newest the sync issued last (true) or first (false).
+     * @return true when a held sync was found.
+     */
+    public boolean releaseOneSync(final boolean newest)
+    {
+        Op pick = null;
+        for (final Op op : device)
+        {
+            if (op.sync && !op.released && (pick == null || newest))
+            {
+                pick = op;
+            }
+        }
+        if (pick == null)
+        {
+            return false;
+        }
+        pick.released = true;
+        return true;
+    }
+
+    /** @return syncs in the device now. Agent thread (a CALLER ring's driving thread). */
+    public int syncsInDevice()
+    {
+        int n = 0;
+        for (final Op op : device)
+        {
+            n += op.sync ? 1 : 0;
+        }
+        return n;
     }
 
     @Override
@@ -251,7 +288,7 @@ public final class SimulatedBackend implements RingBackend
         for (int i = device.size() - 1; i >= 0; i--)
         {
             final Op op = device.get(i);
-            if (op.dueCycle <= now && !(op.sync && hold))
+            if (op.dueCycle <= now && !(op.sync && hold && !op.released))
             {
                 due.add(op);
                 device.remove(i);
@@ -310,7 +347,7 @@ public final class SimulatedBackend implements RingBackend
             final boolean hold = holdSyncs;
             for (final Op op : device)
             {
-                if (!(op.sync && hold))
+                if (!(op.sync && hold && !op.released))
                 {
                     park = false;
                     break;

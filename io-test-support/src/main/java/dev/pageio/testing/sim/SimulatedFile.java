@@ -67,6 +67,8 @@ public final class SimulatedFile extends FileAccess
         /** The write's tag (from the pattern), 0 when the data had no valid pattern. */
         public final long tag;
         boolean lost;
+        /** The bytes written, kept only by a {@link #raw()} file. */
+        byte[] data;
 
         Record(final int index, final long offset, final int length, final long tag)
         {
@@ -97,11 +99,45 @@ public final class SimulatedFile extends FileAccess
     private long failWriteOffset = -1;
     private int latentWriteErrorNumber;
     private int failSyncNumber;
+    private boolean pageCache;
+
+    private boolean raw;
 
     /** @param path a name for messages (nothing is created). */
     public SimulatedFile(final Path path)
     {
         super(path);
+    }
+
+    /**
+     * A raw file whose durable content, after a reboot, is {@code content} (a crash image of another file).
+     *
+     * @param path    a name for messages.
+     * @param content the bytes from offset 0, a whole number of sectors.
+     */
+    public SimulatedFile(final Path path, final byte[] content)
+    {
+        super(path);
+        raw = true;
+        if (content.length > 0)
+        {
+            final Record r = new Record(0, 0, content.length, 0);
+            r.data = content.clone();
+            log.add(r);
+            durablePrefix = 1;
+        }
+    }
+
+    /**
+     * Keeps the bytes of every write instead of checking the test pattern: for files written by code that writes
+     * its own format (a log). {@link #crashBytes} and reads then give back the real bytes. Set before use.
+     *
+     * @return this.
+     */
+    public SimulatedFile raw()
+    {
+        raw = true;
+        return this;
     }
 
     // ---------------------------------------------------------------------------------------- fault injection
@@ -132,6 +168,13 @@ public final class SimulatedFile extends FileAccess
     public SimulatedFile failSync(final int n)
     {
         failSyncNumber = n;
+        return this;
+    }
+
+    /** The file is opened through the page cache ({@link #direct()} false) instead of O_DIRECT. @return this. */
+    public SimulatedFile pageCache()
+    {
+        pageCache = true;
         return this;
     }
 
@@ -166,8 +209,12 @@ public final class SimulatedFile extends FileAccess
         {
             problems.add("write not sector-aligned: offset=" + fileOffset + " length=" + data.length);
         }
-        final long tag = checkPattern(fileOffset, data);
+        final long tag = raw ? 0 : checkPattern(fileOffset, data);
         final Record r = new Record(log.size(), fileOffset, data.length, tag);
+        if (raw)
+        {
+            r.data = data;
+        }
         if (++completedWrites == latentWriteErrorNumber)
         {
             r.lost = true;
@@ -243,6 +290,19 @@ public final class SimulatedFile extends FileAccess
         final long size = size();
         final int n = (int)Math.max(0, Math.min(dst.length, size - fileOffset));
         Arrays.fill(dst, (byte)0);
+        if (raw)
+        {
+            for (final Record r : log)
+            {
+                final long from = Math.max(r.offset, fileOffset);
+                final long to = Math.min(r.offset + r.length, fileOffset + n);
+                if (from < to)
+                {
+                    System.arraycopy(r.data, (int)(from - r.offset), dst, (int)(from - fileOffset), (int)(to - from));
+                }
+            }
+            return n;
+        }
         for (final Record r : log)
         {
             // Only the pattern's tag is kept, so the bytes are rebuilt from it.
@@ -361,12 +421,46 @@ public final class SimulatedFile extends FileAccess
         return image;
     }
 
+    /**
+     * The bytes a reboot would see, of a {@link #raw()} file: {@link #crash} made into content (zeros where no
+     * surviving record wrote).
+     *
+     * @param mode   what survives of the volatile cache.
+     * @param random the seeded choice of survivors and tear.
+     * @return the content from offset 0.
+     */
+    public byte[] crashBytes(final CrashMode mode, final Random random)
+    {
+        if (!raw)
+        {
+            throw new IllegalStateException("crashBytes needs a raw file: path=" + path());
+        }
+        final int[] image = crash(mode, random);
+        final byte[] out = new byte[(image.length - 1) * SECTOR];
+        for (int s = 0; s < image.length - 1; s++)
+        {
+            if (image[s] >= 0)
+            {
+                final Record r = log.get(image[s]);
+                System.arraycopy(r.data, (int)((long)s * SECTOR - r.offset), out, s * SECTOR, SECTOR);
+            }
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------------------------------------- FileAccess
 
     @Override
     public int fd()
     {
         return -1;
+    }
+
+    /** @return true (an O_DIRECT file on the simulated device) unless {@link #pageCache()} was called. */
+    @Override
+    public boolean direct()
+    {
+        return !pageCache;
     }
 
     @Override

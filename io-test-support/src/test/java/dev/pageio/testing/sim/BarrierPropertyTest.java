@@ -11,6 +11,8 @@ import dev.pageio.core.TestRings;
 import org.agrona.concurrent.YieldingIdleStrategy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -60,25 +62,37 @@ class BarrierPropertyTest
         int errorsInjected = 0;
         int poisonedBarriers = 0;
         int succeeded = 0;
+        final long[] outOfOrderByK = new long[5];
+        final int[] maxInFlightByK = new int[5];
         for (long seed = 1; seed <= SCHEDULES; seed++)
         {
             final Run run = new Run(seed);
             runCallerSchedule(run, false);
-            if (!run.violations.isEmpty())
+            if (run.violationCount() > 0)
             {
-                fail("seed=" + seed + " (CALLER, replays exactly): " + run.violations.peek() + " [" +
-                    run.violations.size() + " violations] schedule=" + run.schedule);
+                fail("seed=" + seed + " (CALLER, replays exactly, K=" + run.syncsInFlightMax + "): " + run.firstViolation() +
+                    " [" + run.violationCount() + " violations] schedule=" + run.schedule);
             }
             errorsInjected += run.errorsDelivered;
             poisonedBarriers += run.barriersFailed;
             succeeded += run.barriersSucceeded;
+            outOfOrderByK[run.syncsInFlightMax] += run.ledger.outOfOrder;
+            maxInFlightByK[run.syncsInFlightMax] = Math.max(maxInFlightByK[run.syncsInFlightMax], run.ledger.maxInFlight);
         }
         System.out.println("BarrierPropertyTest: " + SCHEDULES + " CALLER schedules: files with an error delivered=" +
-            errorsInjected + " barriers succeeded=" + succeeded + " failed=" + poisonedBarriers);
+            errorsInjected + " barriers succeeded=" + succeeded + " failed=" + poisonedBarriers +
+            " syncs finished out of order (K=2/K=4)=" + outOfOrderByK[2] + "/" + outOfOrderByK[4] +
+            " most in flight (K=1/2/4)=" + maxInFlightByK[1] + "/" + maxInFlightByK[2] + "/" + maxInFlightByK[4]);
         // The schedules must exercise what they claim to.
         assertTrue(errorsInjected > SCHEDULES / 20, "errors delivered=" + errorsInjected);
         assertTrue(poisonedBarriers > SCHEDULES / 10 && succeeded > SCHEDULES,
             "failed=" + poisonedBarriers + " succeeded=" + succeeded);
+        // Rule 4 pipelined: K syncs were in flight at once, and some finished before one issued earlier.
+        assertEquals(1, maxInFlightByK[1], "K=1 keeps one sync in flight");
+        assertEquals(2, maxInFlightByK[2], "K=2 schedules reach two syncs in flight");
+        assertEquals(4, maxInFlightByK[4], "K=4 schedules reach four syncs in flight");
+        assertTrue(outOfOrderByK[2] > 0 && outOfOrderByK[4] > 0, "syncs finished out of order: K=2 " +
+            outOfOrderByK[2] + " K=4 " + outOfOrderByK[4]);
     }
 
     @Test
@@ -122,18 +136,22 @@ class BarrierPropertyTest
         {
             final Run run = new Run(seed);
             runThreadedSchedule(run);
-            if (!run.violations.isEmpty())
+            if (run.violationCount() > 0)
             {
-                fail("seed=" + seed + " (DEDICATED, device seeded, thread interleaving not): " + run.violations.peek() +
-                    " [" + run.violations.size() + " violations] schedule=" + run.schedule);
+                fail("seed=" + seed + " (DEDICATED, device seeded, thread interleaving not, K=" + run.syncsInFlightMax +
+                    "): " + run.firstViolation() + " [" + run.violationCount() + " violations] schedule=" + run.schedule);
             }
         }
     }
 
-    @Test
+    @ParameterizedTest(name = "K={0}")
+    @ValueSource(ints = {1, 2, 4})
     @Timeout(value = 60, unit = TimeUnit.SECONDS)
-    void shouldCostAtMostTwoSyncsForConcurrentBarriersAgainstOneSlowSyncAndNotHoldBackLaterWrites() throws Exception
+    void shouldCostAtMostOneSyncBeyondThoseInFlightForConcurrentBarriersAgainstOneSlowSyncAndNotHoldBackLaterWrites(
+        final int syncsInFlightMax) throws Exception
     {
+        // Rule 4: while the slow sync is held, at most K are in flight, each covering writes no other does; the
+        // barriers that arrived meanwhile need at most one more after them: K = 1 gives the old "at most 2 syncs".
         final int k = 6;
         for (long seed = 1; seed <= 40; seed++)
         {
@@ -142,7 +160,10 @@ class BarrierPropertyTest
             schedule.maxSyncDelayCycles = 3;
             final SimulatedFile sim = new SimulatedFile(Path.of("slow-sync-" + seed));
             final List<Future<?>> threads = new ArrayList<>();
-            try (IoRing ring = SimulatedEngine.open(dedicated("slow-" + seed), schedule))
+            final SyncLedger ledger = new SyncLedger(syncsInFlightMax);
+            final RingConfig.Builder config = dedicated("slow-" + seed).barrierSyncsInFlightMax(syncsInFlightMax)
+                .barrierObserver(ledger);
+            try (IoRing ring = SimulatedEngine.open(config, schedule))
             {
                 final SimulatedBackend device = (SimulatedBackend)ring.backend();
                 final IoFile file = ring.adopt(sim);
@@ -186,19 +207,22 @@ class BarrierPropertyTest
                 {
                     assertFalse(f.isDone(), "seed=" + seed + ": a later barrier cannot be covered yet");
                 }
-                assertEquals(1, sim.syncsIssued(), "seed=" + seed + ": at most one sync in flight per file");
+                assertTrue(sim.syncsIssued() <= syncsInFlightMax, "seed=" + seed + ": at most K syncs in flight per file: K=" +
+                    syncsInFlightMax + " issued=" + sim.syncsIssued());
                 device.releaseSyncs();
                 assertEquals(1L, get(first, seed));
                 for (final CompletableFuture<Long> f : later)
                 {
                     assertTrue(get(f, seed) >= 2);
                 }
-                assertTrue(sim.syncsIssued() <= 2, "seed=" + seed + ": k=" + k + " barriers cost syncs=" + sim.syncsIssued());
+                assertTrue(sim.syncsIssued() <= syncsInFlightMax + 1, "seed=" + seed + ": k=" + k + " barriers cost syncs=" +
+                    sim.syncsIssued() + " K=" + syncsInFlightMax);
                 for (long tag = 1; tag <= k; tag++)
                 {
                     assertEquals(PAGE, sim.durableBytes(tag), "seed=" + seed + " tag=" + tag);
                 }
             }
+            assertTrue(ledger.violations.isEmpty(), "seed=" + seed + ": " + ledger.violations.peek());
         }
     }
 
@@ -287,7 +311,7 @@ class BarrierPropertyTest
         final Random random = run.random;
         final SimulatedFile[] sims = run.files(1 + random.nextInt(2));
         final RingConfig config = caller("sim-" + run.seed).queueDepth(8 + random.nextInt(56))
-            .engine(SimulatedEngine.NAME).build();
+            .barrierSyncsInFlightMax(run.syncsInFlightMax).barrierObserver(run.ledger).engine(SimulatedEngine.NAME).build();
         final SimulatedEngine engine = new SimulatedEngine(run.schedule);
         try (IoRing ring = naive ? TestRings.openWithNaiveBarriers(config, engine) : IoRing.open(config, engine))
         {
@@ -370,7 +394,8 @@ class BarrierPropertyTest
         {
             threadSeeds[t] = random.nextLong();
         }
-        final RingConfig.Builder config = dedicated("sim-" + run.seed).queueDepth(8 + random.nextInt(56));
+        final RingConfig.Builder config = dedicated("sim-" + run.seed).queueDepth(8 + random.nextInt(56))
+            .barrierSyncsInFlightMax(run.syncsInFlightMax).barrierObserver(run.ledger);
         try (IoRing ring = SimulatedEngine.open(config, run.schedule))
         {
             final IoFile[] files = new IoFile[sims.length];
@@ -491,6 +516,9 @@ class BarrierPropertyTest
         final Queue<Write> writes = new ConcurrentLinkedQueue<>();
         final Queue<Barrier> barriers = new ConcurrentLinkedQueue<>();
         final AtomicLong tags = new AtomicLong();
+        /** K of rule 4 for this schedule: 1, 2 or 4 syncs in flight per file, drawn from the seed. */
+        final int syncsInFlightMax;
+        final SyncLedger ledger;
         SimulatedFile[] sims;
         int errorsDelivered;
         int barriersFailed;
@@ -505,6 +533,20 @@ class BarrierPropertyTest
             schedule.maxSyncDelayCycles = 1 + random.nextInt(24);
             schedule.shortWritePercent = random.nextInt(3) == 0 ? 40 : 0;
             schedule.refusePercent = random.nextInt(4) == 0 ? 25 : 0;
+            syncsInFlightMax = new int[] {1, 2, 4}[random.nextInt(3)];
+            ledger = new SyncLedger(syncsInFlightMax);
+        }
+
+        /** @return the first violation of the barrier properties or of rule 4's sync accounting, or null. */
+        String firstViolation()
+        {
+            final String v = violations.peek();
+            return v != null ? v : ledger.violations.peek();
+        }
+
+        int violationCount()
+        {
+            return violations.size() + ledger.violations.size();
         }
 
         SimulatedFile[] files(final int n)

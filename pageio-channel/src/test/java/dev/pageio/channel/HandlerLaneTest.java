@@ -1,0 +1,209 @@
+package dev.pageio.channel;
+
+import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.IoRing;
+import dev.pageio.core.RingConfig;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.ByteBuffer;
+import java.nio.channels.CompletionHandler;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.nio.file.StandardOpenOption.CREATE;
+import static java.nio.file.StandardOpenOption.READ;
+import static java.nio.file.StandardOpenOption.WRITE;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The handler lane ({@link PageioFileChannel#dispatch(ChannelOp)}): handlers of operations that complete together run
+ * in one executor task; none is lost when one throws, and a handler may wait for the handler of an operation it
+ * issued itself.
+ */
+class HandlerLaneTest
+{
+    private static final Path DIR = ChannelDifferentialTest.DIR.resolveSibling("lane");
+    private static final int BLOCK = 4096;
+    private static final int BLOCKS = 64;
+
+    @BeforeAll
+    static void setUp() throws Exception
+    {
+        Files.createDirectories(DIR);
+    }
+
+    private static Path filled(final String name) throws Exception
+    {
+        final Path path = DIR.resolve(name);
+        final byte[] bytes = new byte[BLOCK * BLOCKS];
+        for (int i = 0; i < bytes.length; i++)
+        {
+            bytes[i] = (byte)(i / BLOCK);
+        }
+        Files.write(path, bytes);
+        return path;
+    }
+
+    private static ByteBuffer aligned()
+    {
+        return ByteBuffer.allocateDirect(2 * BLOCK).alignedSlice(BLOCK).limit(BLOCK).slice();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"io_uring", "aio", "threads"})
+    @Timeout(120)
+    void shouldRunEveryHandlerOfABurstWhenSomeThrow(final String engine) throws Exception
+    {
+        final ConcurrentLinkedQueue<Throwable> uncaught = new ConcurrentLinkedQueue<>();
+        final ExecutorService executor = new ThreadPoolExecutor(2, 2, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+            r ->
+            {
+                final Thread t = new Thread(r, "lane-test-handler");
+                t.setDaemon(true);
+                t.setUncaughtExceptionHandler((thread, e) -> uncaught.add(e));
+                return t;
+            });
+        final int requests = 512;
+        final CountDownLatch ran = new CountDownLatch(requests);
+        final AtomicInteger bytes = new AtomicInteger();
+        try (IoRing ring = IoRing.open(RingConfig.builder().engine(engine).name("lane-throw-" + engine).build());
+             PageioFileChannel ch = PageioFileChannel.open(ring, filled("throw-" + engine),
+                 Set.of(READ, ExtendedOpenOption.DIRECT), executor))
+        {
+            final CompletionHandler<Integer, Integer> handler = new CompletionHandler<>()
+            {
+                @Override
+                public void completed(final Integer result, final Integer index)
+                {
+                    bytes.addAndGet(result);
+                    ran.countDown();
+                    if (index % 10 == 0)
+                    {
+                        throw new IllegalStateException("handler throws on purpose: index=" + index);
+                    }
+                }
+
+                @Override
+                public void failed(final Throwable failure, final Integer index)
+                {
+                    ran.countDown();
+                }
+            };
+            final ByteBuffer[] buffers = new ByteBuffer[requests];
+            for (int i = 0; i < requests; i++)
+            {
+                buffers[i] = aligned();
+                ch.read(buffers[i], (long)(i % BLOCKS) * BLOCK, i, handler);
+            }
+            assertTrue(ran.await(60, TimeUnit.SECONDS), "handlers still to run: " + ran.getCount());
+        }
+        finally
+        {
+            executor.shutdown();
+            assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS));
+        }
+        assertEquals(requests * BLOCK, bytes.get(), "every read completed whole");
+        int thrown = 0;
+        for (final Throwable t : uncaught)
+        {
+            thrown += 1 + t.getSuppressed().length;
+        }
+        assertEquals((requests + 9) / 10, thrown, "each handler's exception reaches the executor's thread once");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"io_uring", "aio", "threads"})
+    @Timeout(120)
+    void shouldLetAHandlerWaitForTheHandlerOfAnOperationItIssued(final String engine) throws Exception
+    {
+        final int chains = 200;
+        final int concurrent = 16;
+        final CountDownLatch done = new CountDownLatch(chains);
+        final AtomicInteger waited = new AtomicInteger();
+        final AtomicInteger started = new AtomicInteger(concurrent);
+        try (IoRing ring = IoRing.open(RingConfig.builder().engine(engine).name("lane-wait-" + engine).build());
+             PageioFileChannel ch = PageioFileChannel.open(ring, filled("wait-" + engine),
+                 Set.of(READ, WRITE, CREATE, ExtendedOpenOption.DIRECT), null))
+        {
+            final CompletionHandler<Integer, Integer> inner = new CompletionHandler<>()
+            {
+                @Override
+                public void completed(final Integer result, final Integer index)
+                {
+                }
+
+                @Override
+                public void failed(final Throwable failure, final Integer index)
+                {
+                }
+            };
+            final CompletionHandler<Integer, ByteBuffer> outer = new CompletionHandler<>()
+            {
+                @Override
+                public void completed(final Integer result, final ByteBuffer buffer)
+                {
+                    // a handler that issues a read and blocks until that read's own handler has run elsewhere
+                    final CountDownLatch innerRan = new CountDownLatch(1);
+                    ch.read(aligned(), 0, 0, new CompletionHandler<Integer, Integer>()
+                    {
+                        @Override
+                        public void completed(final Integer r, final Integer a)
+                        {
+                            inner.completed(r, a);
+                            innerRan.countDown();
+                        }
+
+                        @Override
+                        public void failed(final Throwable f, final Integer a)
+                        {
+                            innerRan.countDown();
+                        }
+                    });
+                    try
+                    {
+                        if (innerRan.await(30, TimeUnit.SECONDS))
+                        {
+                            waited.incrementAndGet();
+                        }
+                    }
+                    catch (final InterruptedException e)
+                    {
+                        Thread.currentThread().interrupt();
+                    }
+                    done.countDown();
+                    final int next = started.getAndIncrement();
+                    if (next < chains)
+                    {
+                        buffer.clear();
+                        ch.read(buffer, (long)(next % BLOCKS) * BLOCK, buffer, this);
+                    }
+                }
+
+                @Override
+                public void failed(final Throwable failure, final ByteBuffer buffer)
+                {
+                    done.countDown();
+                }
+            };
+            for (int i = 0; i < concurrent; i++)
+            {
+                final ByteBuffer b = aligned();
+                ch.read(b, (long)i * BLOCK, b, outer);
+            }
+            assertTrue(done.await(90, TimeUnit.SECONDS), "chains still to finish: " + done.getCount());
+        }
+        assertEquals(chains, waited.get(), "every handler saw the handler of the read it issued run");
+    }
+}
