@@ -57,7 +57,7 @@ final class BarrierTracker
     {
         void writeCompleted(long writeSeq, boolean ok, long nanoTime);
 
-        void syncIssued(long covers, boolean full, long nanoTime);
+        void syncIssued(long covers, boolean full, boolean user, long nanoTime);
 
         void syncCompleted(long covers, boolean full, int errno, long nanoTime);
     }
@@ -481,7 +481,7 @@ final class BarrierTracker
         syncs++;
         if (listener != null)
         {
-            listener.syncIssued(snapshot, full, System.nanoTime());
+            listener.syncIssued(snapshot, full, w.forcedSync, System.nanoTime());
         }
         sink.issueSync(w);
     }

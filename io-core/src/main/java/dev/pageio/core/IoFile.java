@@ -510,8 +510,13 @@ public final class IoFile implements AutoCloseable
         }
 
         @Override
-        public void syncIssued(final long covers, final boolean full, final long nanoTime)
+        public void syncIssued(final long covers, final boolean full, final boolean user, final long nanoTime)
         {
+            if (user)
+            {
+                observer.userSyncIssued(file, covers, full, nanoTime);
+                return;
+            }
             observer.syncIssued(file, covers, full, nanoTime);
         }
 
