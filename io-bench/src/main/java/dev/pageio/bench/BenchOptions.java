@@ -84,6 +84,11 @@ public final class BenchOptions implements Cloneable
         description = "submitting threads   (default 1)")
     int jobs = 1;
 
+    @Option(names = "--virtual-threads", order = 6, paramLabel = "N", converter = Whole.class,
+        description = "N virtual threads (JDK 21+), each making blocking requests one at a time, instead of the jobs' " +
+            "threads: jdk-channel and the pageio engines (uring, aio, threads, auto); --jobs only groups their counts")
+    int virtualThreads;
+
     @Option(names = "--rings", order = 7, paramLabel = "N", converter = Whole.class,
         description = "pageio rings; job j uses ring j %% N   (default 1)")
     int rings = 1;
@@ -414,6 +419,15 @@ public final class BenchOptions implements Cloneable
         {
             checks.fail("--group-commit writes only: use --rw randwrite or write (rw=" + rw.fioName() + ")");
         }
+        checks.range("--virtual-threads", virtualThreads, 1, MAX_VIRTUAL_THREADS);
+        if (virtualThreads > 0 && (groupCommit || barrierEvery > 0))
+        {
+            checks.fail("--virtual-threads makes reads and writes only: not with --group-commit or --barrier-every");
+        }
+        if (virtualThreads > 0 && virtualThreads < jobs)
+        {
+            checks.fail("fewer virtual threads than jobs: virtual-threads=" + virtualThreads + " jobs=" + jobs);
+        }
         if (fixedBuffers && !"uring".equals(engine))
         {
             checks.fail("--fixed-buffers needs --engine uring: engine=" + engine);
@@ -460,6 +474,15 @@ public final class BenchOptions implements Cloneable
         {
             throw new ParameterException(commandLine, message);
         }
+    }
+
+    /** The most virtual threads {@code --virtual-threads} takes (a pageio ring holds at most 32768 requests). */
+    static final int MAX_VIRTUAL_THREADS = 32767;
+
+    /** @return true when the workload runs on {@code --virtual-threads}. */
+    boolean onVirtualThreads()
+    {
+        return virtualThreads > 0;
     }
 
     /** @return the number of blocks of {@code blockSize} in the used part of the file. */

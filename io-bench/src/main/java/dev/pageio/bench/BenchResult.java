@@ -25,6 +25,8 @@ final class BenchResult
     final double maxUs;
     final double meanUs;
     final CpuTime cpu;
+    /** The rings' own counters over the measured interval, or null for an engine without a ring. */
+    final RingTotals ring;
     final KernelCounts kernel;
 
     /**
@@ -49,10 +51,13 @@ final class BenchResult
         final CpuTime cpu)
     {
         this(engine, engineDetail, options, queueDepth, jobs, reads, writes, syncs, errors, firstError, seconds, latencyNs,
-            cpu, KernelCounts.UNKNOWN);
+            cpu, null, KernelCounts.UNKNOWN);
     }
 
-    /** @param kernel what the engine asked of the kernel over the measured window. */
+    /**
+     * @param ring   the rings' own counters over the measured window ({@code IoRing.stats()}), or null.
+     * @param kernel what the engine asked of the kernel over the measured window.
+     */
     BenchResult(
         final String engine,
         final String engineDetail,
@@ -67,6 +72,7 @@ final class BenchResult
         final double seconds,
         final Histogram latencyNs,
         final CpuTime cpu,
+        final RingTotals ring,
         final KernelCounts kernel)
     {
         this.engine = engine;
@@ -88,6 +94,7 @@ final class BenchResult
         maxUs = any ? latencyNs.getMaxValue() / 1e3 : 0;
         meanUs = any ? latencyNs.getMean() / 1e3 : 0;
         this.cpu = cpu;
+        this.ring = ring;
         this.kernel = kernel;
     }
 
@@ -126,6 +133,10 @@ final class BenchResult
         b.append("\"bs\":").append(options.blockSize).append(',');
         b.append("\"qd\":").append(queueDepth).append(',');
         b.append("\"jobs\":").append(jobs).append(',');
+        if (options.onVirtualThreads())
+        {
+            b.append("\"virtual_threads\":").append(options.virtualThreads).append(',');
+        }
         b.append("\"rings\":").append(options.rings).append(',');
         b.append("\"direct\":").append(options.direct).append(',');
         b.append("\"sqpoll\":").append(options.sqPoll).append(',');
@@ -168,6 +179,11 @@ final class BenchResult
             b.append("\"syncs\":").append(syncs).append(',');
             b.append("\"barrier_syncs_in_flight_max\":").append(options.barrierSyncs).append(',');
         }
+        if (ring != null)
+        {
+            // from IoRing.stats() (issue 15): the rings' own counts, not an estimate
+            b.append("\"ring\":{").append(ring.toJson()).append("},");
+        }
         if (firstError != null)
         {
             field(b, "first_error", firstError).append(',');
@@ -192,6 +208,10 @@ final class BenchResult
         }
         b.append(" bs=").append(ByteSizeConverter.format(options.blockSize)).append(" qd=").append(queueDepth)
             .append(" jobs=").append(jobs);
+        if (options.onVirtualThreads())
+        {
+            b.append(" virtual-threads=").append(options.virtualThreads);
+        }
         if (options.rings > 1)
         {
             b.append(" rings=").append(options.rings);
@@ -215,6 +235,10 @@ final class BenchResult
         {
             b.append(String.format(Locale.ROOT, "  syncs=%,d  (%.1f/s, %.2f writes per sync, up to %d in flight per file)%n",
                 syncs, seconds > 0 ? syncs / seconds : 0, syncs > 0 ? (double)writes / syncs : 0, options.barrierSyncs));
+        }
+        if (ring != null)
+        {
+            b.append(ring.toText());
         }
         b.append("  errors=").append(errors);
         if (firstError != null)

@@ -36,9 +36,13 @@ final class BenchRun
             stats[j] = new JobStats();
         }
         final Histogram latency = new Histogram(1, JobStats.HIGHEST_NS, 3);
-        final int queueDepth = engine instanceof JdkChannelEngine || options.groupCommit ? 1 : options.queueDepth;
+        final int queueDepth = engine instanceof JdkChannelEngine || options.groupCommit || options.onVirtualThreads() ? 1 :
+            options.queueDepth;
         final String label = engine.name();
 
+        // before beginNs: with no warmup the measurement runs from beginNs, and a first CpuTime.now() (management
+        // beans) can take a loaded machine a second; taken after the start it missed the run's first part
+        final CpuTime cpuAtBegin = CpuTime.now();
         final long beginNs = System.nanoTime();
         final long measureStartNs = beginNs + options.warmupNs;
         // from the moment measuring really began: busy jobs may starve this thread past measureStartNs
@@ -52,7 +56,9 @@ final class BenchRun
             long iosAtStart = 0;
             long readsAtStart = 0;
             long syncsAtStart = 0;
-            CpuTime cpuAtStart = CpuTime.now();
+            CpuTime cpuAtStart = cpuAtBegin;
+            // null: from the rings' opening (no warmup), as the I/O counts
+            dev.pageio.core.RingStats[] ringsAtStart = null;
             KernelCounts kernelAtStart = run.kernelCounts();
             long startedNs = beginNs;
             long lastIos = 0;
@@ -65,6 +71,7 @@ final class BenchRun
                 {
                     kernelAtStart = run.kernelCounts();
                     cpuAtStart = CpuTime.now();
+                    ringsAtStart = run.ringStats();
                     startedNs = System.nanoTime();
                     endNs = startedNs + options.runtimeNs;
                     iosAtStart = sum(stats, 0);
@@ -101,6 +108,8 @@ final class BenchRun
             final CpuTime cpu = CpuTime.now().since(cpuAtStart);
             final KernelCounts kernel = run.kernelCounts().since(kernelAtStart);
             final long ios = sum(stats, 0) - iosAtStart;
+            // right after the jobs' count: the two are read a few microseconds apart while requests still complete
+            final RingTotals ring = RingTotals.between(ringsAtStart, run.ringStats());
             final long reads = sum(stats, 1) - readsAtStart;
             final long syncs = sum(stats, 2) - syncsAtStart;
             for (final JobStats s : stats)
@@ -121,7 +130,7 @@ final class BenchRun
                 }
             }
             return new BenchResult(label, detail, options, queueDepth, options.jobs, reads, ios - reads, syncs,
-                sum(stats, 3), firstError, measuring ? (stoppedNs - startedNs) / 1e9 : 0, latency, cpu, kernel);
+                sum(stats, 3), firstError, measuring ? (stoppedNs - startedNs) / 1e9 : 0, latency, cpu, ring, kernel);
         }
         finally
         {

@@ -53,7 +53,7 @@ final class ChannelEngine implements BenchEngine
     @Override
     public String unavailableCause(final BenchOptions options)
     {
-        return null;
+        return options.onVirtualThreads() ? VirtualThreadJobs.NOT_BLOCKING : null;
     }
 
     @Override

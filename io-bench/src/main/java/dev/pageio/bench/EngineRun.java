@@ -58,6 +58,15 @@ abstract class EngineRun implements AutoCloseable
     }
 
     /**
+     * @return the counters of the run's pageio rings now ({@link dev.pageio.core.IoRing#stats()}), one per ring, or
+     * null for an engine that has no ring (the JDK baselines).
+     */
+    dev.pageio.core.RingStats[] ringStats()
+    {
+        return null;
+    }
+
+    /**
      * Main thread, while running: what the engine asked of the kernel so far (for system calls per I/O and the mean
      * batch). Not for the hot path: a pageio engine asks each ring's agent.
      *

@@ -23,7 +23,7 @@ final class JdkAsyncEngine implements BenchEngine
     @Override
     public String unavailableCause(final BenchOptions options)
     {
-        return null;
+        return options.onVirtualThreads() ? VirtualThreadJobs.NOT_BLOCKING : null;
     }
 
     @Override

@@ -22,12 +22,16 @@ final class JdkChannelEngine implements BenchEngine
     @Override
     public String unavailableCause(final BenchOptions options)
     {
-        return null;
+        return options.onVirtualThreads() ? VirtualThreads.unavailableCause() : null;
     }
 
     @Override
     public EngineRun start(final BenchOptions options, final JobStats[] stats) throws IOException
     {
+        if (options.onVirtualThreads())
+        {
+            return startVirtual(options, stats);
+        }
         final FileChannel[] channels = new FileChannel[options.jobs];
         final Run run = new Run(options.jobs, channels);
         try
@@ -49,6 +53,30 @@ final class JdkChannelEngine implements BenchEngine
             t.setDaemon(true);
             t.start();
         }
+        return run;
+    }
+
+    /**
+     * {@code --virtual-threads N}: N virtual threads share one channel (positional I/O is thread-safe), each making
+     * one blocking read or write at a time; thread t records into job {@code t % jobs}'s statistics.
+     */
+    private static EngineRun startVirtual(final BenchOptions options, final JobStats[] stats) throws IOException
+    {
+        final FileChannel[] channels = {FileChannel.open(options.file, JdkOpen.options(options))};
+        final Run run = new Run(options.virtualThreads, channels);
+        VirtualThreadJobs.start(options, run, "jdk-channel-vt-", (thread, offset, buffer, read) ->
+        {
+            while (buffer.hasRemaining())
+            {
+                final int n = read ?
+                    channels[0].read(buffer, offset + buffer.position()) :
+                    channels[0].write(buffer, offset + buffer.position());
+                if (n < 0)
+                {
+                    throw new EOFException("read past end of file: offset=" + offset);
+                }
+            }
+        }, stats);
         return run;
     }
 

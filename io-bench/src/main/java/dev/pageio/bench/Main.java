@@ -131,7 +131,7 @@ public final class Main
     static BenchOptions optionsFor(final BenchEngine engine, final BenchOptions options, final boolean comparison)
     {
         final BenchOptions o = options.copy();
-        if (comparison && engine instanceof JdkChannelEngine && !options.groupCommit)
+        if (comparison && engine instanceof JdkChannelEngine && !options.groupCommit && !options.onVirtualThreads())
         {
             o.jobs = options.jobs * options.queueDepth;
             o.queueDepth = 1;
@@ -165,7 +165,7 @@ public final class Main
         {
             b.append(String.format(Locale.ROOT, "%-12s %-9s %,11.0f %9.1f %9.1f %9.1f %9.1f %10.1f %10.2f %7d %9s%n",
                 r.engineDetail != null ? r.engine + "(" + r.engineDetail + ")" : r.engine,
-                r.jobs + "*" + r.queueDepth, r.iops(), r.mbps(), r.p50Us, r.p99Us, r.p999Us, r.maxUs, r.cpuUsPerIo(),
+                r.options.onVirtualThreads() ? r.options.virtualThreads + " vt" : r.jobs + "*" + r.queueDepth, r.iops(), r.mbps(), r.p50Us, r.p99Us, r.p999Us, r.maxUs, r.cpuUsPerIo(),
                 r.errors, asyncIops > 0 ? String.format(Locale.ROOT, "%.2f", r.iops() / asyncIops) : "-"));
         }
         for (final String s : skipped)

@@ -8,6 +8,7 @@ import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.RingStats;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.RingBackend;
@@ -69,6 +70,10 @@ final class PageioEngine implements BenchEngine
     @Override
     public String unavailableCause(final BenchOptions options)
     {
+        if (options.onVirtualThreads() && VirtualThreads.unavailableCause() != null)
+        {
+            return VirtualThreads.unavailableCause();
+        }
         try
         {
             if (Engines.AUTO.equals(engineName))
@@ -92,14 +97,16 @@ final class PageioEngine implements BenchEngine
         final IoRing[] rings = new IoRing[options.rings];
         final IoFile[] files = new IoFile[options.rings];
         // Group commit: each job has one commit (a write, then its barrier) outstanding, as BenchRun reports it.
-        final int queueDepth = options.groupCommit ? 1 : options.queueDepth;
-        final Run run = new Run(options.jobs * queueDepth, rings, files);
+        // Virtual threads: each has one blocking request outstanding.
+        final int queueDepth = options.groupCommit || options.onVirtualThreads() ? 1 : options.queueDepth;
+        final int issuers = options.onVirtualThreads() ? options.virtualThreads : options.jobs;
+        final Run run = new Run(issuers * queueDepth, rings, files);
         final long[] syncsSeen = new long[options.rings];
         try
         {
             for (int r = 0; r < rings.length; r++)
             {
-                final int jobsOnRing = (options.jobs - r + rings.length - 1) / rings.length;
+                final int jobsOnRing = (issuers - r + rings.length - 1) / rings.length;
                 final int outstanding = jobsOnRing * queueDepth;
                 rings[r] = IoRing.open(agentConfig(options)
                     .engine(engineName)
@@ -115,6 +122,21 @@ final class PageioEngine implements BenchEngine
         {
             run.close();
             throw e;
+        }
+        if (options.onVirtualThreads())
+        {
+            // thread t on ring t % rings, blocking in join(): the virtual thread parks, its carrier runs others
+            VirtualThreadJobs.start(options, run, "pageio-bench-vt-", (thread, offset, buffer, read) ->
+            {
+                final IoFile file = files[thread % files.length];
+                final int size = buffer.remaining();
+                final long n = read ? file.read(offset, buffer).join() : file.write(offset, buffer).join();
+                if (n != size)
+                {
+                    throw new EOFException("short transfer: offset=" + offset + " result=" + n);
+                }
+            }, stats);
+            return run;
         }
         final Slot[][] slots = new Slot[options.jobs][queueDepth];
         for (int j = 0; j < options.jobs; j++)
@@ -285,6 +307,17 @@ final class PageioEngine implements BenchEngine
         private static String name(final IoRing ring)
         {
             return ring.config().engine();
+        }
+
+        @Override
+        RingStats[] ringStats()
+        {
+            final RingStats[] stats = new RingStats[rings.length];
+            for (int i = 0; i < rings.length; i++)
+            {
+                stats[i] = rings[i].stats();
+            }
+            return stats;
         }
 
         @Override

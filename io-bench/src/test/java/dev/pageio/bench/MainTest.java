@@ -151,6 +151,48 @@ class MainTest
         assertTrue((double)json.get("reads") > 0, o.out);
         assertTrue((double)json.get("writes") > 0, o.out);
         assertEquals(0.0, json.get("errors"));
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> ring = (Map<String, Object>)json.get("ring");
+        assertTrue(ring != null, "a pageio engine reports its rings' counters: " + o.out);
+        // read a moment apart while requests complete: the same count within 5 %
+        assertEquals((double)json.get("ios"), (double)ring.get("ios"), 0.05 * (double)json.get("ios") + 64,
+            "the rings count the measured I/Os: " + o.out);
+        assertTrue((double)ring.get("mean_batch_size") >= 1, o.out);
+        assertTrue(ring.containsKey("syscalls_per_io"), o.out);
+        assertTrue(o.err.contains("syscalls/io="), o.err);
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunBlockingReadsFromVirtualThreadsOrSayWhyNot() throws Exception
+    {
+        final Outcome o = run("--engine", "threads", "--file", file.toString(), "--size", "16m", "--runtime", "1",
+            "--warmup", "0", "--virtual-threads", "64", "--jobs", "2", "--json");
+        if (Runtime.version().feature() < 21)
+        {
+            assertEquals(1, o.status, o.err);
+            assertTrue(o.err.contains("virtual threads need JDK 21+"), o.err);
+            return;
+        }
+        assertEquals(0, o.status, o.err);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> json = (Map<String, Object>)MiniJson.parse(o.out);
+        assertEquals(64.0, json.get("virtual_threads"));
+        assertEquals(1.0, json.get("qd"), "one blocking request per virtual thread");
+        assertTrue((double)json.get("reads") > 0, o.out);
+        assertEquals(0.0, json.get("errors"));
+    }
+
+    @Test
+    void shouldRefuseVirtualThreadsOnAnAsynchronousEngineAndWithBarriers() throws Exception
+    {
+        final Outcome async = run("--engine", "jdk-async", "--file", file.toString(), "--size", "16m",
+            "--virtual-threads", "4");
+        assertEquals(1, async.status, async.err);
+        assertTrue(async.err.contains(VirtualThreadJobs.NOT_BLOCKING), async.err);
+        final Outcome barriers = run("--engine", "threads", "--virtual-threads", "4", "--group-commit");
+        assertEquals(2, barriers.status, barriers.err);
+        assertTrue(barriers.err.contains("--virtual-threads makes reads and writes only"), barriers.err);
     }
 
     @ParameterizedTest

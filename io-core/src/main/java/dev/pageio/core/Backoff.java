@@ -43,6 +43,17 @@ final class Backoff
     }
 
     /**
+     * Loads and initialises this class now, on the thread opening a ring. The first wait would load it otherwise,
+     * and on a virtual thread, loading a class while other threads contend for the class loader pins the carrier
+     * ({@code jdk.VirtualThreadPinned}: "Contended monitor enter" in {@code BuiltinClassLoader.loadClassOrNull},
+     * caught by {@code VirtualThreadReadTest} on JDK 25).
+     */
+    static void load()
+    {
+        // the call itself is the point: it runs the class's initialisation
+    }
+
+    /**
      * One empty round of a wait.
      *
      * @param progress   the ring's driver.

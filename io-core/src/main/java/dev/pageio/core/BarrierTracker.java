@@ -38,7 +38,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * a sync issued before it arrived, and syncs on an O_DSYNC file too. It shares its sync with the other barriers
  * waiting (group commit).
  *
- * <p>Threading: {@link #nextSeq()} and {@link #lastSeq()}: any thread. Everything else: the ring's agent.
+ * <p>Threading: {@link #nextSeq()}, {@link #lastSeq()} and {@link #closeSeq()}: any thread. Everything else: the ring's agent.
  */
 final class BarrierTracker
 {
@@ -71,6 +71,10 @@ final class BarrierTracker
     private final int window;
     private final long submitTimeoutNs;
 
+    /** The closed bit of {@link #lastSeq} (set by {@link #closeSeq()}); the bits below it are the last seq taken. */
+    private static final long SEQ_CLOSED = Long.MIN_VALUE;
+
+    /** S and, in its top bit, whether the numbering is closed: one word, so that a write is numbered or refused. */
     private final AtomicLong lastSeq = new AtomicLong();
     private volatile long completed;
     private long durableData;
@@ -97,6 +101,8 @@ final class BarrierTracker
 
     private long syncs;
     private long barriers;
+    /** Barriers completed by the event being processed (a sync's completion), for the Barrier event. */
+    private int group = 1;
 
     /**
      * @param pathText    the file's path, for error messages.
@@ -134,12 +140,33 @@ final class BarrierTracker
     /** @return the last write sequence number taken: a barrier's S. */
     long lastSeq()
     {
-        return lastSeq.get();
+        return lastSeq.get() & ~SEQ_CLOSED;
     }
 
     /**
-     * Takes the next write sequence number. Waits (as for a full ring) while a write that has not completed is a
-     * whole window behind.
+     * Closes the numbering (the file is closing): no write takes a number after this, so the returned S covers
+     * every write ever accepted on the file. A write that was counted in before the close but had not taken its
+     * number yet is refused by {@link #nextSeq()} instead of slipping past the close barrier (rule 11).
+     *
+     * @return the last write sequence number taken: the close barrier's S.
+     */
+    long closeSeq()
+    {
+        while (true)
+        {
+            final long s = lastSeq.get();
+            if (lastSeq.compareAndSet(s, s | SEQ_CLOSED))
+            {
+                return s & ~SEQ_CLOSED;
+            }
+        }
+    }
+
+    /**
+     * Takes the next write sequence number: the point at which a write is accepted. Waits (as for a full ring)
+     * while a write that has not completed is a whole window behind.
+     *
+     * @throws ClosedFileException once {@link #closeSeq()} ran.
      */
     long nextSeq()
     {
@@ -148,8 +175,13 @@ final class BarrierTracker
         while (true)
         {
             final long s = lastSeq.get();
+            if ((s & SEQ_CLOSED) != 0)
+            {
+                throw new ClosedFileException("file closed: path=" + pathText);
+            }
             if (s + 1 - completed <= window)
             {
+                // the CAS fails if closeSeq() set the closed bit meanwhile: the next turn refuses
                 if (lastSeq.compareAndSet(s, s + 1))
                 {
                     return s + 1;
@@ -192,6 +224,40 @@ final class BarrierTracker
         return barriers;
     }
 
+    /**
+     * @return how many barriers the event now being processed completes together: the count for a sync's
+     * completion (the carrier and every waiter it covers), 1 for any other event. Read by the agent while the
+     * tracker reports each barrier's end.
+     */
+    int group()
+    {
+        return group;
+    }
+
+    /**
+     * @param carrierSlot a barrier carrying a sync in flight.
+     * @return the snapshot T of its sync (the last write sequence number it covers).
+     */
+    long syncCovers(final Slot carrierSlot)
+    {
+        return carrierSnapshots[carrierIndex(carrierSlot)];
+    }
+
+    /**
+     * @param carrierSlot a barrier carrying a sync in flight.
+     * @return true when its sync is an fsync (false: fdatasync).
+     */
+    boolean syncFull(final Slot carrierSlot)
+    {
+        return carrierFulls[carrierIndex(carrierSlot)];
+    }
+
+    /** @return D for data: every write with sequence number &le; it is durable (fdatasync or better). */
+    long durableData()
+    {
+        return durableData;
+    }
+
     /** @return the first failure that poisoned the file, or null. */
     IoFailure poison()
     {
@@ -214,7 +280,8 @@ final class BarrierTracker
                 growthSeq = seq;
             }
         }
-        else if (errno != Errno.ECANCELED && poison == null)
+        group = 1;
+        if (errno != 0 && errno != Errno.ECANCELED && poison == null)
         {
             // A canceled write was revoked by its caller; any other failure of a covered write poisons the file.
             poison = IoFailure.of(op, pathText, fd, offset, length, errno,
@@ -289,6 +356,7 @@ final class BarrierTracker
     void arrive(final Slot barrier, final Sink sink)
     {
         barrier.syncsAtArrival = syncs;
+        group = 1;
         if (poison != null)
         {
             barriers++;
@@ -317,6 +385,7 @@ final class BarrierTracker
     /** The sync carried by {@code carrierSlot} completed with {@code result} (0 or -errno, EINTR already retried). */
     void syncDone(final Slot carrierSlot, final long result, final Sink sink)
     {
+        int together = 1;
         final int i = carrierIndex(carrierSlot);
         final long snapshot = carrierSnapshots[i];
         final boolean full = carrierFulls[i];
@@ -346,6 +415,14 @@ final class BarrierTracker
             lastOkSnapshot = snapshot;
             lastOkFull = full;
         }
+        for (Slot w = waitHead; w != null; w = w.nextWaiter)
+        {
+            if (poison != null || satisfied(w))
+            {
+                together++;
+            }
+        }
+        group = together;
         if (listener != null)
         {
             listener.syncCompleted(snapshot, full, result < 0 ? (int)-result : 0, System.nanoTime());

@@ -18,6 +18,13 @@ public final class Engines
     /** Name that asks for automatic selection. */
     public static final String AUTO = "auto";
 
+    /**
+     * System property: engine names (comma-separated) that automatic selection treats as refused, as if their
+     * probe had failed, e.g. {@code -Ddev.pageio.engine.refuse=io_uring} to see what a container whose seccomp
+     * profile refuses io_uring gets, without touching {@code kernel.io_uring_disabled}. Read at each selection.
+     */
+    public static final String REFUSE_PROPERTY = "dev.pageio.engine.refuse";
+
     private static final System.Logger LOGGER = System.getLogger("dev.pageio.core.Engines");
     private static volatile List<IoEngine> engines;
     private static volatile boolean logged;
@@ -105,9 +112,11 @@ public final class Engines
         final List<IoEngine> sorted = new ArrayList<>(candidates);
         sorted.sort(Comparator.comparingInt(IoEngine::priority).reversed());
         final Map<String, String> refused = new LinkedHashMap<>();
+        final List<String> forced = List.of(System.getProperty(REFUSE_PROPERTY, "").split(","));
         for (final IoEngine engine : sorted)
         {
-            final String cause = engine.unavailableCause();
+            final String cause = forced.contains(engine.name()) ? "refused by -D" + REFUSE_PROPERTY + "=" +
+                System.getProperty(REFUSE_PROPERTY) : engine.unavailableCause();
             if (cause == null)
             {
                 return new EngineSelection(engine, refused);

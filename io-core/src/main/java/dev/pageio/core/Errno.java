@@ -12,35 +12,65 @@ import java.nio.channels.NonWritableChannelException;
  */
 public final class Errno
 {
+    /** {@code EPERM}: Operation not permitted. */
     public static final int EPERM = 1;
+    /** {@code ENOENT}: No such file or directory (a cancel: no such request any more). */
     public static final int ENOENT = 2;
+    /** {@code EINTR}: Interrupted system call (resubmitted inside the engines). */
     public static final int EINTR = 4;
+    /** {@code EIO}: I/O error (a device error, or a writeback error reported by a sync). */
     public static final int EIO = 5;
+    /** {@code ENXIO}: No such device or address. */
     public static final int ENXIO = 6;
+    /** {@code EBADF}: Bad file descriptor (also: a read on a file opened write-only). */
     public static final int EBADF = 9;
+    /** {@code EAGAIN}: Try again (resubmitted inside the engines). */
     public static final int EAGAIN = 11;
+    /** {@code ENOMEM}: Out of memory (io_uring: often RLIMIT_MEMLOCK). */
     public static final int ENOMEM = 12;
+    /** {@code EACCES}: Permission denied. */
     public static final int EACCES = 13;
+    /** {@code EFAULT}: Bad address. */
     public static final int EFAULT = 14;
+    /** {@code EBUSY}: Device or resource busy (io_uring: completion queue overflow backlog). */
     public static final int EBUSY = 16;
+    /** {@code EEXIST}: File exists. */
     public static final int EEXIST = 17;
+    /** {@code ENODEV}: No such device. */
     public static final int ENODEV = 19;
+    /** {@code EISDIR}: Is a directory. */
     public static final int EISDIR = 21;
+    /** {@code EINVAL}: Invalid argument (O_DIRECT: misaligned; also a request an engine cannot encode). */
     public static final int EINVAL = 22;
+    /** {@code EMFILE}: Too many open files. */
     public static final int EMFILE = 24;
+    /** {@code EFBIG}: File too large. */
     public static final int EFBIG = 27;
+    /** {@code ENOSPC}: No space left on device. */
     public static final int ENOSPC = 28;
+    /** {@code ESPIPE}: Illegal seek (a positional transfer on a pipe or socket). */
     public static final int ESPIPE = 29;
+    /** {@code EROFS}: Read-only file system. */
     public static final int EROFS = 30;
+    /** {@code EPIPE}: Broken pipe. */
     public static final int EPIPE = 32;
+    /** {@code ENOSYS}: Function not implemented (a system call the kernel lacks). */
     public static final int ENOSYS = 38;
+    /** {@code ETIME}: Timer expired (io_uring: a wait that timed out). */
     public static final int ETIME = 62;
+    /** {@code EOVERFLOW}: Value too large for defined data type. */
     public static final int EOVERFLOW = 75;
+    /** {@code EOPNOTSUPP}: Operation not supported (an optional engine feature, e.g. registered buffers). */
     public static final int EOPNOTSUPP = 95;
+    /** {@code ETIMEDOUT}: Connection timed out. */
     public static final int ETIMEDOUT = 110;
+    /** {@code EALREADY}: Operation already in progress (a cancel: running, cannot be stopped). */
     public static final int EALREADY = 114;
+    /** {@code EINPROGRESS}: Operation now in progress. */
     public static final int EINPROGRESS = 115;
+    /** {@code EDQUOT}: Disk quota exceeded. */
     public static final int EDQUOT = 122;
+    /** {@code ECANCELED}: Operation canceled. */
     public static final int ECANCELED = 125;
 
     private static final String[] NAMES = new String[134];

@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class FileState
 {
+    /** The closed bit of {@link #countAndClosed}; the bits below it count requests. */
+    private static final long CLOSED = 1L << 62;
     private static final VarHandle CLOSE_DONE;
 
     static
@@ -37,10 +39,15 @@ final class FileState
     final int memoryAlignment;
     /** Barrier state (BARRIER.md): write numbering, completed and durable watermarks, poison. */
     final BarrierTracker barriers;
-    /** Requests accepted and not yet completed (incremented by submitters, decremented by the agent). */
-    private final AtomicLong outstanding = new AtomicLong();
+    /**
+     * The closed bit and the count of requests accepted and not yet completed, in one word: the last request out
+     * after a close is decided by one atomic operation. (With the count and a separate closed flag, a last request
+     * could take the count to 0 while the file was open, a close then count itself in and set the flag, and the
+     * request read the flag late and close the descriptor under the close barrier: FileCloseStress,
+     * FileStateCloseStress.)
+     */
+    private final AtomicLong countAndClosed = new AtomicLong();
     private final Runnable closeHook;
-    private volatile boolean closed;
     @SuppressWarnings("unused") // through CLOSE_DONE
     private volatile int closeDone;
 
@@ -62,12 +69,12 @@ final class FileState
 
     boolean isClosed()
     {
-        return closed;
+        return (countAndClosed.get() & CLOSED) != 0;
     }
 
     void checkOpen()
     {
-        if (closed)
+        if (isClosed())
         {
             throw new ClosedFileException("file closed: path=" + pathText);
         }
@@ -76,14 +83,13 @@ final class FileState
     /** Counts in the barrier of close, which is accepted although the file is closed to everything else. */
     void enterForClose()
     {
-        outstanding.incrementAndGet();
+        countAndClosed.incrementAndGet();
     }
 
     /** Counts a request in; refused when the file is closed (the count is rolled back first). */
     void enter()
     {
-        outstanding.incrementAndGet();
-        if (closed)
+        if ((countAndClosed.getAndIncrement() & CLOSED) != 0)
         {
             exit();
             throw new ClosedFileException("file closed: path=" + pathText);
@@ -93,27 +99,34 @@ final class FileState
     /** Counts a request out (agent thread, or a submitter rolling back); the last one after a close closes. */
     void exit()
     {
-        if (outstanding.decrementAndGet() == 0 && closed)
+        // closed, and the count is 0: decided in the same atomic step that took the count down
+        if (countAndClosed.decrementAndGet() == CLOSED)
         {
             finishClose();
         }
     }
 
     /**
-     * Closes the file to new requests and counts the close itself in, so that the last request's {@link #exit()}
-     * cannot close the descriptor before the close barrier is queued; the caller ends with {@link #exit()}.
+     * Closes the file to new requests and counts the close itself in, in one atomic step, so that the last
+     * request's {@link #exit()} cannot close the descriptor before the close barrier is queued; the caller ends
+     * with {@link #exit()}.
      *
      * @return false when the file was already closed (nothing was counted).
      */
-    synchronized boolean beginClose()
+    boolean beginClose()
     {
-        if (closed)
+        while (true)
         {
-            return false;
+            final long v = countAndClosed.get();
+            if ((v & CLOSED) != 0)
+            {
+                return false;
+            }
+            if (countAndClosed.compareAndSet(v, (v + 1) | CLOSED))
+            {
+                return true;
+            }
         }
-        outstanding.incrementAndGet();
-        closed = true;
-        return true;
     }
 
     private void finishClose()
@@ -127,6 +140,8 @@ final class FileState
     @Override
     public String toString()
     {
-        return "FileState{path=" + pathText + " fd=" + access.fd() + " outstanding=" + outstanding.get() + "}";
+        final long v = countAndClosed.get();
+        return "FileState{path=" + pathText + " fd=" + access.fd() + " outstanding=" + (v & ~CLOSED) +
+            " closed=" + ((v & CLOSED) != 0) + "}";
     }
 }

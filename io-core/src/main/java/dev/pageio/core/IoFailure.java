@@ -10,11 +10,17 @@ public final class IoFailure extends IOException
 {
     private static final long serialVersionUID = 1L;
 
+    /** The operation that failed. */
     private final IoOp op;
+    /** The file's path as the ring knows it. */
     private final String path;
+    /** The file descriptor, -1 where the file has none. */
     private final int fd;
+    /** The offset the request asked for. */
     private final long fileOffset;
+    /** The length the request asked for. */
     private final long length;
+    /** The errno, positive. */
     private final int errno;
 
     private IoFailure(

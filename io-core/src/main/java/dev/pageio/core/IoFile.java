@@ -4,6 +4,8 @@ import dev.pageio.core.spi.FileAccess;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -26,14 +28,30 @@ import java.util.concurrent.CompletionException;
  */
 public final class IoFile implements AutoCloseable
 {
+    private static final VarHandle CLOSE_REPORTED;
+
+    static
+    {
+        try
+        {
+            CLOSE_REPORTED = MethodHandles.lookup().findVarHandle(IoFile.class, "closeReported", int.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final IoRing ring;
     private final FileAccess access;
     private final String pathText;
     private final Submission submission;
     private final RingDriver driver;
     private final FileState state;
-    private final CompletableFuture<Void> closeFuture = new CompletableFuture<>();
+    private final CompletableFuture<Void> closeFuture;
     private volatile IoFailure closeBarrierFailure;
+    @SuppressWarnings("unused") // through CLOSE_REPORTED
+    private volatile int closeReported;
 
     IoFile(final IoRing ring, final FileAccess access, final Submission submission, final RingDriver driver,
         final BarrierPolicy barrierPolicy)
@@ -43,6 +61,7 @@ public final class IoFile implements AutoCloseable
         this.pathText = String.valueOf(access.path());
         this.submission = submission;
         this.driver = driver;
+        this.closeFuture = new RingFuture<>(driver);
         long size;
         try
         {
@@ -223,10 +242,13 @@ public final class IoFile implements AutoCloseable
         submission.submitBarrier(state, mode, state.barriers.lastSeq(), handler, attachment, token, false);
     }
 
-    /** @return completes with the covered sequence number; see {@link #barrier(BarrierMode, IoHandler, Object, long)}. */
+    /**
+     * @param mode the barrier's mode.
+     * @return completes with the covered sequence number; see {@link #barrier(BarrierMode, IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> barrier(final BarrierMode mode)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         barrier(mode, FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -264,7 +286,7 @@ public final class IoFile implements AutoCloseable
      */
     public CompletableFuture<Long> barrierCovering(final long seq, final BarrierMode mode)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         barrierCovering(seq, mode, FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -286,11 +308,14 @@ public final class IoFile implements AutoCloseable
      * (typically another file's barrier: WAL before page) succeeded. When it fails, the write is not issued and
      * the returned future fails with an {@link IoFailure} (ECANCELED) whose cause is the dependency's failure.
      *
+     * @param dependency what must succeed first.
+     * @param fileOffset where the bytes go.
+     * @param src        the bytes (its remaining ones).
      * @return the bytes written.
      */
     public CompletableFuture<Long> writeAfter(final CompletableFuture<?> dependency, final long fileOffset, final ByteBuffer src)
     {
-        final CompletableFuture<Long> result = new CompletableFuture<>();
+        final CompletableFuture<Long> result = new RingFuture<>(driver);
         dependency.whenComplete((ignored, error) ->
         {
             if (error != null)
@@ -349,41 +374,57 @@ public final class IoFile implements AutoCloseable
     /** @return completes with 0; see {@link #nop(IoHandler, Object, long)}. */
     public CompletableFuture<Long> nop()
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         nop(FutureHandler.INSTANCE, f, 0);
         return f;
     }
 
     // ------------------------------------------------------------------------------------------------ futures
 
-    /** @return the bytes read; see {@link #read(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param dst        the buffer read into (its remaining bytes).
+     * @return the bytes read; see {@link #read(long, ByteBuffer, IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> read(final long fileOffset, final ByteBuffer dst)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         read(fileOffset, dst, FutureHandler.INSTANCE, f, 0);
         return f;
     }
 
-    /** @return the bytes written; see {@link #write(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param src        the bytes to write (its remaining bytes).
+     * @return the bytes written; see {@link #write(long, ByteBuffer, IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> write(final long fileOffset, final ByteBuffer src)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         write(fileOffset, src, FutureHandler.INSTANCE, f, 0);
         return f;
     }
 
-    /** @return the bytes read; see {@link #readv(long, ByteBuffer[], IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param dsts       the buffers read into (their remaining bytes).
+     * @return the bytes read; see {@link #readv(long, ByteBuffer[], IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> readv(final long fileOffset, final ByteBuffer[] dsts)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         readv(fileOffset, dsts, FutureHandler.INSTANCE, f, 0);
         return f;
     }
 
-    /** @return the bytes written; see {@link #writev(long, ByteBuffer[], IoHandler, Object, long)}. */
+    /**
+     * @param fileOffset where in the file.
+     * @param srcs       the buffers to write (their remaining bytes).
+     * @return the bytes written; see {@link #writev(long, ByteBuffer[], IoHandler, Object, long)}.
+     */
     public CompletableFuture<Long> writev(final long fileOffset, final ByteBuffer[] srcs)
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         writev(fileOffset, srcs, FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -391,7 +432,7 @@ public final class IoFile implements AutoCloseable
     /** @return completes with 0; see {@link #fsync(IoHandler, Object, long)}. */
     public CompletableFuture<Long> fsync()
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         fsync(FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -399,7 +440,7 @@ public final class IoFile implements AutoCloseable
     /** @return completes with 0; see {@link #fdatasync(IoHandler, Object, long)}. */
     public CompletableFuture<Long> fdatasync()
     {
-        final CompletableFuture<Long> f = new CompletableFuture<>();
+        final CompletableFuture<Long> f = new RingFuture<>(driver);
         fdatasync(FutureHandler.INSTANCE, f, 0);
         return f;
     }
@@ -415,7 +456,9 @@ public final class IoFile implements AutoCloseable
      * Closes the file: refuses new requests at once; then a barrier (when writes were accepted since the last
      * one), then closes the descriptor once every accepted request has completed: a file is never closed under
      * its own writes or syncs (docs/DURABILITY.md rule 11). When the barrier fails, the descriptor is still closed and the
-     * future fails with the barrier's cause. On a ring that is closing, no barrier is issued. Idempotent.
+     * future fails with the barrier's cause. The file's reads (and no-ops) still in the kernel are canceled
+     * through it (IORING_OP_ASYNC_CANCEL, io_cancel) and end with ECANCELED, unless they complete first; its writes
+     * and syncs are never canceled by a close. Idempotent.
      *
      * @return completes once the descriptor is closed.
      */
@@ -427,18 +470,28 @@ public final class IoFile implements AutoCloseable
         {
             return closeFuture;
         }
-        final long lastSeq = state.barriers.lastSeq();
+        // Closes the numbering too: a write counted in before the close but not yet numbered is refused rather
+        // than accepted behind this barrier's back (docs/DURABILITY.md rule 11).
+        final long lastSeq = state.barriers.closeSeq();
         if (lastSeq > 0 && !submission.isClosed())
         {
             try
             {
                 submission.submitBarrier(state, BarrierMode.AUTO, lastSeq, CLOSE_BARRIER, this, 0, true);
             }
-            catch (final IllegalStateException e)
+            catch (final QueueFullException e)
             {
-                // The ring closed meanwhile: close without the barrier.
+                // No slot for the barrier within the submit timeout: the close is not a barrier, and says so.
+                closeBarrierFailure = IoFailure.of(IoOp.BARRIER, pathText, access.fd(), 0, 0, Errno.EAGAIN,
+                    "the closing barrier could not be queued, the file is closed without it: " + e.getMessage(), e);
+            }
+            catch (final ClosedRingException e)
+            {
+                // The ring closed meanwhile: its close barriered the files it had (IoRing.close).
             }
         }
+        // A read that never ends on its own (a FIFO nobody writes) would hold the close for ever: cancel it.
+        driver.cancelReadsOf(state);
         state.exit();
         return closeFuture;
     }
@@ -460,12 +513,47 @@ public final class IoFile implements AutoCloseable
     /**
      * {@link #closeAsync()} and waits for it. From the ring's own agent thread (a completion handler) use
      * {@link #closeAsync()}: waiting there would wait for itself.
+     *
+     * @throws IoFailure when the closing barrier failed: the original failure (the write or sync that poisoned
+     *                   the file, with its errno and this file's path), the same instance {@link #closeAsync()}'s
+     *                   future fails with. Reported by the first {@code close()} only; the descriptor is closed
+     *                   either way.
      */
     @Override
-    public void close()
+    public void close() throws IoFailure
     {
         final CompletableFuture<Void> f = closeAsync();
-        driver.awaitFuture(f, "file close: path=" + pathText);
+        // wait for the end, success or not, then report the failure itself (not wrapped): rule 11, issue 11 item 9
+        driver.awaitFuture(f.handle((ignored, error) -> null), "file close: path=" + pathText);
+        final IoFailure failure = closeFailure();
+        if (failure != null && CLOSE_REPORTED.compareAndSet(this, 0, 1))
+        {
+            throw failure;
+        }
+    }
+
+    /** @return the failure the close future failed with, as an {@link IoFailure}; null when it succeeded or is not done. */
+    IoFailure closeFailure()
+    {
+        if (!closeFuture.isCompletedExceptionally())
+        {
+            return null;
+        }
+        try
+        {
+            closeFuture.join();
+            return null;
+        }
+        catch (final CompletionException e)
+        {
+            return (IoFailure)e.getCause(); // finishClose fails it with an IoFailure only
+        }
+    }
+
+    /** Marks the close failure as reported (by the ring's close): a later {@link #close()} does not throw it again. */
+    void closeFailureReported()
+    {
+        CLOSE_REPORTED.setVolatile(this, 1);
     }
 
     /** The close hook of {@link FileState}: runs once, when the file is closed and its last request is done. */
@@ -487,7 +575,8 @@ public final class IoFile implements AutoCloseable
         }
         catch (final IOException | RuntimeException e)
         {
-            closeFuture.completeExceptionally(e);
+            closeFuture.completeExceptionally(e instanceof IoFailure ? (IoFailure)e : IoFailure.of(IoOp.BARRIER,
+                pathText, access.fd(), 0, 0, Errno.EIO, "close(2) of the file failed: " + e, e));
         }
     }
 

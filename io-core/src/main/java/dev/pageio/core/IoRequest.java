@@ -72,25 +72,53 @@ public final class IoRequest
     long slotGeneration;
     IoRing.Batch batch;
 
-    /** Describes a read of {@code buffer.remaining()} bytes at {@code fileOffset}. @return this. */
+    /**
+     * Describes a read of {@code buffer.remaining()} bytes at {@code fileOffset}.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @param fileOffset where in the file.
+     * @param buffer     the buffer (its remaining bytes).
+     * @return this.
+     */
     public IoRequest read(final IoFile file, final long fileOffset, final ByteBuffer buffer)
     {
         return describe(IoOp.READ, file, fileOffset, buffer, null);
     }
 
-    /** Describes a write of {@code buffer.remaining()} bytes at {@code fileOffset}. @return this. */
+    /**
+     * Describes a write of {@code buffer.remaining()} bytes at {@code fileOffset}.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @param fileOffset where in the file.
+     * @param buffer     the buffer (its remaining bytes).
+     * @return this.
+     */
     public IoRequest write(final IoFile file, final long fileOffset, final ByteBuffer buffer)
     {
         return describe(IoOp.WRITE, file, fileOffset, buffer, null);
     }
 
-    /** Describes a scattered read into the buffers' remaining bytes. @return this. */
+    /**
+     * Describes a scattered read into the buffers' remaining bytes.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @param fileOffset where in the file.
+     * @param buffers    the buffers (their remaining bytes).
+     * @return this.
+     */
     public IoRequest readv(final IoFile file, final long fileOffset, final ByteBuffer[] buffers)
     {
         return describe(IoOp.READV, file, fileOffset, null, buffers);
     }
 
-    /** Describes a gathered write of the buffers' remaining bytes. @return this. */
+    /**
+     * Describes a gathered write of the buffers' remaining bytes.
+     *
+     * @param file       the file (on the ring the request is submitted to).
+     * @param fileOffset where in the file.
+     * @param buffers    the buffers (their remaining bytes).
+     * @return this.
+     */
     public IoRequest writev(final IoFile file, final long fileOffset, final ByteBuffer[] buffers)
     {
         return describe(IoOp.WRITEV, file, fileOffset, null, buffers);
@@ -102,6 +130,7 @@ public final class IoRequest
      * 1, 2, 11); it fails, for good, once a covered write or a sync on the file failed. It always issues a sync of
      * its own (sharing it with concurrent barriers), so it also covers what the ring cannot see.
      *
+     * @param file the file (on the ring the request is submitted to).
      * @return this.
      */
     public IoRequest fsync(final IoFile file)
@@ -109,7 +138,12 @@ public final class IoRequest
         return describe(IoOp.FSYNC, file, 0, null, null);
     }
 
-    /** Describes an fdatasync ({@code aio_fsync(O_DSYNC)}); see {@link #fsync}. @return this. */
+    /**
+     * Describes an fdatasync ({@code aio_fsync(O_DSYNC)}); see {@link #fsync}.
+     *
+     * @param file the file (on the ring the request is submitted to).
+     * @return this.
+     */
     public IoRequest fdatasync(final IoFile file)
     {
         return describe(IoOp.FDATASYNC, file, 0, null, null);
@@ -271,6 +305,8 @@ public final class IoRequest
      * @return the index of a done request, or -1 when the timeout passed first.
      * @throws InterruptedException when the thread is interrupted before or while it waits (aio_suspend's EINTR);
      *                              the requests go on.
+     * @throws AgentWaitException at once, when it would wait on the agent thread of a request's own ring (in a
+     *                            completion handler): that wait could never end.
      */
     public static int awaitAny(final long timeoutNs, final IoRequest... requests) throws InterruptedException
     {
@@ -307,10 +343,15 @@ public final class IoRequest
                 {
                     return -1;
                 }
+                if (attempt == 0)
+                {
+                    refuseOnAgentThread(requests);
+                }
                 final Progress progress = progressOf(requests);
                 if (allMine && !progress.drivenByCaller())
                 {
                     // Every completion will unpark us: park until then, the deadline or an interrupt.
+                    attempt++;
                     LockSupport.parkNanos(leftNs);
                 }
                 else
@@ -360,6 +401,19 @@ public final class IoRequest
             }
         }
         return true;
+    }
+
+    /** A handler waiting for a request of its own ring would wait for itself (issue 11 item 10). */
+    private static void refuseOnAgentThread(final IoRequest[] requests)
+    {
+        for (final IoRequest r : requests)
+        {
+            if (r != null && r.file != null && r.status() == IoStatus.IN_PROGRESS && r.file.ring().progress().onAgentThread())
+            {
+                throw new AgentWaitException("cannot wait on the ring's own agent thread (a handler would wait for " +
+                    "itself): awaitAny/awaitAll of a request of the same ring: request=" + r);
+            }
+        }
     }
 
     /** @return the driver of the ring of a request still in progress (to help along while waiting). */

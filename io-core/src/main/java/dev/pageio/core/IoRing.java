@@ -23,7 +23,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -45,8 +45,6 @@ import java.util.function.Function;
  */
 public final class IoRing implements AutoCloseable
 {
-    private static final long CLOSE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
-
     private final RingConfig config;
     private final EngineSelection selection;
     private final RingBackend backend;
@@ -55,8 +53,14 @@ public final class IoRing implements AutoCloseable
     private final RingAgent agent;
     private final RingDriver driver;
     private final Submission submission;
+    private final RingCounters counters = new RingCounters();
+    private final LatencyRecorder latency;
+    private volatile RingMXBeans.Registration mbean;
+    private final Slot[] slots;
+    private boolean eventsEnabled;
     private final Map<FileState, IoFile> files = new ConcurrentHashMap<>();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
+    private final AtomicBoolean closeStarted = new AtomicBoolean();
 
     private IoRing(final RingConfig config, final EngineSelection selection, final RingBackend backend,
         final BarrierPolicy barrierPolicy)
@@ -67,7 +71,7 @@ public final class IoRing implements AutoCloseable
         this.barrierPolicy = barrierPolicy;
         final int depth = config.queueDepth();
         this.capacity = depth;
-        final Slot[] slots = new Slot[depth];
+        this.slots = new Slot[depth];
         final MpmcVarHandleArrayQueue<Slot> freeSlots = new MpmcVarHandleArrayQueue<>(Math.max(2, depth));
         final MpscVarHandleArrayQueue<Slot> submissions = new MpscVarHandleArrayQueue<>(Math.max(2, depth));
         for (int i = 0; i < depth; i++)
@@ -75,11 +79,16 @@ public final class IoRing implements AutoCloseable
             slots[i] = new Slot(i, config.maxSegments());
             freeSlots.offer(slots[i]);
         }
-        this.agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.keySet(), this::onTerminated);
+        this.latency = config.latencyRecording() ? new LatencyRecorder() : null;
+        this.agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.keySet(), this::onTerminated,
+            counters, latency, this::onAgentFailed);
         this.driver = new RingDriver(config, agent, terminated);
         this.submission = new Submission(config, backend.name(), backend.requiresDirectBuffers(), freeSlots, submissions,
-            agent, driver);
+            agent, driver, counters);
+        // the classes of the waits, loaded here rather than by the first (maybe virtual) thread that waits
+        Backoff.load();
         driver.start();
+        JfrSupport.ringOpened(this);
     }
 
     /**
@@ -163,6 +172,77 @@ public final class IoRing implements AutoCloseable
     public RingBackend backend()
     {
         return backend;
+    }
+
+    /**
+     * A snapshot of the ring's counters: requests by operation, bytes, system calls, batches, queue-full waits,
+     * agent sleeps, barrier syncs (see {@link RingStats}). Any thread, any time (also after close); allocates the
+     * snapshot, reads counters the agent writes without stopping it.
+     *
+     * @return the counters now.
+     */
+    public RingStats stats()
+    {
+        // the backend's counters are agent-thread longs read here without ordering (monitoring); -1: not counted
+        final long submitCalls = Math.max(0, backend.submitCalls());
+        final long systemCalls = backend.systemCalls();
+        return RingStats.of(config.name(), backend.name(), counters, submitCalls,
+            systemCalls < 0 ? 0 : Math.max(0, systemCalls - submitCalls));
+    }
+
+    /**
+     * Every latency of one operation recorded so far, from the submitting call to the completion on the agent, in
+     * nanoseconds (within 1 %). Needs {@link RingConfig#latencyRecording()}.
+     *
+     * @param op an operation ({@link IoOp#BARRIER}: from the barrier's submission until it succeeded or failed).
+     * @return a copy, the caller's to keep.
+     * @throws IllegalStateException when the ring does not record latencies.
+     */
+    public org.HdrHistogram.Histogram latency(final IoOp op)
+    {
+        Objects.requireNonNull(op, "op");
+        if (latency == null)
+        {
+            throw new IllegalStateException("latency recording off: ring=" + config.name() +
+                " (RingConfig.Builder.latencyRecording(true) turns it on)");
+        }
+        return latency.snapshot(op);
+    }
+
+    /**
+     * Publishes the ring's {@link #stats()} as a JMX MBean on the platform MBean server, named
+     * {@code dev.pageio:type=Ring,name=<ring name>} (the name quoted when it holds a character JMX reserves),
+     * until the ring closes. Idempotent.
+     *
+     * @return the MBean's object name.
+     * @throws IllegalStateException when another MBean has that name (two open rings of the same name), or the
+     *                               {@code java.management} module is absent.
+     */
+    public synchronized String registerMBean()
+    {
+        checkOpen();
+        if (mbean == null)
+        {
+            mbean = RingMXBeans.register(this);
+        }
+        return mbean.name();
+    }
+
+    /**
+     * Gives every slot its JFR events, once: called by {@link JfrSupport} when JDK Flight Recorder is initialized
+     * in this JVM (at this ring's opening if it already was). Until then a request costs no JFR check at all.
+     */
+    synchronized void enableEvents()
+    {
+        if (eventsEnabled)
+        {
+            return;
+        }
+        eventsEnabled = true;
+        for (final Slot slot : slots)
+        {
+            slot.events = new SlotEvents();
+        }
     }
 
     /** @return the most requests outstanding at once. */
@@ -281,11 +361,24 @@ public final class IoRing implements AutoCloseable
         final CompletableFuture<?>[] each = new CompletableFuture<?>[files.length];
         for (int i = 0; i < files.length; i++)
         {
-            final CompletableFuture<Long> f = new CompletableFuture<>();
+            final CompletableFuture<Long> f = new RingFuture<>(driver);
             submission.submitBarrier(files[i].state(), mode, seqs[i], IoFile.FutureHandler.INSTANCE, f, 0, false);
             each[i] = f;
         }
-        return CompletableFuture.allOf(each);
+        final CompletableFuture<Void> all = new RingFuture<>(driver);
+        CompletableFuture.allOf(each).whenComplete((ignored, error) ->
+        {
+            if (error == null)
+            {
+                all.complete(null);
+            }
+            else
+            {
+                all.completeExceptionally(error instanceof java.util.concurrent.CompletionException &&
+                    error.getCause() != null ? error.getCause() : error);
+            }
+        });
+        return all;
     }
 
     /**
@@ -595,15 +688,70 @@ public final class IoRing implements AutoCloseable
     // ------------------------------------------------------------------------------------------------- close
 
     /**
-     * Closes the ring: refuses new requests, fails every request still queued with ECANCELED, cancels or waits
-     * for those in the kernel, closes every file still open on it, and frees the engine's native resources.
-     * Idempotent; waits until done (except on the agent thread itself, where it only starts the close).
+     * Closes the ring, a barrier for each of its files (docs/DURABILITY.md rule 11): each file still open is closed
+     * as {@link IoFile#close()} closes it (refused to new requests, a barrier over the writes accepted on it, then
+     * the descriptor closed once its requests are done); then the ring refuses new requests, fails every data
+     * request still queued (held by {@link #pause()} or not yet taken) with ECANCELED, cancels the reads in the
+     * kernel through the kernel (IORING_OP_ASYNC_CANCEL, io_cancel), lets writes and syncs end, and frees the
+     * engine's native resources. A request the kernel has not ended {@link RingConfig#closeTimeoutNs()} after its
+     * cancel (a read on a FIFO nobody writes) fails with ETIMEDOUT and the ring is freed anyway. The waiting thread
+     * parks; nothing spins.
+     *
+     * <p>Idempotent: the first call reports; later ones wait until the ring has shut down and return. Waits until
+     * done, except on the agent thread itself (a handler), where it only starts the close and never throws.
+     *
+     * @throws IoFailure when the barrier of a file failed: the first such failure, the original one (the write or
+     *                   sync that failed, naming its file, its errno), with any other file's as suppressed; the
+     *                   ring is closed all the same. Each file's {@link IoFile#closeAsync()} future fails with its
+     *                   own.
      */
     @Override
-    public void close()
+    public void close() throws IoFailure
     {
+        final List<IoFile> closing = new ArrayList<>();
+        final boolean first = closeStarted.compareAndSet(false, true);
+        if (first)
+        {
+            // Files first, while the ring still takes their barriers; a file adopted meanwhile is closed by adopt().
+            for (final IoFile file : List.copyOf(files.values()))
+            {
+                if (file.isClosed())
+                {
+                    continue; // its close began before: its own future (closeAsync) reports it
+                }
+                file.closeAsync();
+                closing.add(file);
+            }
+        }
         submission.close();
-        driver.close(CLOSE_TIMEOUT_NS);
+        if (driver.onAgentThread())
+        {
+            driver.close(config.closeTimeoutNs());
+            return;
+        }
+        driver.close(config.closeTimeoutNs());
+        IoFailure failure = null;
+        for (final IoFile file : closing)
+        {
+            final IoFailure f = file.closeFailure();
+            if (f == null)
+            {
+                continue;
+            }
+            file.closeFailureReported();
+            if (failure == null)
+            {
+                failure = f;
+            }
+            else if (f != failure)
+            {
+                failure.addSuppressed(f);
+            }
+        }
+        if (failure != null)
+        {
+            throw failure;
+        }
     }
 
     /** @return completes when the ring has shut down and freed its resources. */
@@ -612,9 +760,27 @@ public final class IoRing implements AutoCloseable
         return terminated;
     }
 
+    /** Agent thread: a handler threw a VirtualMachineError; the ring refuses new requests and closes itself. */
+    private void onAgentFailed()
+    {
+        submission.close();
+    }
+
+    /** @return the VirtualMachineError a handler threw, which made the ring close itself, or null. */
+    public Throwable failure()
+    {
+        return agent.fatal();
+    }
+
     /** Agent's last step: close what is left. */
     void onTerminated()
     {
+        JfrSupport.ringClosed(this);
+        final RingMXBeans.Registration registration = mbean;
+        if (registration != null)
+        {
+            registration.close();
+        }
         for (final IoFile file : List.copyOf(files.values()))
         {
             file.closeAsync();

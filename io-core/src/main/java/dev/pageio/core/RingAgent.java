@@ -35,7 +35,6 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
 {
     private static final VarHandle SLEEPING;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(50);
-    private static final long CLOSE_TIMEOUT_NS = TimeUnit.SECONDS.toNanos(30);
     private static final int PREPARED = 1;
     private static final int FULL = 0;
     private static final int REFUSED = -1;
@@ -53,7 +52,12 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     }
 
     private final String roleName;
+    private final String ringName;
+    private final String engineName;
     private final RingBackend backend;
+    private final RingCounters counters;
+    /** Per-operation latencies, or null when the configuration does not ask for them. */
+    private final LatencyRecorder latency;
     private final MpscVarHandleArrayQueue<Slot> submissions;
     private final MpscUnboundedVarHandleArrayQueue<Runnable> control;
     private final MpmcVarHandleArrayQueue<Slot> freeSlots;
@@ -80,10 +84,16 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     private volatile boolean closing;
     private boolean closeStarted;
     private long closeDeadlineNs;
+    private long closeCancelAllNs;
+    private boolean closeCanceledAll;
+    private final long closeTimeoutNs;
     private boolean terminated;
+    /** The VirtualMachineError a handler threw: the ring closed itself (agent thread; read after termination). */
+    private volatile Throwable fatal;
+    private final Runnable onFatal;
 
     /** {@code slots} is indexed by {@code Request.index}; {@code files} is a live view; {@code onTerminated} runs once. */
-    @SuppressWarnings("unchecked")
+    @SuppressWarnings({"unchecked", "rawtypes"}) // the generic array of pending cancel answers
     RingAgent(
         final RingConfig config,
         final RingBackend backend,
@@ -91,10 +101,18 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         final MpscVarHandleArrayQueue<Slot> submissions,
         final MpmcVarHandleArrayQueue<Slot> freeSlots,
         final Collection<FileState> files,
-        final Runnable onTerminated)
+        final Runnable onTerminated,
+        final RingCounters counters,
+        final LatencyRecorder latency,
+        final Runnable onFatal)
     {
+        this.onFatal = onFatal;
         this.roleName = config.name() + "-" + backend.name();
+        this.ringName = config.name();
+        this.engineName = backend.name();
         this.backend = backend;
+        this.counters = counters;
+        this.latency = latency;
         this.submissions = submissions;
         this.control = new MpscUnboundedVarHandleArrayQueue<>(64);
         this.freeSlots = freeSlots;
@@ -103,6 +121,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         this.onTerminated = onTerminated;
         this.errorHandler = config.errorHandler();
         this.batchMax = Math.min(config.submitBatchMax(), slots.length);
+        this.closeTimeoutNs = config.closeTimeoutNs();
         this.submitsInAwait = backend.submitsInAwait();
         this.retries = new Slot[slots.length];
         this.cancels = new CompletableFuture[slots.length];
@@ -137,8 +156,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     {
         SLEEPING.setVolatile(this, 1);
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
-        if ((paused || submissions.isEmpty()) && control.isEmpty() && !closing && retryCount == 0)
+        // A close under way sleeps too, between its steps (closeStep): waiting for the kernel must not spin.
+        if (((paused && !closing) || submissions.isEmpty()) && control.isEmpty() && (!closing || closeStarted) &&
+            retryCount == 0)
         {
+            counters.increment(RingCounters.AGENT_SLEEPS);
             try
             {
                 backend.await(AWAIT_NS);
@@ -148,7 +170,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 errorHandler.onError(t);
             }
         }
-        SLEEPING.setVolatile(this, 0);
+        // 0 already: a submitter won wakeIfSleeping's CAS, so it makes (or made) exactly one wakeup call
+        if ((int)SLEEPING.getAndSet(this, 0) == 0)
+        {
+            counters.increment(RingCounters.WAKEUPS);
+        }
     }
 
     /** Agent thread: requests the backend handed to the kernel and has not reaped, for {@link RingIdleStrategy}. */
@@ -228,7 +254,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             }
             catch (final Throwable t)
             {
-                errorHandler.onError(t);
+                handlerThrew(t);
             }
             n++;
         }
@@ -246,7 +272,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             retries[retryCount] = null;
             if (closing && slot.transferred == 0 && !slot.carriesSync)
             {
-                fail(slot, Errno.ECANCELED, "ring closed");
+                fail(slot, Errno.ECANCELED, closedReason());
                 handled++;
                 continue;
             }
@@ -276,15 +302,22 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 freeSlot(slot);
                 continue;
             }
-            if (closing)
-            {
-                fail(slot, Errno.ECANCELED, "ring closed");
-                continue;
-            }
             final IoOp op = slot.request.op;
+            counters.increment(RingCounters.SUBMITTED + op.ordinal());
             if (op == IoOp.BARRIER)
             {
+                // also while closing: a file's closing barrier is how the ring's close keeps rule 11
+                final SlotEvents events = slot.events;
+                if (events != null && events.begun())
+                {
+                    events.barrierSyncsBefore = slot.file.barriers.syncs();
+                }
                 slot.file.barriers.arrive(slot, this);
+                continue;
+            }
+            if (closing)
+            {
+                fail(slot, Errno.ECANCELED, closedReason());
                 continue;
             }
             if (op.transfersData() && slot.request.length == 0)
@@ -306,6 +339,8 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         }
         if (prepared > 0)
         {
+            counters.increment(RingCounters.BATCHES);
+            counters.add(RingCounters.BATCHED_REQUESTS, prepared);
             if (!full && submitsInAwait && idleStrategy != null && !closing && idleStrategy.sleepsAtOnceNext())
             {
                 // issue 16 item 3: the agent will block for the completion at once: one io_uring_enter for both
@@ -362,7 +397,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         errorHandler.onError(e);
         if (slot.carriesSync)
         {
-            slot.file.barriers.syncDone(slot, -Errno.EINVAL, this);
+            syncDone(slot, -Errno.EINVAL);
             return;
         }
         fail(slot, Errno.EINVAL, "engine " + backend.name() + " refused the request: " + e.getMessage());
@@ -379,7 +414,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 retries[retryCount++] = slot;
                 return;
             }
-            slot.file.barriers.syncDone(slot, result, this);
+            syncDone(slot, result);
             return;
         }
         if (result < 0)
@@ -431,6 +466,20 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         return bytes % alignment == 0;
     }
 
+    /** A barrier's sync completed ({@code result} 0 or -errno): its event, then the tracker. */
+    private void syncDone(final Slot slot, final long result)
+    {
+        final SlotEvents events = slot.events;
+        if (events != null)
+        {
+            final BarrierTracker barriers = slot.file.barriers;
+            final long covers = barriers.syncCovers(slot);
+            events.endBarrierSync(slot.file.pathText, barriers.syncFull(slot), covers,
+                Math.max(0, covers - barriers.durableData()), (int)-result, engineName, ringName);
+        }
+        slot.file.barriers.syncDone(slot, result, this);
+    }
+
     @Override
     public void cancelResult(final Request request, final int result)
     {
@@ -468,6 +517,14 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             final IoHandler<Object> handler = slot.handler;
             final Object attachment = slot.attachment;
             final long token = slot.token;
+            counters.increment(RingCounters.SUBMITTED + r.op.ordinal());
+            counters.increment(RingCounters.FAILED + r.op.ordinal());
+            final SlotEvents events = slot.events;
+            if (events != null && events.begun())
+            {
+                events.endRequest(r.op, file.pathText, slot.requestedOffset, slot.requestedLength, 0,
+                    Errno.ECANCELED, engineName, ringName);
+            }
             slot.handler = null;
             slot.attachment = null;
             slot.file = null;
@@ -477,7 +534,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             }
             catch (final Throwable t)
             {
-                errorHandler.onError(t);
+                handlerThrew(t);
             }
             if (r.op.writes())
             {
@@ -496,6 +553,43 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         }
         cancels[index] = answer;
         backend.cancel(slot.request);
+    }
+
+    /**
+     * A handler (or a command run on the agent) threw. An exception goes to the error handler and the ring goes
+     * on. A {@link VirtualMachineError} (OutOfMemoryError, StackOverflowError, InternalError…) means the JVM may
+     * be in no state to go on: it goes to the error handler too, and the ring fails safe: it closes itself
+     * (new requests refused with {@link ClosedRingException}, queued ones fail with ECANCELED naming the error,
+     * the close's steps as for {@link IoRing#close()}).
+     */
+    private void handlerThrew(final Throwable t)
+    {
+        try
+        {
+            errorHandler.onError(t);
+        }
+        catch (final Throwable ignore)
+        {
+            // the error handler itself failed (no memory to report?): failing safe below matters more
+        }
+        if (t instanceof VirtualMachineError && fatal == null)
+        {
+            fatal = t;
+            onFatal.run();
+            closing = true;
+        }
+    }
+
+    private String closedReason()
+    {
+        final Throwable f = fatal;
+        return f == null ? "ring closed" : "ring closed: a handler threw " + f;
+    }
+
+    /** @return the VirtualMachineError a handler threw, which closed the ring, or null. */
+    Throwable fatal()
+    {
+        return fatal;
     }
 
     private void fail(final Slot slot, final int errno, final String detail)
@@ -525,6 +619,27 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         final int fd = slot.request.fd;
         final long offset = slot.requestedOffset;
         final long length = slot.requestedLength;
+        if (failure == null)
+        {
+            counters.increment(RingCounters.COMPLETED + op.ordinal());
+            if (op.transfersData())
+            {
+                counters.add(write ? RingCounters.BYTES_WRITTEN : RingCounters.BYTES_READ, result);
+            }
+        }
+        else
+        {
+            counters.increment(RingCounters.FAILED + op.ordinal());
+        }
+        if (latency != null)
+        {
+            latency.record(op, System.nanoTime() - slot.startNs);
+        }
+        final SlotEvents events = slot.events;
+        if (events != null && events.begun())
+        {
+            endEvent(slot, events, op, result, failure);
+        }
         final CompletableFuture<CancelOutcome> answer = freeSlot(slot);
         try
         {
@@ -539,7 +654,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         }
         catch (final Throwable t)
         {
-            errorHandler.onError(t);
+            handlerThrew(t);
         }
         if (answer != null)
         {
@@ -555,6 +670,22 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             file.barriers.plainSyncFailed(op, fd, failure.errno(), this);
         }
         file.exit();
+    }
+
+    /** Commits the JFR event of a request that ends now (before its slot is freed and reused). */
+    private void endEvent(final Slot slot, final SlotEvents events, final IoOp op, final long result,
+        final IoFailure failure)
+    {
+        final int errno = failure == null ? 0 : failure.errno();
+        if (op == IoOp.BARRIER)
+        {
+            final BarrierTracker barriers = slot.file.barriers;
+            events.endBarrier(slot.file.pathText, slot.barrierMode, slot.barrierSeq, barriers.group(),
+                barriers.syncs() - events.barrierSyncsBefore, errno, engineName, ringName);
+            return;
+        }
+        events.endRequest(op, slot.file.pathText, slot.requestedOffset, slot.requestedLength,
+            failure == null && op.transfersData() ? result : 0, errno, engineName, ringName);
     }
 
     @Override
@@ -573,6 +704,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     @Override
     public void issueSync(final Slot carrier)
     {
+        counters.increment(RingCounters.SYNCS_ISSUED);
+        if (carrier.events != null)
+        {
+            carrier.events.beginBarrierSync();
+        }
         carrier.request.length = 0;
         retries[retryCount++] = carrier;
     }
@@ -595,38 +731,126 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         return slots.length - freeSlots.size();
     }
 
+    /**
+     * The close, step by step (docs/DURABILITY.md rule 11; issue 11 items 7 and 8). At the start, requests that
+     * neither write nor sync (reads, no-ops) are canceled through the kernel: nothing waits on them, and one may
+     * never end on its own (a read on a FIFO). Writes, syncs and barriers go on, so that each file's closing
+     * barrier covers its writes. Half of {@code closeTimeoutNs} later, whatever is still in the kernel is canceled
+     * too; at {@code closeTimeoutNs} what is left fails with ETIMEDOUT and the ring is freed. Between steps the
+     * agent blocks in the kernel ({@link #sleepInKernel()}): a close that waits does not spin.
+     */
     private int closeStep()
     {
+        final long now = System.nanoTime();
         if (!closeStarted)
         {
             closeStarted = true;
-            closeDeadlineNs = System.nanoTime() + CLOSE_TIMEOUT_NS;
-            for (final FileState file : files)
-            {
-                file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText, file.access.fd(), 0, 0,
-                    Errno.ECANCELED, "ring closed", null), this);
-            }
-            for (final Slot slot : slots)
-            {
-                if (slot.state() == Slot.ACTIVE && cancels[slot.index()] == null && !isRetry(slot))
-                {
-                    cancels[slot.index()] = new CompletableFuture<>();
-                    backend.cancel(slot.request);
-                }
-            }
+            closeDeadlineNs = now + closeTimeoutNs;
+            closeCancelAllNs = now + closeTimeoutNs / 2;
+            cancelInKernel(null, false);
         }
         if (slotsInUse() == 0 && backend.inFlight() == 0 && submissions.isEmpty())
         {
             terminate(null);
             return 1;
         }
-        if (System.nanoTime() - closeDeadlineNs > 0)
+        if (!closeCanceledAll && now - closeCancelAllNs > 0)
         {
-            terminate("requests still in flight after " + TimeUnit.NANOSECONDS.toSeconds(CLOSE_TIMEOUT_NS) +
-                " s: inFlight=" + backend.inFlight() + " slotsInUse=" + slotsInUse());
+            closeCanceledAll = true;
+            cancelInKernel(null, true);
+        }
+        if (now - closeDeadlineNs > 0)
+        {
+            terminate("requests still in the kernel " + TimeUnit.NANOSECONDS.toMillis(closeTimeoutNs) +
+                " ms after the close canceled them: inFlight=" + backend.inFlight() + " slotsInUse=" + slotsInUse());
             return 1;
         }
         return 0;
+    }
+
+    /**
+     * Control command of a file's close ({@link IoFile#closeAsync()}): the file's requests in the kernel that
+     * neither write nor sync are canceled through it (a read on a FIFO would otherwise hold the close for ever).
+     */
+    void cancelReadsOf(final FileState file)
+    {
+        cancelInKernel(file, false);
+    }
+
+    /**
+     * Asks the kernel to cancel the requests in it, of {@code file} (null: of every file): those that neither write
+     * nor sync, or ({@code all}) every one.
+     */
+    private void cancelInKernel(final FileState file, final boolean all)
+    {
+        for (final Slot slot : slots)
+        {
+            if (slot.state() != Slot.ACTIVE || cancels[slot.index()] != null || isRetry(slot) ||
+                slot.request.op == IoOp.BARRIER || (file != null && slot.file != file))
+            {
+                continue;
+            }
+            if (!all && (slot.carriesSync || slot.request.op.writes() || slot.request.op.syncs()))
+            {
+                continue;
+            }
+            cancels[slot.index()] = new CompletableFuture<>();
+            try
+            {
+                backend.cancel(slot.request);
+            }
+            catch (final RuntimeException e)
+            {
+                errorHandler.onError(e);
+            }
+        }
+    }
+
+    /**
+     * A forced end of the close: every request not ended fails with ETIMEDOUT (barriers with it too), after the
+     * backend is closed, so that no handler runs while the kernel may still use its buffer.
+     */
+    private void failLeftovers(final String problem)
+    {
+        for (final Slot slot : slots)
+        {
+            if (slot.state() != Slot.ACTIVE || slot.file == null)
+            {
+                continue;
+            }
+            final FileState file = slot.file;
+            if (slot.carriesSync)
+            {
+                file.barriers.syncDone(slot, -Errno.ETIMEDOUT, this);
+            }
+            else if (slot.request.op != IoOp.BARRIER)
+            {
+                fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
+            }
+        }
+        // a barrier's sync queued for submission (by the failures above, or before) will never be submitted now
+        while (retryCount > 0)
+        {
+            final Slot slot = retries[--retryCount];
+            retries[retryCount] = null;
+            if (slot.state() != Slot.ACTIVE || slot.file == null)
+            {
+                continue;
+            }
+            if (slot.carriesSync)
+            {
+                slot.file.barriers.syncDone(slot, -Errno.ETIMEDOUT, this);
+            }
+            else if (slot.request.op != IoOp.BARRIER)
+            {
+                fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
+            }
+        }
+        for (final FileState file : files)
+        {
+            file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText, file.access.fd(), 0, 0,
+                Errno.ETIMEDOUT, "ring closed: " + problem, null), this);
+        }
     }
 
     private boolean isRetry(final Slot slot)
@@ -659,6 +883,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             errorHandler.onError(new IllegalStateException("ring close: " + problem + " ring=" + roleName));
         }
         CloseHelper.close(errorHandler, backend);
+        if (problem != null)
+        {
+            failLeftovers(problem);
+        }
         onTerminated.run();
     }
 }

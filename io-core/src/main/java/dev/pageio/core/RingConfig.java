@@ -15,6 +15,9 @@ import java.util.function.Supplier;
  *   <li>{@code engine}: {@code "auto"} (io_uring, then aio, then threads), or an engine's name.</li>
  *   <li>{@code queueDepth}: the most requests outstanding on the ring (queued plus in the kernel); the size
  *   of the slot table and of the kernel ring.</li>
+ *   <li>{@code closeTimeoutNs}: how long a ring's close waits for requests in the kernel after canceling them
+ *   (IORING_OP_ASYNC_CANCEL, io_cancel) before it fails what is left with ETIMEDOUT and frees the ring (default
+ *   30 s);</li>
  *   <li>{@code submitTimeoutNs}: how long a submitting thread waits for a free slot when the ring is full;
  *   0 refuses at once with {@link QueueFullException}.</li>
  *   <li>{@code threadMode}: {@link ThreadMode#DEDICATED} runs an agent thread; {@link ThreadMode#CALLER}
@@ -50,6 +53,7 @@ public final class RingConfig
     private final int queueDepth;
     private final int maxSegments;
     private final long submitTimeoutNs;
+    private final long closeTimeoutNs;
     private final ThreadMode threadMode;
     private final Supplier<IdleStrategy> idleStrategy;
     private final long sleepAfterIdleNs;
@@ -62,6 +66,7 @@ public final class RingConfig
     private final ErrorHandler errorHandler;
     private final BarrierObserver barrierObserver;
     private final int barrierWindow;
+    private final boolean latencyRecording;
     private final int barrierSyncsInFlightMax;
     private final boolean adaptiveSpin;
 
@@ -71,6 +76,7 @@ public final class RingConfig
         queueDepth = b.queueDepth;
         maxSegments = b.maxSegments;
         submitTimeoutNs = b.submitTimeoutNs;
+        closeTimeoutNs = b.closeTimeoutNs;
         threadMode = b.threadMode;
         idleStrategy = b.idleStrategy;
         sleepAfterIdleNs = b.sleepAfterIdleNs;
@@ -83,6 +89,7 @@ public final class RingConfig
         errorHandler = b.errorHandler;
         barrierObserver = b.barrierObserver;
         barrierWindow = b.barrierWindow;
+        latencyRecording = b.latencyRecording;
         barrierSyncsInFlightMax = b.barrierSyncsInFlightMax;
         adaptiveSpin = b.adaptiveSpin;
     }
@@ -121,6 +128,12 @@ public final class RingConfig
     public long submitTimeoutNs()
     {
         return submitTimeoutNs;
+    }
+
+    /** @return how long a close waits for canceled requests still in the kernel before failing them. */
+    public long closeTimeoutNs()
+    {
+        return closeTimeoutNs;
     }
 
     /** @return who runs the duty cycle. */
@@ -240,12 +253,22 @@ public final class RingConfig
         return barrierSyncsInFlightMax;
     }
 
+    /**
+     * @return true when the ring keeps per-operation latency histograms ({@link IoRing#latency(IoOp)}): one
+     * {@link System#nanoTime()} per request on the submitting thread and one HdrHistogram record on the agent.
+     * Off by default.
+     */
+    public boolean latencyRecording()
+    {
+        return latencyRecording;
+    }
+
     @Override
     public String toString()
     {
         return "RingConfig{engine=" + engine + " queueDepth=" + queueDepth + " maxSegments=" + maxSegments +
             " submitTimeoutNs=" + submitTimeoutNs + " threadMode=" + threadMode + " sleepAfterIdleNs=" +
-            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " barrierSyncsInFlightMax=" + barrierSyncsInFlightMax + " adaptiveSpin=" + adaptiveSpin + " name=" + name + "}";
+            sleepAfterIdleNs + " workerThreads=" + workerThreads + " submitBatchMax=" + submitBatchMax + " sqPoll=" + sqPoll + " coopTaskRun=" + coopTaskRun + " deferTaskRun=" + deferTaskRun + " barrierSyncsInFlightMax=" + barrierSyncsInFlightMax + " adaptiveSpin=" + adaptiveSpin + " latencyRecording=" + latencyRecording + " name=" + name + "}";
     }
 
     /** Builder; {@link #build()} validates. */
@@ -255,6 +278,7 @@ public final class RingConfig
         private int queueDepth = 256;
         private int maxSegments = 64;
         private long submitTimeoutNs = 10_000_000_000L;
+        private long closeTimeoutNs = 30_000_000_000L;
         private ThreadMode threadMode = ThreadMode.DEDICATED;
         private Supplier<IdleStrategy> idleStrategy = () -> new BackoffIdleStrategy(100, 1_000, 1_000, 1_000);
         private long sleepAfterIdleNs = 50_000;
@@ -267,6 +291,7 @@ public final class RingConfig
         private ErrorHandler errorHandler = Throwable::printStackTrace;
         private BarrierObserver barrierObserver;
         private int barrierWindow = 1 << 16;
+        private boolean latencyRecording;
         private int barrierSyncsInFlightMax = DEFAULT_BARRIER_SYNCS_IN_FLIGHT_MAX;
         private boolean adaptiveSpin = true;
 
@@ -274,35 +299,60 @@ public final class RingConfig
         {
         }
 
-        /** @param engine {@code "auto"}, {@code "io_uring"}, {@code "aio"} or {@code "threads"}. @return this. */
+        /**
+         * @param engine {@code "auto"}, {@code "io_uring"}, {@code "aio"} or {@code "threads"}.
+         * @return this.
+         */
         public Builder engine(final String engine)
         {
             this.engine = Objects.requireNonNull(engine, "engine");
             return this;
         }
 
-        /** @param queueDepth 1 to 32768. @return this. */
+        /**
+         * @param queueDepth 1 to 32768.
+         * @return this.
+         */
         public Builder queueDepth(final int queueDepth)
         {
             this.queueDepth = queueDepth;
             return this;
         }
 
-        /** @param maxSegments 1 to 1024 (IOV_MAX). @return this. */
+        /**
+         * @param maxSegments 1 to 1024 (IOV_MAX).
+         * @return this.
+         */
         public Builder maxSegments(final int maxSegments)
         {
             this.maxSegments = maxSegments;
             return this;
         }
 
-        /** @param submitTimeoutNs &ge; 0; 0 refuses at once when full. @return this. */
+        /**
+         * @param closeTimeoutNs &gt; 0: how long a close waits for canceled requests in the kernel.
+         * @return this.
+         */
+        public Builder closeTimeoutNs(final long closeTimeoutNs)
+        {
+            this.closeTimeoutNs = closeTimeoutNs;
+            return this;
+        }
+
+        /**
+         * @param submitTimeoutNs &ge; 0; 0 refuses at once when full.
+         * @return this.
+         */
         public Builder submitTimeoutNs(final long submitTimeoutNs)
         {
             this.submitTimeoutNs = submitTimeoutNs;
             return this;
         }
 
-        /** @param threadMode who runs the duty cycle. @return this. */
+        /**
+         * @param threadMode who runs the duty cycle.
+         * @return this.
+         */
         public Builder threadMode(final ThreadMode threadMode)
         {
             this.threadMode = Objects.requireNonNull(threadMode, "threadMode");
@@ -321,63 +371,90 @@ public final class RingConfig
             return this;
         }
 
-        /** @param workerThreads 1 to 256, thread engine only. @return this. */
+        /**
+         * @param workerThreads 1 to 256, thread engine only.
+         * @return this.
+         */
         public Builder workerThreads(final int workerThreads)
         {
             this.workerThreads = workerThreads;
             return this;
         }
 
-        /** @param submitBatchMax 1 to 32768: see {@link RingConfig#submitBatchMax()}. @return this. */
+        /**
+         * @param submitBatchMax 1 to 32768: see {@link RingConfig#submitBatchMax()}.
+         * @return this.
+         */
         public Builder submitBatchMax(final int submitBatchMax)
         {
             this.submitBatchMax = submitBatchMax;
             return this;
         }
 
-        /** @param sqPoll ask io_uring for SQPOLL. @return this. */
+        /**
+         * @param sqPoll ask io_uring for SQPOLL.
+         * @return this.
+         */
         public Builder sqPoll(final boolean sqPoll)
         {
             this.sqPoll = sqPoll;
             return this;
         }
 
-        /** @param coop io_uring COOP_TASKRUN | TASKRUN_FLAG: see {@link RingConfig#coopTaskRun()}. @return this. */
+        /**
+         * @param coop io_uring COOP_TASKRUN | TASKRUN_FLAG: see {@link RingConfig#coopTaskRun()}.
+         * @return this.
+         */
         public Builder coopTaskRun(final boolean coop)
         {
             this.coopTaskRun = coop;
             return this;
         }
 
-        /** @param defer io_uring SINGLE_ISSUER | DEFER_TASKRUN (DEDICATED rings): see {@link RingConfig#deferTaskRun()}. @return this. */
+        /**
+         * @param defer io_uring SINGLE_ISSUER | DEFER_TASKRUN (DEDICATED rings): see {@link RingConfig#deferTaskRun()}.
+         * @return this.
+         */
         public Builder deferTaskRun(final boolean defer)
         {
             this.deferTaskRun = defer;
             return this;
         }
 
-        /** @param name the ring's name. @return this. */
+        /**
+         * @param name the ring's name.
+         * @return this.
+         */
         public Builder name(final String name)
         {
             this.name = Objects.requireNonNull(name, "name");
             return this;
         }
 
-        /** @param errorHandler receives errors of the duty cycle. @return this. */
+        /**
+         * @param errorHandler receives errors of the duty cycle.
+         * @return this.
+         */
         public Builder errorHandler(final ErrorHandler errorHandler)
         {
             this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
             return this;
         }
 
-        /** @param observer sees write completions and barrier syncs (tests, diagnostics); null for none. @return this. */
+        /**
+         * @param observer sees write completions and barrier syncs (tests, diagnostics); null for none.
+         * @return this.
+         */
         public Builder barrierObserver(final BarrierObserver observer)
         {
             this.barrierObserver = observer;
             return this;
         }
 
-        /** @param window power of two, 64 to 2^24: see {@link RingConfig#barrierWindow()}. @return this. */
+        /**
+         * @param window power of two, 64 to 2^24: see {@link RingConfig#barrierWindow()}.
+         * @return this.
+         */
         public Builder barrierWindow(final int window)
         {
             this.barrierWindow = window;
@@ -394,10 +471,24 @@ public final class RingConfig
             return this;
         }
 
-        /** @param adaptiveSpin see {@link RingConfig#adaptiveSpin()} (default true). @return this. */
+        /**
+         * @param adaptiveSpin see {@link RingConfig#adaptiveSpin()} (default true).
+         * @return this.
+         */
         public Builder adaptiveSpin(final boolean adaptiveSpin)
         {
             this.adaptiveSpin = adaptiveSpin;
+            return this;
+        }
+
+        /**
+         * @param latencyRecording true to keep per-operation latency histograms: see
+         *                         {@link RingConfig#latencyRecording()}.
+         * @return this.
+         */
+        public Builder latencyRecording(final boolean latencyRecording)
+        {
+            this.latencyRecording = latencyRecording;
             return this;
         }
 
@@ -411,6 +502,10 @@ public final class RingConfig
             if (maxSegments < 1 || maxSegments > 1024)
             {
                 throw new IllegalArgumentException("maxSegments out of range: maxSegments=" + maxSegments + " range=1..1024");
+            }
+            if (closeTimeoutNs <= 0)
+            {
+                throw new IllegalArgumentException("closeTimeoutNs not positive: closeTimeoutNs=" + closeTimeoutNs);
             }
             if (submitTimeoutNs < 0)
             {

@@ -79,6 +79,12 @@ final class RingDriver implements Progress
         }
     }
 
+    /** Any thread: has the agent cancel, through the kernel, the file's requests that neither write nor sync. */
+    void cancelReadsOf(final FileState file)
+    {
+        agent.execute(() -> agent.cancelReadsOf(file));
+    }
+
     /** Holds new requests in the ring's queue until {@link #resume()}. */
     void pause()
     {
@@ -171,7 +177,7 @@ final class RingDriver implements Progress
         }
         if (onAgentThread())
         {
-            throw new IllegalStateException("cannot wait on the ring's own agent thread (it would wait for itself): " + what);
+            throw new AgentWaitException("cannot wait on the ring's own agent thread (it would wait for itself): " + what);
         }
         int attempt = 0;
         while (!future.isDone())

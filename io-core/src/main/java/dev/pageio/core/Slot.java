@@ -45,6 +45,12 @@ final class Slot
 
     /** What the backend reads and writes. */
     final Request request;
+    /**
+     * This slot's JFR events (reused by each of its requests): null until JDK Flight Recorder is initialized in this
+     * JVM ({@link JfrSupport}), then set once by {@link IoRing#enableEvents()}. Volatile: set by another thread while
+     * the slot is in use; a request begun before it was set simply has no event.
+     */
+    volatile SlotEvents events;
 
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
@@ -82,6 +88,8 @@ final class Slot
     long syncsAtArrival;
     /** Next barrier waiting on the same file (the tracker's list; no allocation). */
     Slot nextWaiter;
+    /** {@link System#nanoTime()} of the submitting call, when the ring records latencies; else 0. */
+    long startNs;
 
     Slot(final int index, final int maxSegments)
     {
@@ -148,6 +156,12 @@ final class Slot
         forcedSync = false;
         syncsAtArrival = 0;
         nextWaiter = null;
+        startNs = 0;
+        final SlotEvents e = events;
+        if (e != null)
+        {
+            e.clear();
+        }
     }
 
     @Override

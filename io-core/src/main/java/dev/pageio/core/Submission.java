@@ -27,6 +27,8 @@ final class Submission
     private final MpscVarHandleArrayQueue<Slot> submissions;
     private final RingAgent agent;
     private final Progress progress;
+    private final RingCounters counters;
+    private final boolean latencyRecording;
     private volatile boolean closed;
 
     Submission(
@@ -36,7 +38,8 @@ final class Submission
         final MpmcVarHandleArrayQueue<Slot> freeSlots,
         final MpscVarHandleArrayQueue<Slot> submissions,
         final RingAgent agent,
-        final Progress progress)
+        final Progress progress,
+        final RingCounters counters)
     {
         this.ringName = config.name();
         this.engineName = engineName;
@@ -48,6 +51,8 @@ final class Submission
         this.submissions = submissions;
         this.agent = agent;
         this.progress = progress;
+        this.counters = counters;
+        this.latencyRecording = config.latencyRecording();
     }
 
     boolean isClosed()
@@ -218,7 +223,22 @@ final class Submission
             slot.barrierMode = op == IoOp.FSYNC ? BarrierMode.FULL : BarrierMode.DATA;
             slot.forcedSync = true;
         }
+        observe(slot, op);
         return slot;
+    }
+
+    /** The request's clocks start: its latency (when recorded) and its JFR event (when enabled). */
+    private void observe(final Slot slot, final IoOp op)
+    {
+        if (latencyRecording)
+        {
+            slot.startNs = System.nanoTime();
+        }
+        final SlotEvents events = slot.events;
+        if (events != null)
+        {
+            events.begin(op);
+        }
     }
 
     /** Queues a barrier with coverage {@code seq} (taken by the caller: see group barriers). */
@@ -261,6 +281,7 @@ final class Submission
         slot.handler = (IoHandler<Object>)handler;
         slot.attachment = attachment;
         slot.token = token;
+        observe(slot, IoOp.BARRIER);
         publish(slot);
     }
 
@@ -365,27 +386,54 @@ final class Submission
         }
         if (submitTimeoutNs == 0)
         {
+            refused();
             throw new QueueFullException("ring full: queueDepth=" + capacity + " submitTimeoutNs=0 ring=" + ringName);
         }
         if (progress.onAgentThread())
         {
+            refused();
             throw new QueueFullException("ring full: queueDepth=" + capacity +
                 " and the ring's own agent thread cannot wait for a slot: ring=" + ringName);
         }
-        final long deadline = System.nanoTime() + submitTimeoutNs;
+        // the slow path: counted (atomically: submitters race here) and timed, the JFR event begun if enabled
+        final long startNs = System.nanoTime();
+        final Object event = JfrSupport.queueFullBegin();
+        counters.addAtomic(RingCounters.QUEUE_FULL_WAITS, 1);
+        final long deadline = startNs + submitTimeoutNs;
         int attempt = 0;
         while ((slot = freeSlots.poll()) == null)
         {
-            checkOpen();
+            if (closed)
+            {
+                waited(startNs, event, "CLOSED");
+                checkOpen();
+            }
             RingInterruptedException.check("a free slot (back-pressure): queueDepth=" + capacity + " ring=" + ringName);
             if (System.nanoTime() - deadline >= 0)
             {
+                waited(startNs, event, "TIMED_OUT");
+                counters.addAtomic(RingCounters.QUEUE_FULL_REJECTIONS, 1);
                 throw new QueueFullException("ring full: queueDepth=" + capacity + " submitTimeoutNs=" +
                     submitTimeoutNs + " passed: ring=" + ringName);
             }
             Backoff.idle(progress, attempt++, deadline);
         }
+        waited(startNs, event, "ACQUIRED");
         return slot;
+    }
+
+    /** A submitter refused at once (no wait allowed): counted, and a zero-length QueueFull event. */
+    private void refused()
+    {
+        counters.addAtomic(RingCounters.QUEUE_FULL_REJECTIONS, 1);
+        JfrSupport.queueFullEnd(JfrSupport.queueFullBegin(), ringName, engineName, capacity, "REFUSED");
+    }
+
+    /** A submitter's wait for a slot ended: its time counted, its event committed. */
+    private void waited(final long startNs, final Object event, final String outcome)
+    {
+        counters.addAtomic(RingCounters.QUEUE_FULL_WAIT_NS, System.nanoTime() - startNs);
+        JfrSupport.queueFullEnd(event, ringName, engineName, capacity, outcome);
     }
 
     /** @return slots taken by requests not yet completed (approximate while requests move). */

@@ -1,5 +1,6 @@
 package dev.pageio.testing;
 
+import dev.pageio.core.AgentWaitException;
 import dev.pageio.core.BarrierMode;
 import dev.pageio.core.BarrierObserver;
 import dev.pageio.core.BatchMode;
@@ -49,6 +50,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -84,6 +87,21 @@ public abstract class EngineConformanceTest
     protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
     {
         return ring.open(path, StandardOpenOption.WRITE);
+    }
+
+    /** Opens an existing file read-only: writes on it fail with EBADF from the operating system. */
+    protected IoFile openReadOnly(final IoRing ring, final Path path) throws IOException
+    {
+        return ring.open(path, StandardOpenOption.READ);
+    }
+
+    /**
+     * Opens a FIFO read-write on the ring (so that the open does not wait for a writer, and a read waits for data
+     * nobody writes): buffered by default; O_DIRECT subclasses override as for their files.
+     */
+    protected IoFile openFifo(final IoRing ring, final Path path) throws IOException
+    {
+        return ring.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     protected RingConfig.Builder config()
@@ -758,6 +776,103 @@ public abstract class EngineConformanceTest
         }
     }
 
+    /** A FIFO nobody writes to: a read on it stays in the kernel until canceled. */
+    private Path fifo(final String name) throws Exception
+    {
+        final Path path = dir.resolve(name);
+        final Process mkfifo = new ProcessBuilder("mkfifo", path.toString()).inheritIO().start();
+        assertEquals(0, mkfifo.waitFor(), "mkfifo " + path);
+        return path;
+    }
+
+    /**
+     * The read ends: canceled through the kernel (ECANCELED), refused by an engine that cannot wait on a stream
+     * (ESPIPE: the thread engine's pread), or failed by the close's deadline (ETIMEDOUT). Never left hanging.
+     */
+    private static void assertEndedByTheClose(final CompletableFuture<Long> read) throws Exception
+    {
+        assertTrue(read.isDone(), "the stuck read is not left hanging");
+        final ExecutionException e = assertThrows(ExecutionException.class, read::get);
+        final int errno = assertInstanceOf(IoFailure.class, e.getCause()).errno();
+        assertTrue(errno == Errno.ECANCELED || errno == Errno.ESPIPE || errno == Errno.ETIMEDOUT,
+            "errno=" + Errno.name(errno) + " " + e.getCause().getMessage());
+    }
+
+    @Test
+    void shouldCloseTheRingWhileAReadWaitsInTheKernelOnAFifo() throws Exception
+    {
+        final IoRing r = extraRing(config().closeTimeoutNs(TimeUnit.SECONDS.toNanos(2)).build());
+        final IoFile file = openFifo(r, fifo("ring-fifo"));
+        final CompletableFuture<Long> read = file.read(0, buffer(PAGE));
+        Thread.sleep(100); // let it reach the kernel: the close must cancel it there, not in the queue
+        final CompletableFuture<Void> closed = CompletableFuture.runAsync(() ->
+        {
+            try
+            {
+                r.close();
+            }
+            catch (final IoFailure e)
+            {
+                throw new IllegalStateException(e);
+            }
+        });
+        closed.get(60, TimeUnit.SECONDS);
+        assertTrue(r.terminated().isDone());
+        assertEndedByTheClose(read);
+        assertTrue(file.closeAsync().isDone(), "the ring closed the FIFO");
+    }
+
+    @Test
+    void shouldCloseAFileWhileAReadWaitsInTheKernelOnAFifo() throws Exception
+    {
+        final IoRing r = extraRing(config().closeTimeoutNs(TimeUnit.SECONDS.toNanos(2)).build());
+        final IoFile file = openFifo(r, fifo("file-fifo"));
+        final CompletableFuture<Long> read = file.read(0, buffer(PAGE));
+        Thread.sleep(100);
+        final CompletableFuture<Void> closed = CompletableFuture.runAsync(() ->
+        {
+            try
+            {
+                file.close();
+            }
+            catch (final IoFailure e)
+            {
+                throw new IllegalStateException(e);
+            }
+        });
+        closed.get(60, TimeUnit.SECONDS);
+        assertEndedByTheClose(read);
+        final IoFile other = openFile(r, dir.resolve("after-fifo"));
+        assertEquals(PAGE, get(other.write(0, pattern(PAGE, 1))), "the ring goes on");
+        other.close();
+    }
+
+    @Test
+    void shouldCloseAPausedRingWithoutHangingAndBarrierItsFiles() throws Exception
+    {
+        final IoRing r = extraRing(config().build());
+        final IoFile file = openFile(r, dir.resolve("paused-close"));
+        get(file.write(0, pattern(PAGE, 1)));
+        r.pause();
+        final CompletableFuture<Long> held = file.write(PAGE, pattern(PAGE, 2));
+        final CompletableFuture<Void> closed = CompletableFuture.runAsync(() ->
+        {
+            try
+            {
+                r.close();
+            }
+            catch (final IoFailure e)
+            {
+                throw new IllegalStateException(e);
+            }
+        });
+        closed.get(60, TimeUnit.SECONDS);
+        final ExecutionException e = assertThrows(ExecutionException.class, held::get);
+        assertTrue(assertInstanceOf(IoFailure.class, e.getCause()).canceled(), "a held write is canceled by the close");
+        assertEquals(1, file.barrierSyncs(), "the completed write was synced before the close");
+        assertNull(get(file.closeAsync()));
+    }
+
     // ------------------------------------------------------------------------------------------ driving
 
     @Test
@@ -828,6 +943,88 @@ public abstract class EngineConformanceTest
             assertEquals(PAGE, get(file.read(0, buffer(PAGE))), "the ring goes on");
             assertEquals(1, errors.size());
             assertEquals("handler bug", errors.get(0).getMessage());
+        }
+    }
+
+    @Test
+    void shouldReportAVirtualMachineErrorOfAHandlerAndCloseTheRing() throws Exception
+    {
+        final List<Throwable> errors = new CopyOnWriteArrayList<>();
+        final IoRing r = extraRing(config().errorHandler(errors::add).build());
+        final IoFile file = openFile(r, dir.resolve("vm-error"));
+        final StackOverflowError error = new StackOverflowError("handler overflow");
+        file.write(0, pattern(PAGE, 1), new IoHandler<Object>()
+        {
+            @Override
+            public void completed(final long result, final Object attachment, final long token)
+            {
+                throw error;
+            }
+
+            @Override
+            public void failed(final IoFailure failure, final Object attachment, final long token)
+            {
+                throw error;
+            }
+        }, null, 0);
+        r.terminated().get(30, TimeUnit.SECONDS); // fails safe: the ring closes itself
+        assertTrue(errors.contains(error), "reported to the error handler, not swallowed: " + errors);
+        assertSame(error, r.failure());
+        assertThrows(ClosedRingException.class, () -> openFile(r, dir.resolve("vm-error-2")));
+        assertTrue(file.isClosed(), "the ring closed its files");
+    }
+
+    @Test
+    void shouldRefuseAtOnceAHandlerThatWaitsForItsOwnRing() throws Exception
+    {
+        try (IoFile file = openFile(ring, dir.resolve("self-wait")))
+        {
+            get(file.write(0, pattern(2 * PAGE, 1)));
+            final CompletableFuture<Throwable> joined = new CompletableFuture<>();
+            final CompletableFuture<Throwable> awaited = new CompletableFuture<>();
+            final IoRequest other = new IoRequest();
+            file.read(0, buffer(PAGE), new IoHandler<Object>()
+            {
+                @Override
+                public void completed(final long result, final Object attachment, final long token)
+                {
+                    try
+                    {
+                        file.read(PAGE, buffer(PAGE)).join();
+                        joined.complete(null);
+                    }
+                    catch (final Throwable t)
+                    {
+                        joined.complete(t);
+                    }
+                    try
+                    {
+                        ring.pause();
+                        ring.submit(other.read(file, PAGE, buffer(PAGE)));
+                        IoRequest.awaitAny(TimeUnit.SECONDS.toNanos(30), other);
+                        awaited.complete(null);
+                    }
+                    catch (final Throwable t)
+                    {
+                        awaited.complete(t);
+                    }
+                    finally
+                    {
+                        ring.resume();
+                    }
+                }
+
+                @Override
+                public void failed(final IoFailure failure, final Object attachment, final long token)
+                {
+                    joined.complete(failure);
+                }
+            }, null, 0);
+            assertInstanceOf(AgentWaitException.class, joined.get(30, TimeUnit.SECONDS), "join() of a future of its own ring");
+            final Throwable e = awaited.get(30, TimeUnit.SECONDS);
+            assertInstanceOf(AgentWaitException.class, e, "awaitAny of a request of its own ring");
+            assertTrue(e.getMessage().contains("agent thread"), e.getMessage());
+            assertTrue(other.await(30, TimeUnit.SECONDS));
         }
     }
 
@@ -1015,6 +1212,68 @@ public abstract class EngineConformanceTest
         file.close();
         assertTrue(file.barrierSyncs() >= 1, "close is a barrier, then close");
         assertTrue(file.barriersCompleted() >= 1);
+    }
+
+    @Test
+    void shouldBarrierEachFileWhenTheRingCloses() throws Exception
+    {
+        final IoRing r = extraRing(config().build());
+        final IoFile a = openFile(r, dir.resolve("ring-close-a"));
+        final IoFile b = openFile(r, dir.resolve("ring-close-b"));
+        get(a.write(0, pattern(PAGE, 1)));
+        get(b.write(0, pattern(PAGE, 2)));
+        assertEquals(0, a.barrierSyncs());
+        r.close();
+        assertEquals(1, a.barrierSyncs(), "ring close is a barrier for each file (BARRIER.md rule 11)");
+        assertEquals(1, b.barrierSyncs(), "ring close is a barrier for each file (BARRIER.md rule 11)");
+        assertNull(get(a.closeAsync()));
+        assertNull(get(b.closeAsync()));
+    }
+
+    /** A file whose barriers fail: a write on it failed (EBADF on a read-only descriptor), which poisons it. */
+    private IoFile poisonedFile(final IoRing r, final String name) throws Exception
+    {
+        final Path path = dir.resolve(name);
+        try (IoFile file = openFile(r, path))
+        {
+            get(file.write(0, pattern(PAGE, 1)));
+        }
+        final IoFile readOnly = openReadOnly(r, path);
+        final ExecutionException e = assertThrows(ExecutionException.class,
+            () -> readOnly.write(0, pattern(PAGE, 2)).get(30, TimeUnit.SECONDS));
+        assertEquals(Errno.EBADF, assertInstanceOf(IoFailure.class, e.getCause()).errno());
+        return readOnly;
+    }
+
+    @Test
+    void shouldReportAFailedBarrierOfTheRingsCloseTypedAndNamingTheFile() throws Exception
+    {
+        final IoRing r = extraRing(config().build());
+        final IoFile poisoned = poisonedFile(r, "ring-close-poisoned");
+        final IoFile healthy = openFile(r, dir.resolve("ring-close-healthy"));
+        get(healthy.write(0, pattern(PAGE, 3)));
+        final IoFailure failure = assertThrows(IoFailure.class, r::close);
+        assertEquals(Errno.EBADF, failure.errno(), failure.getMessage());
+        assertTrue(failure.path().endsWith("ring-close-poisoned"), failure.path());
+        assertTrue(r.terminated().isDone());
+        final ExecutionException e = assertThrows(ExecutionException.class, () -> poisoned.closeAsync().get());
+        assertSame(failure, e.getCause(), "the close future fails with the same failure as its cause");
+        assertNull(get(healthy.closeAsync()), "the healthy file closed cleanly");
+        assertEquals(1, healthy.barrierSyncs());
+        r.close(); // idempotent: reported once
+    }
+
+    @Test
+    void shouldThrowTheOriginalTypedFailureWhenClosingAFileAfterAFailure() throws Exception
+    {
+        final IoFile poisoned = poisonedFile(ring, "file-close-poisoned");
+        final IoFailure failure = assertThrows(IoFailure.class, poisoned::close);
+        assertEquals(Errno.EBADF, failure.errno(), failure.getMessage());
+        assertEquals(IoOp.WRITE, failure.op());
+        assertTrue(failure.path().endsWith("file-close-poisoned"), failure.path());
+        final ExecutionException e = assertThrows(ExecutionException.class, () -> poisoned.closeAsync().get());
+        assertSame(failure, e.getCause());
+        poisoned.close(); // idempotent: reported once
     }
 
     @Test

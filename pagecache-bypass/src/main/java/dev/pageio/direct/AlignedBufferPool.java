@@ -86,6 +86,7 @@ public final class AlignedBufferPool implements AutoCloseable
     private final AtomicReferenceArray<ByteBuffer> leases;
     private final MpmcVarHandleArrayQueue<Integer> free;
     private final AtomicInteger outstanding = new AtomicInteger();
+    private volatile int lentAtClose = -1;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean freed = new AtomicBoolean();
 
@@ -561,8 +562,9 @@ public final class AlignedBufferPool implements AutoCloseable
 
     /**
      * Closes the pool: no acquire after this. The native region is freed now when every buffer is back, else
-     * when the last outstanding one is released (in FAST mode a buffer released during its I/O comes back when
-     * that I/O ends). Idempotent.
+     * when the last outstanding one is released. Buffers still lent are reported: logged once (WARNING, with the
+     * count) and kept in {@link #lentAtClose()}; a buffer acquired and never released is a leak of the caller's.
+     * In FAST mode a buffer released during its I/O comes back when that I/O ends. Idempotent.
      *
      * @throws IllegalStateException in {@link Mode#CHECKED} when a buffer is still in flight ({@link #ioStarted}):
      *                               the pool stays open.
@@ -581,10 +583,24 @@ public final class AlignedBufferPool implements AutoCloseable
         }
         if (closed.compareAndSet(false, true))
         {
+            final int lent = outstanding.get();
+            lentAtClose = lent;
+            if (lent > 0)
+            {
+                System.getLogger(AlignedBufferPool.class.getName()).log(System.Logger.Level.WARNING,
+                    "pageio buffer pool closed with buffers still lent (each must be released; the pool's memory " +
+                    "is freed when the last one is): lent=" + lent + " bufferCount=" + bufferCount);
+            }
             // Pairs with the increment in tryAcquire: a racing acquire either sees closed or holds the region.
             outstanding.incrementAndGet();
             returnOutstanding();
         }
+    }
+
+    /** @return buffers still lent when the pool was closed (0: all were back), or -1 while it is open. */
+    public int lentAtClose()
+    {
+        return lentAtClose;
     }
 
     @Override

@@ -1596,7 +1596,14 @@ public final class LogFile implements AutoCloseable
         }
         if (ownsRing)
         {
-            ring.close();
+            try
+            {
+                ring.close();
+            }
+            catch (final IoFailure e)
+            {
+                // A barrier of an abandoned segment failed: reported through the log's own failure, as above.
+            }
         }
     }
 

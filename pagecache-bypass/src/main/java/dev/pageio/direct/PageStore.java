@@ -622,36 +622,51 @@ public final class PageStore implements AutoCloseable
      * completed), the buffer pool (its memory is freed once every buffer is back) and the ring the store
      * opened. Idempotent.
      *
-     * @throws IOException when the closing barrier failed (the store is closed anyway).
+     * @throws IoFailure when the closing barrier failed: the original failure (the write or sync that poisoned
+     *                   the file, naming it, with its errno), as {@link IoFile#close()} and {@link IoRing#close()}
+     *                   throw it; the store, its pool and its ring are closed anyway. Reported once.
      */
     @Override
-    public void close() throws IOException
+    public void close() throws IoFailure
     {
         if (!closed.compareAndSet(false, true))
         {
             return;
         }
-        Throwable failure = null;
+        IoFailure failure = null;
         try
         {
             ioFile.close(); // a barrier, then close (docs/DURABILITY.md rule 11)
         }
-        catch (final RuntimeException e)
+        catch (final IoFailure e)
         {
-            failure = e.getCause() != null ? e.getCause() : e;
+            failure = e;
         }
         finally
         {
             pool.close();
             if (ownsRing)
             {
-                ring.close();
+                try
+                {
+                    ring.close();
+                }
+                catch (final IoFailure e)
+                {
+                    if (failure == null)
+                    {
+                        failure = e;
+                    }
+                    else if (e != failure)
+                    {
+                        failure.addSuppressed(e);
+                    }
+                }
             }
         }
         if (failure != null)
         {
-            throw failure instanceof IOException ? (IOException)failure :
-                new IOException("closing barrier failed: path=" + file.path(), failure);
+            throw failure;
         }
     }
 

@@ -76,6 +76,25 @@ class AlignedBufferPoolTest
     }
 
     @Test
+    void shouldReportTheBuffersStillLentWhenItCloses()
+    {
+        final AlignedBufferPool pool = new AlignedBufferPool(4, 4096, 512, AlignedBufferPool.Mode.FAST);
+        assertEquals(-1, pool.lentAtClose(), "open");
+        final java.nio.ByteBuffer kept = pool.acquire();
+        final java.nio.ByteBuffer returned = pool.acquire();
+        pool.release(returned);
+        pool.close();
+        assertEquals(1, pool.lentAtClose(), "the one never released is reported");
+        pool.release(kept); // its memory is freed now
+        try (AlignedBufferPool clean = new AlignedBufferPool(2, 4096, 512, AlignedBufferPool.Mode.FAST))
+        {
+            clean.release(clean.acquire());
+            clean.close();
+            assertEquals(0, clean.lentAtClose());
+        }
+    }
+
+    @Test
     void shouldDeferTheReleaseOfABufferUnderIoUntilItEndsInFastMode()
     {
         try (AlignedBufferPool pool = new AlignedBufferPool(1, 4096, 512, AlignedBufferPool.Mode.FAST))

@@ -98,8 +98,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * and direct buffers at a misaligned address are copied through aligned pool buffers.
  *
  * <p><b>Engines.</b> Kernel AIO serves only O_DIRECT files: a buffered file on an aio ring given to {@code open} is
- * refused with {@link UnsupportedOperationException}; the default rings route it to the thread engine
- * ({@link DefaultRings}).
+ * served by the thread engine's path inside that ring (see {@code AioBackend}); the default rings route it to the
+ * thread engine's ring ({@link DefaultRings}).
  *
  * <p>Threading: every method may be called from any thread.
  */
@@ -200,7 +200,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
      * @param attrs    attributes of a file created by the open.
      * @return the channel.
      * @throws IOException                   as the JDK's open throws it.
-     * @throws UnsupportedOperationException for APPEND, an unknown option, or a buffered file on an aio ring.
+     * @throws UnsupportedOperationException for APPEND, an unknown option, or a file the ring's engine refuses.
      */
     public static PageioFileChannel open(
         final IoRing ring, final Path file, final Set<? extends OpenOption> options, final ExecutorService executor,

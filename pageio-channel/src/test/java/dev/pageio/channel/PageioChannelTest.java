@@ -216,12 +216,17 @@ class PageioChannelTest
 
     @Test
     @Timeout(60)
-    void shouldRefuseABufferedFileOnAnAioRing() throws Exception
+    void shouldServeABufferedFileOnAnAioRingThroughTheThreadPath() throws Exception
     {
         final Path path = fresh("aio-buffered");
-        final UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
-            () -> PageioFileChannel.open(Subject.ring("aio"), path, READ, WRITE, CREATE));
-        assertTrue(e.getMessage().contains("aio"), e.getMessage());
+        try (PageioFileChannel ch = PageioFileChannel.open(Subject.ring("aio"), path, READ, WRITE, CREATE))
+        {
+            assertEquals(100, ch.write(pattern(100, 3, false, 1), 0).get(30, TimeUnit.SECONDS));
+            ch.force(false);
+            final ByteBuffer back = ByteBuffer.allocate(100);
+            assertEquals(100, ch.read(back, 0).get(30, TimeUnit.SECONDS));
+            assertEquals(pattern(100, 3, false, 1), back.flip());
+        }
     }
 
     // ------------------------------------------------------------------------------------ defaults, handlers

@@ -61,6 +61,10 @@ public abstract class FileAccess implements AutoCloseable
     /**
      * Blocking positional read; the buffer's position and limit are never changed (other requests may use the same buffer).
      *
+     * @param buffer         the buffer read into.
+     * @param bufferPosition where in the buffer the bytes go.
+     * @param length         bytes to read at most.
+     * @param fileOffset     where in the file they come from.
      * @return bytes read, 0 at end of file.
      * @throws IOException as the operating system reported it.
      */
@@ -69,6 +73,10 @@ public abstract class FileAccess implements AutoCloseable
     /**
      * Blocking positional write; the buffer's position and limit are unchanged when it returns.
      *
+     * @param buffer         the buffer written from.
+     * @param bufferPosition where in the buffer the bytes are.
+     * @param length         bytes to write at most.
+     * @param fileOffset     where in the file they go.
      * @return bytes written.
      * @throws IOException as the operating system reported it.
      */
@@ -77,6 +85,7 @@ public abstract class FileAccess implements AutoCloseable
     /**
      * Blocking fsync ({@code metadata}) or fdatasync.
      *
+     * @param metadata true for fsync (data and metadata), false for fdatasync.
      * @throws IOException as the operating system reported it.
      */
     public abstract void sync(boolean metadata) throws IOException;

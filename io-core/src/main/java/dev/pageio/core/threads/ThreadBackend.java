@@ -23,6 +23,9 @@ import java.util.concurrent.locks.LockSupport;
  * and post the request, its {@link Request#result} set, to an MPSC completion queue that the agent reaps. No
  * allocation per request.
  *
+ * <p>Idle: workers start lazily (one more whenever {@link #submit} finds none idle, up to {@code workerThreads})
+ * and park without a timeout when the work queue is empty, so an idle ring costs no CPU here.
+ *
  * <p>Threading: prepare, submit, reap, cancel, await, close: the agent. wakeup: any thread. Workers: their own
  * loop. Cancel is decided by a CAS on the slot's worker state: QUEUED → CANCELED before a worker takes it, or
  * QUEUED → RUNNING by the worker, whichever comes first. A request canceled in the work queue completes at once
@@ -53,36 +56,51 @@ final class ThreadBackend implements RingBackend
 
     private final MpmcVarHandleArrayQueue<Request> work;
     private final MpscVarHandleArrayQueue<Request> done;
-    private final MpmcVarHandleArrayQueue<Thread> idleWorkers;
+    private final MpmcVarHandleArrayQueue<Worker> idleWorkers;
     private final AtomicIntegerArray workerState;
-    private final Thread[] workers;
+    private final Worker[] workers;
     private final Request[] cancelAnswers;
     private final int[] cancelResults;
     private int cancelAnswerCount;
     private int prepared;
     private int inFlight;
+    private int startedWorkers;
     private volatile Thread agentWaiting;
     @SuppressWarnings("unused") // through AGENT_WOKEN
     private volatile int agentWoken;
     private volatile boolean closed;
+    /** The outer backend's wakeup when nested ({@link ThreadEngine#openNested}), else null. */
+    private final Runnable outerWakeup;
 
     ThreadBackend(final RingConfig config)
     {
+        this(config, null);
+    }
+
+    ThreadBackend(final RingConfig config, final Runnable outerWakeup)
+    {
+        this.outerWakeup = outerWakeup;
         final int depth = Math.max(2, config.queueDepth());
         // twice the depth: an entry canceled in the queue stays there (a queue cannot remove it) until a worker drops it
         work = new MpmcVarHandleArrayQueue<>(2 * depth);
         done = new MpscVarHandleArrayQueue<>(depth);
-        idleWorkers = new MpmcVarHandleArrayQueue<>(Math.max(2, config.workerThreads()));
+        // room for a stale entry of each worker besides its live one
+        idleWorkers = new MpmcVarHandleArrayQueue<>(Math.max(4, 2 * config.workerThreads()));
         workerState = new AtomicIntegerArray(config.queueDepth());
         cancelAnswers = new Request[config.queueDepth()];
         cancelResults = new int[config.queueDepth()];
-        workers = new Thread[config.workerThreads()];
+        workers = new Worker[config.workerThreads()];
         for (int i = 0; i < workers.length; i++)
         {
-            workers[i] = new Thread(this::workerLoop, config.name() + "-worker-" + i);
-            workers[i].setDaemon(true);
-            workers[i].start();
+            // started lazily, by submit(), when a request finds no idle worker: an idle ring has no thread here
+            workers[i] = new Worker(config.name() + "-worker-" + i);
         }
+    }
+
+    /** @return workers started so far (agent's count): they start one by one as requests find none idle. */
+    int startedWorkers()
+    {
+        return startedWorkers;
     }
 
     @Override
@@ -148,14 +166,27 @@ final class ThreadBackend implements RingBackend
     {
         final int n = prepared;
         prepared = 0;
-        for (int i = 0; i < n; i++)
+        int woken = 0;
+        while (woken < n)
         {
-            final Thread idle = idleWorkers.poll();
+            final Worker idle = idleWorkers.poll();
             if (idle == null)
             {
-                break;
+                if (startedWorkers == workers.length)
+                {
+                    break;
+                }
+                // none idle: one more worker (it takes work before it ever parks)
+                workers[startedWorkers++].thread.start();
+                woken++;
+                continue;
             }
-            LockSupport.unpark(idle);
+            // a stale entry (the worker found work on its own after it registered) is skipped
+            if (idle.state.compareAndSet(Worker.IDLE, Worker.WOKEN))
+            {
+                LockSupport.unpark(idle.thread);
+                woken++;
+            }
         }
         return n;
     }
@@ -236,16 +267,17 @@ final class ThreadBackend implements RingBackend
             return;
         }
         closed = true;
-        for (final Thread worker : workers)
+        for (final Worker worker : workers)
         {
-            LockSupport.unpark(worker);
+            LockSupport.unpark(worker.thread);
         }
         // Bounded: a worker stuck in a blocking call (a hung NFS server, a FIFO) must not hang close for ever.
         // Workers are daemon threads; one still blocked is left behind and named to the caller.
         final long deadline = System.nanoTime() + CLOSE_JOIN_NS;
         boolean interrupted = false;
-        for (final Thread worker : workers)
+        for (final Worker w : workers)
         {
+            final Thread worker = w.thread;
             while (worker.isAlive() && System.nanoTime() - deadline < 0)
             {
                 try
@@ -263,19 +295,41 @@ final class ThreadBackend implements RingBackend
         {
             Thread.currentThread().interrupt();
         }
-        for (final Thread worker : workers)
+        for (final Worker w : workers)
         {
-            if (worker.isAlive())
+            if (w.thread.isAlive())
             {
                 throw new IllegalStateException("thread engine closed with a worker still blocked in a call: worker=" +
-                    worker.getName() + " (left behind as a daemon thread)");
+                    w.thread.getName() + " (left behind as a daemon thread)");
             }
         }
     }
 
-    private void workerLoop()
+    /** One worker: its thread and whether it is parked waiting for work (so that a stale idle entry is skipped). */
+    private final class Worker implements Runnable
     {
-        final Thread me = Thread.currentThread();
+        static final int RUNNING = 0;
+        static final int IDLE = 1;
+        static final int WOKEN = 2;
+
+        final Thread thread;
+        final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+
+        Worker(final String name)
+        {
+            thread = new Thread(this, name);
+            thread.setDaemon(true);
+        }
+
+        @Override
+        public void run()
+        {
+            workerLoop(this);
+        }
+    }
+
+    private void workerLoop(final Worker me)
+    {
         int spins = 0;
         while (!closed)
         {
@@ -288,13 +342,24 @@ final class ThreadBackend implements RingBackend
                     continue;
                 }
                 spins = 0;
-                idleWorkers.offer(me);
-                // Look again after registering: a submit that polled the idle list before we were on it
-                // would not unpark us. A stale entry costs one spurious unpark later.
+                me.state.set(Worker.IDLE);
+                if (!idleWorkers.offer(me))
+                {
+                    // the idle list is full of stale entries (cannot happen with its 2x room): never park unfindable
+                    me.state.set(Worker.RUNNING);
+                    Thread.yield();
+                    continue;
+                }
+                // Look again after registering: a submit that polled the idle list before we were on it would not
+                // unpark us. Both sides order by a CAS (the idle list's offer here, the work queue's offer in
+                // prepare), each before its load (work.isEmpty here, idleWorkers.poll in submit): one of the two
+                // sees the other, so the untimed park below cannot miss work (issue 11 item 15: no timed polling;
+                // the old 10 ms parkNanos cost 1.6 % of a core per idle ring). A spurious wakeup only loops.
                 if (work.isEmpty() && !closed)
                 {
-                    LockSupport.parkNanos(this, 10_000_000L);
+                    LockSupport.park(this);
                 }
+                me.state.set(Worker.RUNNING);
                 continue;
             }
             spins = 0;
@@ -307,6 +372,11 @@ final class ThreadBackend implements RingBackend
             r.result = execute(r);
             workerState.set(r.index, W_DONE);
             done.offer(r);
+            if (outerWakeup != null)
+            {
+                outerWakeup.run();
+                continue;
+            }
             final Thread agent = agentWaiting;
             if (agent != null)
             {

@@ -35,6 +35,20 @@ public final class ThreadEngine implements IoEngine
     @Override
     public RingBackend openBackend(final RingConfig config)
     {
-        return new ThreadBackend(config);
+        return new ThreadBackend(config, null);
+    }
+
+    /**
+     * A thread backend nested in another engine's backend, for the files that engine cannot drive itself (kernel
+     * AIO: buffered files). Driven by the outer backend on the same agent; its workers call {@code wakeup} after
+     * each completion so that the outer backend's blocking wait returns. Workers start at the first request.
+     *
+     * @param config the ring's configuration (queue depth, worker threads, name).
+     * @param wakeup the outer backend's wakeup: any thread.
+     * @return the backend.
+     */
+    public static RingBackend openNested(final RingConfig config, final Runnable wakeup)
+    {
+        return new ThreadBackend(config, java.util.Objects.requireNonNull(wakeup, "wakeup"));
     }
 }

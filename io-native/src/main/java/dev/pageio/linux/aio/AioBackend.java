@@ -7,6 +7,7 @@ import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
+import dev.pageio.core.threads.ThreadEngine;
 import dev.pageio.linux.AddressCache;
 import dev.pageio.linux.Linux;
 import dev.pageio.linux.LocalCompletions;
@@ -47,8 +48,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * normally); one already reaped is answered -ENOENT. The core cancels what is still in its own queue.
  *
  * <p><b>Files.</b> Kernel AIO is asynchronous only for O_DIRECT files (on a buffered file io_submit does the I/O
- * synchronously and would block the ring): {@link AioEngine#requireDirect} refuses them, and as a last guard a
- * request on a file that is not O_DIRECT completes here with -EINVAL, as every request that cannot be encoded does.
+ * synchronously and would block the ring). A request on a file that is not O_DIRECT therefore never reaches
+ * io_submit: it goes to the thread engine's path, a thread backend nested here ({@link ThreadEngine#openNested},
+ * created at the first such request; its workers wake this backend's wait). The same agent reaps both, so the
+ * file keeps the ring's handlers, barriers and close; {@link #bufferedRequests()} counts them. This is how
+ * {@code engine("auto")} falling back to aio keeps a buffered {@code ring.open(path, READ, WRITE, CREATE)}
+ * working (issue 11 item 16); {@link AioEngine} logs it once.
  *
  * <p><b>Notification.</b> Every request's iocb carries IOCB_FLAG_RESFD with {@link #completionEventFd()}: the
  * kernel adds 1 to that eventfd per completion, so an event loop can poll it.
@@ -65,6 +70,7 @@ public final class AioBackend implements RingBackend
     private static final byte KERNEL = 2;
     private static final byte SYNCER = 3;
     private static final byte LOCAL = 4;
+    private static final byte BUFFERED = 5;
 
     private final int queueDepth;
     private final AddressCache addressCache;
@@ -93,6 +99,24 @@ public final class AioBackend implements RingBackend
     private boolean pollArmed;
     private boolean pollBroken;
     private CompletionSink reapSink;
+    /** The thread engine's path for files not opened O_DIRECT: created at the first such request. */
+    private RingBackend buffered;
+    private long bufferedRequests;
+    private final RingConfig config;
+    private final CompletionSink bufferedSink = new CompletionSink()
+    {
+        @Override
+        public void complete(final Request request, final long result)
+        {
+            reapSink.complete(release(request.index), result);
+        }
+
+        @Override
+        public void cancelResult(final Request request, final int result)
+        {
+            reapSink.cancelResult(request, result);
+        }
+    };
 
     private final LocalCompletions local;
     private final LocalCompletions.Release releaseLocal = this::release;
@@ -120,6 +144,7 @@ public final class AioBackend implements RingBackend
     AioBackend(final RingConfig config, final boolean kernelSync, final boolean kernelPoll, final AioContext context)
         throws IOException
     {
+        this.config = config;
         this.queueDepth = config.queueDepth();
         this.addressCache = new AddressCache(queueDepth);
         this.maxSegments = config.maxSegments();
@@ -331,15 +356,26 @@ public final class AioBackend implements RingBackend
             return false;
         }
 
-        slots[index] = request;
-        inFlight++;
         final FileAccess file = request.file;
         if (file != null && !file.direct())
         {
-            // io_submit would run a buffered file's I/O synchronously and block the ring: never let it through
-            completeLocally(index, -Errno.EINVAL);
+            // io_submit would run a buffered file's I/O synchronously and block the ring: the thread path does it
+            if (buffered == null)
+            {
+                buffered = ThreadEngine.openNested(config, this::wakeup);
+            }
+            if (!buffered.prepare(request))
+            {
+                return false;
+            }
+            slots[index] = request;
+            slotState[index] = BUFFERED;
+            inFlight++;
+            bufferedRequests++;
             return true;
         }
+        slots[index] = request;
+        inFlight++;
         final IoOp op = request.op;
         if (op == IoOp.NOP)
         {
@@ -366,6 +402,10 @@ public final class AioBackend implements RingBackend
     @Override
     public int submit()
     {
+        if (buffered != null && !closed)
+        {
+            buffered.submit();
+        }
         final int n = pending.size();
         if (n == 0 || closed)
         {
@@ -426,6 +466,10 @@ public final class AioBackend implements RingBackend
         }
 
         reapSink = sink;
+        if (buffered != null)
+        {
+            count += buffered.reap(bufferedSink);
+        }
         count += context.reap(onEvent, kernelInFlight > 0 || pollArmed);
         reapSink = null;
         return count;
@@ -561,6 +605,10 @@ public final class AioBackend implements RingBackend
                     local.cancelAnswer(request, -Errno.EALREADY);
                 }
                 break;
+            case BUFFERED:
+                // answered (and, when canceled, completed with -ECANCELED) by the nested backend's next reap
+                buffered.cancel(request);
+                break;
             case KERNEL:
             {
                 final int r = context.cancel(iocbs + (long)index * IocbDescriptor.SIZE);
@@ -597,6 +645,18 @@ public final class AioBackend implements RingBackend
         {
             syncer.stop();
         }
+        RuntimeException bufferedFailure = null;
+        if (buffered != null)
+        {
+            try
+            {
+                buffered.close();
+            }
+            catch (final RuntimeException e)
+            {
+                bufferedFailure = e; // a worker still blocked: reported once the native resources are freed
+            }
+        }
         while (wakers.get() != 0)
         {
             Thread.onSpinWait();
@@ -608,6 +668,16 @@ public final class AioBackend implements RingBackend
         Linux.close(wakeFd);
         Linux.close(completionFd);
         Linux.free(memory);
+        if (bufferedFailure != null)
+        {
+            throw bufferedFailure;
+        }
+    }
+
+    /** @return requests served by the thread engine's path because their file is not O_DIRECT (agent's count). */
+    public long bufferedRequests()
+    {
+        return bufferedRequests;
     }
 
     @Override

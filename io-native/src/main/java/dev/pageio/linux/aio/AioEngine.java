@@ -18,13 +18,14 @@ import java.util.Set;
  * The kernel AIO engine ({@code io_setup/io_submit/io_getevents/io_cancel/io_destroy}, no libaio): name
  * {@code "aio"}, priority 200. See {@link AioBackend} for how a context is driven.
  *
- * <p><b>O_DIRECT files only.</b> Kernel AIO is asynchronous only for files opened O_DIRECT; on a buffered file
- * io_submit performs the I/O synchronously and would stall the ring agent and every request behind it. This
- * engine therefore refuses buffered files rather than silently blocking: {@link #openFile} requires
- * {@link ExtendedOpenOption#DIRECT} among the options (and opens with O_DIRECT), {@link #checkFile} refuses a
- * file not opened O_DIRECT with an {@link IllegalArgumentException} naming the path and the rule, and the backend
- * completes a request on such a file with -EINVAL without handing it to the kernel. Buffered files belong on the
- * thread engine.
+ * <p><b>Buffered files go to the thread engine's path.</b> Kernel AIO is asynchronous only for files opened
+ * O_DIRECT; on a buffered file io_submit performs the I/O synchronously and would stall the ring agent and every
+ * request behind it. So a file not opened O_DIRECT ({@link #openFile} without {@link ExtendedOpenOption#DIRECT},
+ * or adopted) is accepted, and its requests never reach io_submit: the backend serves them through a nested thread
+ * backend on the same agent (same handlers, barriers, close; see {@link AioBackend}). The first such file is
+ * logged once (WARNING, with {@link #BUFFERED_REASON}). This keeps the README's buffered
+ * {@code ring.open(path, READ, WRITE, CREATE)} working when {@code engine("auto")} falls back to aio because
+ * io_uring is refused (Docker's default seccomp profile, {@code kernel.io_uring_disabled}).
  *
  * <p><b>Probe</b> (once, cached): io_setup/io_destroy of a one-event context ({@link #unavailableCause()} is
  * e.g. {@code "io_setup: ENOSYS"} or {@code "io_setup: EPERM"} under seccomp), whether the kernel runs
@@ -35,6 +36,14 @@ import java.util.Set;
  */
 public final class AioEngine implements IoEngine
 {
+    /** Why a buffered file on an aio ring is served by the thread engine's path (logged once). */
+    public static final String BUFFERED_REASON = "kernel AIO is asynchronous only for O_DIRECT files (io_submit " +
+        "runs a buffered file's I/O synchronously): buffered files on aio rings are served by the thread engine's " +
+        "path (worker threads), O_DIRECT files by the kernel";
+    private static final System.Logger LOGGER = System.getLogger(AioEngine.class.getName());
+    private static final java.util.concurrent.atomic.AtomicBoolean BUFFERED_LOGGED =
+        new java.util.concurrent.atomic.AtomicBoolean();
+
     private volatile AioProbe probe;
 
     @Override
@@ -67,22 +76,33 @@ public final class AioEngine implements IoEngine
         return probe().kernelPoll;
     }
 
-    /** @return true: this engine takes only files opened O_DIRECT (see the class comment). */
+    /** @return false: buffered files are taken too, and served by the thread engine's path (see the class comment). */
     public boolean requiresDirectFiles()
     {
-        return true;
+        return false;
     }
 
     /**
-     * Refuses a file this engine cannot drive without blocking: one without a descriptor or not opened O_DIRECT.
+     * Accepts every file; one not opened O_DIRECT (or without a descriptor) is served by the thread engine's path,
+     * logged once.
      *
      * @param file the file about to be used on an aio ring.
-     * @throws IllegalArgumentException naming the path and the rule.
      */
     @Override
     public void checkFile(final FileAccess file)
     {
-        requireDirect(file);
+        if (file.fd() < 0 || !file.direct())
+        {
+            logBufferedOnce(String.valueOf(file.path()));
+        }
+    }
+
+    private static void logBufferedOnce(final String path)
+    {
+        if (BUFFERED_LOGGED.compareAndSet(false, true))
+        {
+            LOGGER.log(System.Logger.Level.WARNING, "pageio aio engine: " + BUFFERED_REASON + ": first path=" + path);
+        }
     }
 
     /**
@@ -128,19 +148,16 @@ public final class AioEngine implements IoEngine
     }
 
     /**
-     * Opens a file with O_DIRECT. {@link ExtendedOpenOption#DIRECT} must be among the options: a buffered file
-     * is refused (see the class comment).
-     *
-     * @throws IllegalArgumentException when DIRECT is missing, naming the path and the rule.
+     * Opens a file: with O_DIRECT when {@link ExtendedOpenOption#DIRECT} is among the options (served by the kernel),
+     * else buffered (served by the thread engine's path, see the class comment).
      */
     @Override
     public FileAccess openFile(final Path path, final Set<? extends OpenOption> options) throws IOException
     {
         if (!options.contains(ExtendedOpenOption.DIRECT))
         {
-            throw new IllegalArgumentException("aio engine needs O_DIRECT files: kernel AIO blocks in io_submit " +
-                "on buffered files: path=" + path + " options=" + options +
-                "; add ExtendedOpenOption.DIRECT or use engine=threads");
+            logBufferedOnce(String.valueOf(path));
+            return FdFileAccess.open(path, options, 0);
         }
         final Set<OpenOption> rest = new HashSet<>(options);
         rest.remove(ExtendedOpenOption.DIRECT);

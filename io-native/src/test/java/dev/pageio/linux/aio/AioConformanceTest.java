@@ -64,6 +64,12 @@ class AioConformanceTest
         {
             return adoptDirect(ring, path, Set.of(StandardOpenOption.WRITE));
         }
+
+        @Override
+        protected IoFile openReadOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return adoptDirect(ring, path, Set.of(StandardOpenOption.READ));
+        }
     }
 
     @Nested

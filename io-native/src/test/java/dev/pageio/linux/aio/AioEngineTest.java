@@ -16,6 +16,7 @@ import java.util.ServiceLoader;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -33,7 +34,7 @@ class AioEngineTest
         final AioEngine aio = (AioEngine)engine;
         assertTrue(aio.kernelSync(), "Linux 4.18+ runs IOCB_CMD_FDSYNC: " + aio);
         assertTrue(aio.kernelPoll(), "Linux 4.18+ runs IOCB_CMD_POLL: " + aio);
-        assertTrue(aio.requiresDirectFiles());
+        assertFalse(aio.requiresDirectFiles(), "buffered files go to the thread engine's path");
     }
 
     @Test
@@ -50,36 +51,29 @@ class AioEngineTest
     }
 
     @Test
-    void shouldRefuseABufferedFileNamingThePathAndTheRule() throws IOException
+    void shouldServeABufferedFileOnAnAioRingThroughTheThreadPath() throws Exception
     {
         final Path path = AioTestSupport.directories()[0].resolve("engine-buffered");
-        final AioEngine engine = new AioEngine();
-        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-            () -> engine.openFile(path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
-                StandardOpenOption.CREATE)));
-        assertTrue(e.getMessage().contains("path=" + path) && e.getMessage().contains("O_DIRECT"), e.getMessage());
-        assertTrue(Files.notExists(path));
-
-        try (FdFileAccess buffered = FdFileAccess.open(path, Set.of(StandardOpenOption.WRITE,
-            StandardOpenOption.CREATE), 0))
+        try (dev.pageio.core.IoRing ring = dev.pageio.core.IoRing.open(
+                dev.pageio.core.RingConfig.builder().engine("aio").queueDepth(8).build());
+             dev.pageio.core.IoFile file = ring.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                 StandardOpenOption.CREATE))
         {
-            final IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                () -> AioEngine.requireDirect(buffered));
-            assertTrue(refused.getMessage().contains("path=" + path) && refused.getMessage().contains("direct=false"),
-                refused.getMessage());
-            // The ring asks the engine before it takes a file: a buffered file never reaches an aio ring.
-            try (dev.pageio.core.IoRing ring = dev.pageio.core.IoRing.open(
-                dev.pageio.core.RingConfig.builder().engine("aio").queueDepth(8).build()))
-            {
-                final IllegalArgumentException adopted = assertThrows(IllegalArgumentException.class,
-                    () -> ring.adopt(buffered));
-                assertTrue(adopted.getMessage().contains("O_DIRECT"), adopted.getMessage());
-            }
+            assertFalse(file.access().direct(), "opened buffered, as asked");
+            final java.nio.ByteBuffer page = java.nio.ByteBuffer.allocateDirect(4096);
+            page.put(0, (byte)42);
+            assertEquals(4096L, file.write(0, page).get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(1L, file.barrier().get(30, java.util.concurrent.TimeUnit.SECONDS));
+            final java.nio.ByteBuffer back = java.nio.ByteBuffer.allocateDirect(4096);
+            assertEquals(4096L, file.read(0, back).get(30, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(42, back.get(0));
+            assertTrue(((AioBackend)ring.backend()).bufferedRequests() >= 3, "served by the thread path");
         }
         finally
         {
             Files.deleteIfExists(path);
         }
+        assertTrue(AioEngine.BUFFERED_REASON.contains("O_DIRECT"));
     }
 
     @Test

@@ -81,6 +81,19 @@ class UringConformanceTest
         {
             return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
         }
+
+        @Override
+        protected IoFile openReadOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ), Arch.O_DIRECT));
+        }
+
+        @Override
+        protected IoFile openFifo(final IoRing ring, final Path path) throws IOException
+        {
+            // open(2) refuses O_DIRECT on a FIFO (EINVAL): the FIFO is buffered, the ring the same
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE), 0));
+        }
     }
 
     @Nested

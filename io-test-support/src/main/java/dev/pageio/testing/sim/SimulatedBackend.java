@@ -210,7 +210,7 @@ public final class SimulatedBackend implements RingBackend
             case FDATASYNC:
             {
                 // The snapshot is taken now, at issue: the sync covers what the device completed so far.
-                final int snapshot = file.issueSync();
+                final int snapshot = file.issueSync(r.op);
                 final long syncDue = cycles + 1 + random.nextInt(schedule.maxSyncDelayCycles);
                 return new Op(r, file, true, syncDue, 0, null, snapshot, 0);
             }

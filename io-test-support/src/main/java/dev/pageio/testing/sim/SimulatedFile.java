@@ -1,6 +1,7 @@
 package dev.pageio.testing.sim;
 
 import dev.pageio.core.Errno;
+import dev.pageio.core.IoOp;
 import dev.pageio.core.spi.FileAccess;
 
 import java.nio.ByteBuffer;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -93,6 +95,7 @@ public final class SimulatedFile extends FileAccess
     private int syncsCompleted;
     private final List<String> problems = new ArrayList<>();
     private final AtomicLong syncsIssued = new AtomicLong();
+    private final List<IoOp> syncOps = new CopyOnWriteArrayList<>();
 
     private int failWriteNumber;
     private int failWriteErrno = Errno.EIO;
@@ -242,9 +245,10 @@ public final class SimulatedFile extends FileAccess
         return tag;
     }
 
-    /** A sync is issued: @return its snapshot (the log length now). */
-    int issueSync()
+    /** A sync ({@code op}: FSYNC or FDATASYNC) is issued: @return its snapshot (the log length now). */
+    int issueSync(final IoOp op)
     {
+        syncOps.add(op);
         syncsIssued.incrementAndGet();
         return log.size();
     }
@@ -332,6 +336,12 @@ public final class SimulatedFile extends FileAccess
     public long syncsIssued()
     {
         return syncsIssued.get();
+    }
+
+    /** @return the operation of every sync issued to the device, in issue order (any thread). */
+    public List<IoOp> syncOps()
+    {
+        return List.copyOf(syncOps);
     }
 
     /** @return the completion log (agent thread, or after close). */

@@ -163,8 +163,9 @@ class BarrierPropertyTest
             final SyncLedger ledger = new SyncLedger(syncsInFlightMax);
             final RingConfig.Builder config = dedicated("slow-" + seed).barrierSyncsInFlightMax(syncsInFlightMax)
                 .barrierObserver(ledger);
-            try (IoRing ring = SimulatedEngine.open(config, schedule))
+            try (PoisonReportingRing closer = new PoisonReportingRing(SimulatedEngine.open(config, schedule)))
             {
+                final IoRing ring = closer.ring;
                 final SimulatedBackend device = (SimulatedBackend)ring.backend();
                 final IoFile file = ring.adopt(sim);
                 final AtomicLong tags = new AtomicLong();
@@ -231,8 +232,9 @@ class BarrierPropertyTest
     void shouldStayFailedAfterAWritebackErrorAlthoughTheNextSyncReturnsZero() throws Exception
     {
         final SimulatedFile sim = new SimulatedFile(Path.of("fsyncgate")).latentWriteError(2);
-        try (IoRing ring = SimulatedEngine.open(caller("fsyncgate"), new SimulatedSchedule(7)))
+        try (PoisonReportingRing closer = new PoisonReportingRing(SimulatedEngine.open(caller("fsyncgate"), new SimulatedSchedule(7))))
         {
+            final IoRing ring = closer.ring;
             final IoFile file = ring.adopt(sim);
             drive(ring, file.write(0, pattern(1, 0, PAGE)));
             drive(ring, file.write(PAGE, pattern(2, PAGE, PAGE)));
@@ -255,8 +257,9 @@ class BarrierPropertyTest
     {
         // The kernel reports a writeback error to one sync only; here a plain fdatasync gets it, not a barrier.
         final SimulatedFile sim = new SimulatedFile(Path.of("side-door")).latentWriteError(1);
-        try (IoRing ring = SimulatedEngine.open(caller("side-door"), new SimulatedSchedule(3)))
+        try (PoisonReportingRing closer = new PoisonReportingRing(SimulatedEngine.open(caller("side-door"), new SimulatedSchedule(3))))
         {
+            final IoRing ring = closer.ring;
             final IoFile file = ring.adopt(sim);
             drive(ring, file.write(0, pattern(1, 0, PAGE)));
             final ExecutionException plain = assertThrows(ExecutionException.class, () -> drive(ring, file.fdatasync()));
@@ -274,8 +277,9 @@ class BarrierPropertyTest
         final SimulatedSchedule schedule = new SimulatedSchedule(11);
         schedule.shortWritePercent = 100;
         final SimulatedFile sim = new SimulatedFile(Path.of("short"));
-        try (IoRing ring = SimulatedEngine.open(caller("short"), schedule))
+        try (PoisonReportingRing closer = new PoisonReportingRing(SimulatedEngine.open(caller("short"), schedule)))
         {
+            final IoRing ring = closer.ring;
             final IoFile file = ring.adopt(sim);
             final int length = 8 * SimulatedFile.SECTOR;
             final ByteBuffer[] halves = {pattern(2, 8L * SimulatedFile.SECTOR, length / 2),
@@ -313,8 +317,9 @@ class BarrierPropertyTest
         final RingConfig config = caller("sim-" + run.seed).queueDepth(8 + random.nextInt(56))
             .barrierSyncsInFlightMax(run.syncsInFlightMax).barrierObserver(run.ledger).engine(SimulatedEngine.NAME).build();
         final SimulatedEngine engine = new SimulatedEngine(run.schedule);
-        try (IoRing ring = naive ? TestRings.openWithNaiveBarriers(config, engine) : IoRing.open(config, engine))
+        try (PoisonReportingRing closer = new PoisonReportingRing(naive ? TestRings.openWithNaiveBarriers(config, engine) : IoRing.open(config, engine)))
         {
+            final IoRing ring = closer.ring;
             final IoFile[] files = new IoFile[sims.length];
             for (int i = 0; i < sims.length; i++)
             {
@@ -396,8 +401,9 @@ class BarrierPropertyTest
         }
         final RingConfig.Builder config = dedicated("sim-" + run.seed).queueDepth(8 + random.nextInt(56))
             .barrierSyncsInFlightMax(run.syncsInFlightMax).barrierObserver(run.ledger);
-        try (IoRing ring = SimulatedEngine.open(config, run.schedule))
+        try (PoisonReportingRing closer = new PoisonReportingRing(SimulatedEngine.open(config, run.schedule)))
         {
+            final IoRing ring = closer.ring;
             final IoFile[] files = new IoFile[sims.length];
             for (int i = 0; i < sims.length; i++)
             {
@@ -837,5 +843,33 @@ class BarrierPropertyTest
     {
         final ExecutionException e = assertThrows(ExecutionException.class, () -> drive(ring, file.barrier(BarrierMode.DATA)));
         return assertInstanceOf(IoFailure.class, e.getCause());
+    }
+
+    /**
+     * Closes its ring at the end of a test. Closing a ring is a barrier for each file (BARRIER.md rule 11), so a
+     * file these tests poisoned on purpose (injected write or sync errors) makes the close throw its IoFailure: that
+     * is expected here, and checked to be such a poison, never anything else.
+     */
+    private static final class PoisonReportingRing implements AutoCloseable
+    {
+        final IoRing ring;
+
+        PoisonReportingRing(final IoRing ring)
+        {
+            this.ring = ring;
+        }
+
+        @Override
+        public void close()
+        {
+            try
+            {
+                ring.close();
+            }
+            catch (final IoFailure e)
+            {
+                assertTrue(e.getMessage().contains("barriers fail from now on"), "only a poisoned file's failure: " + e);
+            }
+        }
     }
 }
