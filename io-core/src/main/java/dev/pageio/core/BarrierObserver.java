@@ -24,6 +24,22 @@ public interface BarrierObserver
     void syncIssued(IoFile file, long covers, boolean full, long nanoTime);
 
     /**
+     * A sync issued for a user's fsync/fdatasync ({@link IoFile#fsync()}, {@link IoRequest#fsync}): like
+     * {@link #syncIssued}, except that it is issued even when it covers no write that an earlier sync did not
+     * (POSIX aio_fsync always syncs: it may cover what the ring cannot see). Reported as {@link #syncIssued}
+     * unless overridden.
+     *
+     * @param file     the file.
+     * @param covers   the snapshot T.
+     * @param full     fsync (true) or fdatasync.
+     * @param nanoTime when the sync was handed to the backend.
+     */
+    default void userSyncIssued(IoFile file, long covers, boolean full, long nanoTime)
+    {
+        syncIssued(file, covers, full, nanoTime);
+    }
+
+    /**
      * A barrier sync finished (EINTR already retried). Several may be in flight per file and finish in any order.
      * Does nothing unless overridden.
      *

@@ -31,6 +31,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * itself (and poisons through {@link #writeDone}), and a cache-flush or journal error is returned to each sync that
  * waits for it. What remains is ext4's fallback of some O_DIRECT writes to the page cache; K = 1 closes that too.
  *
+ * <p>A <em>forced</em> barrier ({@link Slot#forcedSync}) is what a user's fsync/fdatasync becomes (POSIX
+ * aio_fsync, docs/DURABILITY.md rule 11): it covers the writes accepted before it as any barrier does, and it
+ * also needs a sync <em>issued after it arrived</em>, so that it covers changes the tracker cannot see
+ * (fallocate, writes through another descriptor). It never succeeds at once from an earlier D, is not covered by
+ * a sync issued before it arrived, and syncs on an O_DSYNC file too. It shares its sync with the other barriers
+ * waiting (group commit).
+ *
  * <p>Threading: {@link #nextSeq()}, {@link #lastSeq()} and {@link #closeSeq()}: any thread. Everything else: the ring's agent.
  */
 final class BarrierTracker
@@ -50,7 +57,7 @@ final class BarrierTracker
     {
         void writeCompleted(long writeSeq, boolean ok, long nanoTime);
 
-        void syncIssued(long covers, boolean full, long nanoTime);
+        void syncIssued(long covers, boolean full, boolean user, long nanoTime);
 
         void syncCompleted(long covers, boolean full, int errno, long nanoTime);
     }
@@ -80,7 +87,13 @@ final class BarrierTracker
     private final Slot[] carriers;
     private final long[] carrierSnapshots;
     private final boolean[] carrierFulls;
+    /** Each in-flight sync's number: 1, 2, 3… in issue order ({@link #syncs} after its issue). */
+    private final long[] carrierNos;
     private int inFlight;
+    /** The last sync that succeeded: its number, snapshot and kind (forced barriers need one issued after them). */
+    private long lastOkNo;
+    private long lastOkSnapshot;
+    private boolean lastOkFull;
 
     private long maxEndCompleted;
     private long sizeAtFullSync;
@@ -117,6 +130,7 @@ final class BarrierTracker
         this.carriers = new Slot[syncsInFlightMax];
         this.carrierSnapshots = new long[syncsInFlightMax];
         this.carrierFulls = new boolean[syncsInFlightMax];
+        this.carrierNos = new long[syncsInFlightMax];
         this.sizeAtFullSync = initialSize;
         this.maxEndCompleted = initialSize;
     }
@@ -341,6 +355,7 @@ final class BarrierTracker
     /** A barrier arrived at the agent. */
     void arrive(final Slot barrier, final Sink sink)
     {
+        barrier.syncsAtArrival = syncs;
         group = 1;
         if (poison != null)
         {
@@ -374,11 +389,13 @@ final class BarrierTracker
         final int i = carrierIndex(carrierSlot);
         final long snapshot = carrierSnapshots[i];
         final boolean full = carrierFulls[i];
+        final long no = carrierNos[i];
         // Swap the last in-flight entry into this one: order among syncs in flight does not matter.
         inFlight--;
         carriers[i] = carriers[inFlight];
         carrierSnapshots[i] = carrierSnapshots[inFlight];
         carrierFulls[i] = carrierFulls[inFlight];
+        carrierNos[i] = carrierNos[inFlight];
         carriers[inFlight] = null;
         if (result < 0 && poison == null)
         {
@@ -393,6 +410,10 @@ final class BarrierTracker
             {
                 durableFull = Math.max(durableFull, snapshot);
             }
+            // The pump below completes the forced barriers this sync covers, before any other sync completes.
+            lastOkNo = no;
+            lastOkSnapshot = snapshot;
+            lastOkFull = full;
         }
         for (Slot w = waitHead; w != null; w = w.nextWaiter)
         {
@@ -439,7 +460,8 @@ final class BarrierTracker
         final long s = barrier.barrierSeq;
         for (int i = 0; i < inFlight; i++)
         {
-            if (s <= carrierSnapshots[i] && (carrierFulls[i] || !needsFull(barrier)))
+            if (s <= carrierSnapshots[i] && (carrierFulls[i] || !needsFull(barrier)) &&
+                (!barrier.forcedSync || carrierNos[i] > barrier.syncsAtArrival))
             {
                 return true;
             }
@@ -450,6 +472,11 @@ final class BarrierTracker
     private boolean satisfied(final Slot barrier)
     {
         final long s = barrier.barrierSeq;
+        if (barrier.forcedSync)
+        {
+            // Only a sync issued after it arrived counts (it may cover what the tracker cannot see).
+            return lastOkNo > barrier.syncsAtArrival && s <= lastOkSnapshot && (lastOkFull || !needsFull(barrier));
+        }
         if (syncWrites)
         {
             // O_DSYNC: a completed write is durable (rule 10).
@@ -490,7 +517,7 @@ final class BarrierTracker
             }
             w = next;
         }
-        if (inFlight == carriers.length || waitHead == null || syncWrites)
+        if (inFlight == carriers.length || waitHead == null)
         {
             return;
         }
@@ -499,7 +526,8 @@ final class BarrierTracker
         final long c = completed;
         prev = null;
         w = waitHead;
-        while (w != null && !((naive || w.barrierSeq <= c) && !coveredInFlight(w)))
+        // On an O_DSYNC file only forced barriers (a user's fsync) need a sync at all.
+        while (w != null && !((naive || w.barrierSeq <= c) && !coveredInFlight(w) && (w.forcedSync || !syncWrites)))
         {
             prev = w;
             w = w.nextWaiter;
@@ -519,6 +547,7 @@ final class BarrierTracker
         carriers[inFlight] = w;
         carrierSnapshots[inFlight] = snapshot;
         carrierFulls[inFlight] = full;
+        carrierNos[inFlight] = syncs + 1;
         inFlight++;
         if (full)
         {
@@ -529,7 +558,7 @@ final class BarrierTracker
         syncs++;
         if (listener != null)
         {
-            listener.syncIssued(snapshot, full, System.nanoTime());
+            listener.syncIssued(snapshot, full, w.forcedSync, System.nanoTime());
         }
         sink.issueSync(w);
     }

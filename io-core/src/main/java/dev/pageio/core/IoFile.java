@@ -194,8 +194,11 @@ public final class IoFile implements AutoCloseable
     }
 
     /**
-     * fsync(2) through the ring. It covers the writes that had completed when it is issued; for "every write
-     * accepted before" use a barrier.
+     * fsync(2) through the ring, as POSIX aio_fsync means it: completes with 0 only once every write on this file
+     * accepted before the call has completed and an fsync issued after that returned 0 (docs/DURABILITY.md rules
+     * 1, 2 and 11); fails, for good, once a covered write or a sync on the file failed (the file's barrier
+     * poison). Unlike {@link #barrier(BarrierMode)} it always issues a sync of its own (shared with the barriers
+     * waiting then), so it also covers what the ring cannot see: fallocate, writes through another descriptor.
      *
      * @param handler    called once on completion.
      * @param attachment passed to the handler.
@@ -208,7 +211,7 @@ public final class IoFile implements AutoCloseable
     }
 
     /**
-     * fdatasync(2) through the ring; see {@link #fsync}.
+     * fdatasync(2) through the ring, with {@link #fsync}'s coverage (aio_fsync with O_DSYNC).
      *
      * @param handler    called once on completion.
      * @param attachment passed to the handler.
@@ -596,8 +599,13 @@ public final class IoFile implements AutoCloseable
         }
 
         @Override
-        public void syncIssued(final long covers, final boolean full, final long nanoTime)
+        public void syncIssued(final long covers, final boolean full, final boolean user, final long nanoTime)
         {
+            if (user)
+            {
+                observer.userSyncIssued(file, covers, full, nanoTime);
+                return;
+            }
             observer.syncIssued(file, covers, full, nanoTime);
         }
 

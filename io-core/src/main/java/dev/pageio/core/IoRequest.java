@@ -125,9 +125,12 @@ public final class IoRequest
     }
 
     /**
-     * Describes an fsync.
+     * Describes an fsync ({@code aio_fsync(O_SYNC)}): it completes with 0 only once every write on the file accepted
+     * before its submission has completed and an fsync issued after that returned 0 (docs/DURABILITY.md rules
+     * 1, 2, 11); it fails, for good, once a covered write or a sync on the file failed. It always issues a sync of
+     * its own (sharing it with concurrent barriers), so it also covers what the ring cannot see.
      *
-     * @param file       the file (on the ring the request is submitted to).
+     * @param file the file (on the ring the request is submitted to).
      * @return this.
      */
     public IoRequest fsync(final IoFile file)
@@ -136,9 +139,9 @@ public final class IoRequest
     }
 
     /**
-     * Describes an fdatasync.
+     * Describes an fdatasync ({@code aio_fsync(O_DSYNC)}); see {@link #fsync}.
      *
-     * @param file       the file (on the ring the request is submitted to).
+     * @param file the file (on the ring the request is submitted to).
      * @return this.
      */
     public IoRequest fdatasync(final IoFile file)
@@ -199,20 +202,33 @@ public final class IoRequest
         STATUS.setRelease(this, IoStatus.IDLE);
     }
 
+    /**
+     * A batch member that was begun but could not be queued (its file closed, its barrier window stayed full):
+     * it fails with {@code errno} and reports it itself, as lio_listio's members do.
+     */
+    void notAccepted(final int errno, final RuntimeException why)
+    {
+        this.result = -1;
+        this.failure = IoFailure.of(op, String.valueOf(file.path()), file.access().fd(), fileOffset, 0, errno,
+            "not accepted: " + why.getMessage(), why);
+        finish(IoStatus.FAILED);
+    }
+
     private void finish(final IoStatus outcome)
     {
         final IoRing.Batch b = batch;
         batch = null;
-        // release: result and failure visible before the status that publishes them (paired with status()'s acquire).
-        STATUS.setRelease(this, outcome);
-        final Thread w = (Thread)WAITER.getAcquire(this);
+        // volatile store then volatile load, paired with awaitAny's CAS of WAITER then load of STATUS (Dekker): a
+        // waiter either sees the status or is seen here and unparked. Also publishes result and failure.
+        STATUS.setVolatile(this, outcome);
+        final Thread w = (Thread)WAITER.getVolatile(this);
         if (w != null)
         {
             LockSupport.unpark(w);
         }
         if (b != null)
         {
-            b.onDone();
+            b.onDone(this, outcome != IoStatus.COMPLETED);
         }
     }
 
@@ -271,23 +287,28 @@ public final class IoRequest
      * @param timeout the longest wait.
      * @param unit    its unit.
      * @return true when done, false when the timeout passed.
+     * @throws InterruptedException when the thread is interrupted before or while it waits (the request goes on).
      */
-    public boolean await(final long timeout, final TimeUnit unit)
+    public boolean await(final long timeout, final TimeUnit unit) throws InterruptedException
     {
         return awaitAny(unit.toNanos(timeout), this) == 0;
     }
 
     /**
      * Waits until at least one of the requests is done ({@code aio_suspend}). Requests that were never submitted
-     * are ignored, as null entries are.
+     * are ignored, as null entries are. The thread parks while it waits: a completion unparks it (on a
+     * {@link RingConfig.ThreadMode#CALLER} ring it drives the ring meanwhile, and where another thread waits for
+     * the same request it parks in bounded steps of at most {@link Backoff#MAX_PARK_NS}).
      *
      * @param timeoutNs the longest wait; 0 only looks.
      * @param requests  the requests.
      * @return the index of a done request, or -1 when the timeout passed first.
+     * @throws InterruptedException when the thread is interrupted before or while it waits (aio_suspend's EINTR);
+     *                              the requests go on.
      * @throws AgentWaitException at once, when it would wait on the agent thread of a request's own ring (in a
      *                            completion handler): that wait could never end.
      */
-    public static int awaitAny(final long timeoutNs, final IoRequest... requests)
+    public static int awaitAny(final long timeoutNs, final IoRequest... requests) throws InterruptedException
     {
         final long deadline = System.nanoTime() + timeoutNs;
         final Thread me = Thread.currentThread();
@@ -296,19 +317,29 @@ public final class IoRequest
         {
             while (true)
             {
+                if (Thread.interrupted())
+                {
+                    throw new InterruptedException("interrupted while waiting for requests: requests=" + requests.length);
+                }
+                boolean allMine = true;
                 for (int i = 0; i < requests.length; i++)
                 {
                     final IoRequest r = requests[i];
                     if (r != null)
                     {
+                        // Register first, then look (Dekker with finish()): a completion after the look unparks us.
+                        if (WAITER.getVolatile(r) != me && !WAITER.compareAndSet(r, null, me))
+                        {
+                            allMine = false;
+                        }
                         if (r.isDone())
                         {
                             return i;
                         }
-                        WAITER.compareAndSet(r, null, me);
                     }
                 }
-                if (deadline - System.nanoTime() <= 0)
+                final long leftNs = deadline - System.nanoTime();
+                if (leftNs <= 0)
                 {
                     return -1;
                 }
@@ -316,8 +347,19 @@ public final class IoRequest
                 {
                     refuseOnAgentThread(requests);
                 }
-                // Bounded park: another thread may hold a request's waiter slot, so its unpark may not reach us.
-                Backoff.idle(progressOf(requests), attempt++, deadline);
+                final Progress progress = progressOf(requests);
+                if (allMine && !progress.drivenByCaller())
+                {
+                    // Every completion will unpark us: park until then, the deadline or an interrupt.
+                    attempt++;
+                    LockSupport.parkNanos(leftNs);
+                }
+                else
+                {
+                    // Another waiter holds a request's waiter slot (its unpark goes there), or a CALLER ring
+                    // needs driving: help it and park in bounded steps.
+                    Backoff.idle(progress, attempt++, deadline);
+                }
             }
         }
         finally
@@ -338,10 +380,15 @@ public final class IoRequest
      * @param timeoutNs the longest wait.
      * @param requests  the requests.
      * @return true when all are done.
+     * @throws InterruptedException when the thread is interrupted before or while it waits; the requests go on.
      */
-    public static boolean awaitAll(final long timeoutNs, final IoRequest... requests)
+    public static boolean awaitAll(final long timeoutNs, final IoRequest... requests) throws InterruptedException
     {
         final long deadline = System.nanoTime() + timeoutNs;
+        if (Thread.interrupted())
+        {
+            throw new InterruptedException("interrupted while waiting for requests: requests=" + requests.length);
+        }
         for (final IoRequest r : requests)
         {
             if (r != null && r.status() == IoStatus.IN_PROGRESS)
@@ -389,10 +436,17 @@ public final class IoRequest
      * the request's own completion where that is the answer.
      *
      * @return the outcome.
+     * @throws IllegalStateException when the request was never submitted (status IDLE: there is nothing to cancel,
+     *                               and "already done" would be a lie), naming its state.
      */
     public CompletableFuture<CancelOutcome> cancel()
     {
-        if (file == null || isDone() || status() == IoStatus.IDLE)
+        final IoStatus s = status();
+        if (s == IoStatus.IDLE)
+        {
+            throw new IllegalStateException("request never submitted: nothing to cancel: status=" + s + " request=" + this);
+        }
+        if (file == null || isDone())
         {
             return CompletableFuture.completedFuture(CancelOutcome.ALREADY_DONE);
         }

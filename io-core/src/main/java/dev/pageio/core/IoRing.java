@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -259,19 +261,41 @@ public final class IoRing implements AutoCloseable
      * Opens a file the way the ring's engine needs it (a descriptor for the kernel engines).
      *
      * @param path    the file.
-     * @param options {@link StandardOpenOption}s; READ when none is given.
+     * @param options {@link StandardOpenOption}s; READ when none is given. {@link StandardOpenOption#APPEND} is
+     *                refused on every engine (see {@link #refuseAppend}).
      * @return the open file.
-     * @throws IOException as the operating system reported it.
+     * @throws IOException              as the operating system reported it.
+     * @throws IllegalArgumentException for APPEND, and for options the engine does not take.
      */
     public IoFile open(final Path path, final OpenOption... options) throws IOException
     {
         checkOpen();
         final Set<OpenOption> set = new HashSet<>(Arrays.asList(options));
+        refuseAppend(path, set, backend.name());
         if (set.isEmpty())
         {
             set.add(StandardOpenOption.READ);
         }
         return adopt(selection.engine().openFile(path, set));
+    }
+
+    /**
+     * O_APPEND is refused on every engine, before anything is opened or created. Every request names its file
+     * offset, and Linux's pwrite ignores that offset on an O_APPEND file (man 2 pwrite, BUGS), so the offset would
+     * lie; and the ring runs writes concurrently (and resubmits short ones), so appended writes would land in
+     * completion order, not in submission order as a log writer expects. Append by writing at an offset you keep
+     * (starting at {@link IoFile#size()}), and make it durable with a barrier.
+     *
+     * @throws IllegalArgumentException when {@code options} holds APPEND.
+     */
+    static void refuseAppend(final Path path, final Set<? extends OpenOption> options, final String engine)
+    {
+        if (options.contains(StandardOpenOption.APPEND))
+        {
+            throw new IllegalArgumentException("open option not supported: option=APPEND engine=" + engine +
+                " path=" + path + ": requests name their offset, which pwrite ignores under O_APPEND, and run " +
+                "concurrently, so appends would land out of order; write at an offset you keep (from size())");
+        }
     }
 
     /**
@@ -391,83 +415,178 @@ public final class IoRing implements AutoCloseable
 
     /**
      * Submits several requests together ({@code lio_listio}): they are queued back to back, so the agent hands
-     * them to the kernel in one batch. Every request is checked before any is queued.
+     * them to the kernel in one batch. All or nothing at the call:
+     * <ul>
+     *   <li>every member is checked first (described, not in progress, not twice in the batch, on a file of this
+     *   ring, and its arguments as {@link IoFile} checks them); a bad member throws here, naming it, and no member
+     *   is queued or changed;</li>
+     *   <li>then a slot is taken for every member, waiting up to {@link RingConfig#submitTimeoutNs()} for the
+     *   last; when the ring cannot take the whole batch in that time, {@link QueueFullException} is thrown and no
+     *   member is queued (each is left as it was, IDLE or done);</li>
+     *   <li>a member that still cannot be queued after that (its file closed meanwhile, its file's barrier window
+     *   stayed full: see {@link RingConfig#barrierWindow()}) fails by itself, FAILED with ECANCELED or EAGAIN,
+     *   like lio_listio's per-member errors, and the batch reports it.</li>
+     * </ul>
+     * When every member is done, the batch completes; if any member failed or was canceled, the WAIT call throws
+     * and the NOWAIT future fails with a {@link BatchFailedException} naming those members (lio_listio's EIO).
+     * Members must not be resubmitted before the batch is done.
      *
      * @param mode     WAIT returns once all have completed; NOWAIT returns at once.
      * @param requests the requests; each reports its own result.
-     * @return completes when every request is done (already done for WAIT).
-     * @throws IllegalArgumentException when the batch is larger than the ring's queue depth.
+     * @return completes when every request is done (already done for WAIT); fails with
+     *         {@link BatchFailedException} when a member failed.
+     * @throws NullPointerException      when the mode, the array or a member is null.
+     * @throws IllegalArgumentException  when the batch is larger than the ring's queue depth, or a member is bad.
+     * @throws QueueFullException        when the ring cannot take the whole batch within the submit timeout.
+     * @throws BatchFailedException      (WAIT) when a member failed.
+     * @throws RingInterruptedException  when interrupted while waiting for slots (nothing queued) or for a WAIT
+     *                                   batch (the members go on).
      */
     public CompletableFuture<Void> submitBatch(final BatchMode mode, final IoRequest... requests)
     {
+        Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(requests, "requests");
         checkOpen();
-        if (requests.length > capacity)
+        final int n = requests.length;
+        if (n > capacity)
         {
-            throw new IllegalArgumentException("batch larger than the ring: batch=" + requests.length +
-                " queueDepth=" + capacity);
+            throw new IllegalArgumentException("batch larger than the ring: batch=" + n + " queueDepth=" + capacity);
         }
         if (mode == BatchMode.WAIT && driver.onAgentThread())
         {
             throw new IllegalStateException("a WAIT batch cannot be submitted from the ring's own agent thread");
         }
-        for (final IoRequest request : requests)
+        final long[] lengths = new long[n];
+        final Set<IoRequest> seen = Collections.newSetFromMap(new IdentityHashMap<>(n * 2));
+        for (int i = 0; i < n; i++)
         {
+            final IoRequest request = requests[i];
+            if (request == null)
+            {
+                throw new NullPointerException("batch member null: index=" + i);
+            }
             if (request.op == null || request.file == null)
             {
-                throw new IllegalArgumentException("batch holds a request with no operation described: request=" + request);
+                throw new IllegalArgumentException("batch holds a request with no operation described: index=" + i +
+                    " request=" + request);
             }
             if (request.status() == IoStatus.IN_PROGRESS)
             {
-                throw new IllegalStateException("batch holds a request in progress: request=" + request);
+                throw new IllegalStateException("batch holds a request in progress: index=" + i + " request=" + request);
+            }
+            if (!seen.add(request))
+            {
+                throw new IllegalArgumentException("batch holds the same request twice: index=" + i + " request=" + request);
+            }
+            if (request.file.ring() != this)
+            {
+                throw new IllegalArgumentException("request's file is on another ring: index=" + i + " file=" + request.file);
+            }
+            try
+            {
+                lengths[i] = submission.check(request.file.state(), request.op, request.fileOffset, request.buffer,
+                    request.buffers, IoRequest.HANDLER);
+            }
+            catch (final IllegalArgumentException e)
+            {
+                throw new IllegalArgumentException(e.getMessage() + " (batch member index=" + i + ")", e);
             }
         }
-        final Batch batch = new Batch(requests.length);
-        int submitted = 0;
-        try
+        final Slot[] slots = submission.acquireAll(n);
+        final Batch batch = new Batch(requests);
+        for (int i = 0; i < n; i++)
         {
-            for (final IoRequest request : requests)
+            final IoRequest request = requests[i];
+            try
             {
                 request.begin(batch);
-                submitDescribed(request);
-                submitted++;
             }
-        }
-        catch (final RuntimeException e)
-        {
-            // The ones already queued complete on their own; the batch reports the refusal.
-            for (int i = submitted; i < requests.length; i++)
+            catch (final IllegalStateException e)
             {
-                batch.onDone();
+                // Submitted by another thread since the check: not ours to fail; the batch counts it as failed.
+                submission.releaseUnfilled(slots[i]);
+                batch.onDone(request, true);
+                continue;
             }
-            throw e;
+            try
+            {
+                final Slot slot = submission.fillSlot(slots[i], request.file.state(), request.op, request.fileOffset,
+                    lengths[i], request.buffer, request.buffers, IoRequest.HANDLER, request, 0);
+                request.slot = slot;
+                request.slotGeneration = slot.generation();
+                submission.publish(slot);
+            }
+            catch (final QueueFullException e)
+            {
+                request.notAccepted(Errno.EAGAIN, e);
+            }
+            catch (final RingInterruptedException e)
+            {
+                request.notAccepted(Errno.EINTR, e);
+            }
+            catch (final RuntimeException e)
+            {
+                request.notAccepted(Errno.ECANCELED, e);
+            }
         }
         if (mode == BatchMode.WAIT)
         {
-            driver.awaitFuture(batch.future, "batch of " + requests.length);
+            driver.awaitFuture(batch.future, "batch of " + n);
         }
         return batch.future;
     }
 
-    /** Counts the requests of a batch down to its one completion. */
+    /** Counts the members of a batch down to its one completion, noting those that failed (lio_listio's EIO). */
     static final class Batch
     {
+        final IoRequest[] members;
+        final boolean[] failed;
         final AtomicInteger remaining;
         final CompletableFuture<Void> future = new CompletableFuture<>();
 
-        Batch(final int size)
+        Batch(final IoRequest[] members)
         {
-            remaining = new AtomicInteger(size);
-            if (size == 0)
+            this.members = members.clone();
+            this.failed = new boolean[members.length];
+            remaining = new AtomicInteger(members.length);
+            if (members.length == 0)
             {
                 future.complete(null);
             }
         }
 
-        void onDone()
+        /** A member is done ({@code failed}: failed or canceled); any thread. */
+        void onDone(final IoRequest member, final boolean memberFailed)
         {
+            if (memberFailed)
+            {
+                for (int i = 0; i < members.length; i++)
+                {
+                    if (members[i] == member)
+                    {
+                        // plain write, published to the last member by the decrement below
+                        failed[i] = true;
+                    }
+                }
+            }
             if (remaining.decrementAndGet() == 0)
             {
-                future.complete(null);
+                final List<IoRequest> bad = new ArrayList<>();
+                for (int i = 0; i < members.length; i++)
+                {
+                    if (failed[i])
+                    {
+                        bad.add(members[i]);
+                    }
+                }
+                if (bad.isEmpty())
+                {
+                    future.complete(null);
+                }
+                else
+                {
+                    future.completeExceptionally(new BatchFailedException(bad, members.length));
+                }
             }
         }
     }

@@ -13,4 +13,13 @@ interface Progress
 
     /** @return true when this thread drove one duty cycle that did work. */
     boolean helpProgress();
+
+    /**
+     * @return true when the ring moves only when some thread drives it (a {@link RingConfig.ThreadMode#CALLER}
+     * ring): a waiter must not park unbounded, it may be the one that has to drive it.
+     */
+    default boolean drivenByCaller()
+    {
+        return false;
+    }
 }

@@ -1,6 +1,7 @@
 package dev.pageio.core;
 
 import dev.pageio.core.spi.CompletionSink;
+import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
 import org.agrona.CloseHelper;
@@ -443,8 +444,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 return;
             }
             slot.advance(result);
-            // A short read on an O_DIRECT file is end of file: the remainder would be misaligned.
-            if (request.length > 0 && !(request.file.direct() && !op.writes()))
+            // A short transfer resumes for the remainder: the kernel moves at most MAX_RW_COUNT (2 GiB - 4 KiB)
+            // per call (fs/read_write.c), and a read is short only at end of file. On an O_DIRECT file a read
+            // that stopped on an unaligned count is at end of file (the remainder would be misaligned); one that
+            // stopped on an aligned count resumes, and the next read answers 0 there.
+            if (request.length > 0 && (op.writes() || !request.file.direct() || directAligned(request.file, result)))
             {
                 retries[retryCount++] = slot;
                 return;
@@ -453,6 +457,13 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             return;
         }
         finish(slot, 0);
+    }
+
+    /** @return true when {@code bytes} keeps an O_DIRECT transfer aligned (4096, or the file's larger alignment). */
+    private static boolean directAligned(final FileAccess file, final long bytes)
+    {
+        final long alignment = Math.max(4096, file.offsetAlignment());
+        return bytes % alignment == 0;
     }
 
     /** A barrier's sync completed ({@code result} 0 or -errno): its event, then the tracker. */
@@ -680,7 +691,8 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     @Override
     public void barrierSucceeded(final Slot barrier)
     {
-        finish(barrier, barrier.barrierSeq);
+        // A user's fsync/fdatasync answers 0, as fsync(2) and aio_return do; a barrier its covered seq.
+        finish(barrier, barrier.forcedSync ? 0 : barrier.barrierSeq);
     }
 
     @Override

@@ -150,6 +150,12 @@ final class RingDriver implements Progress
     }
 
     @Override
+    public boolean drivenByCaller()
+    {
+        return agentThread == null;
+    }
+
+    @Override
     public boolean onAgentThread()
     {
         final Thread t = Thread.currentThread();
@@ -159,7 +165,8 @@ final class RingDriver implements Progress
     /**
      * Waits for {@code future}, helping a CALLER ring along meanwhile.
      *
-     * @throws IllegalStateException on the agent's own thread (it would wait for itself), or when interrupted.
+     * @throws IllegalStateException     on the agent's own thread (it would wait for itself).
+     * @throws RingInterruptedException when the thread is interrupted before or while it waits (status kept).
      */
     void awaitFuture(final CompletableFuture<?> future, final String what)
     {
@@ -175,6 +182,7 @@ final class RingDriver implements Progress
         int attempt = 0;
         while (!future.isDone())
         {
+            RingInterruptedException.check(what + " ring=" + ringName);
             if (agentThread == null)
             {
                 Backoff.idle(this, attempt++, Long.MAX_VALUE);
@@ -191,7 +199,7 @@ final class RingDriver implements Progress
             catch (final InterruptedException e)
             {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting: " + what, e);
+                RingInterruptedException.check(what + " ring=" + ringName);
             }
         }
         join(future, what);
@@ -236,6 +244,7 @@ final class RingDriver implements Progress
             int attempt = 0;
             while (!terminated.isDone())
             {
+                RingInterruptedException.check("ring close (it goes on: see IoRing.terminated()) ring=" + ringName);
                 Backoff.idle(this, attempt++, Long.MAX_VALUE);
                 if (System.nanoTime() - deadline > 0 && pollers.get() == 0)
                 {
@@ -244,7 +253,6 @@ final class RingDriver implements Progress
             }
             return;
         }
-        boolean interrupted = false;
         while (agentThread.isAlive())
         {
             try
@@ -253,12 +261,9 @@ final class RingDriver implements Progress
             }
             catch (final InterruptedException e)
             {
-                interrupted = true;
+                Thread.currentThread().interrupt();
+                RingInterruptedException.check("ring close (it goes on: see IoRing.terminated()) ring=" + ringName);
             }
-        }
-        if (interrupted)
-        {
-            Thread.currentThread().interrupt();
         }
     }
 }

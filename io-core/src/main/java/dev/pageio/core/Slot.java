@@ -79,6 +79,13 @@ final class Slot
     BarrierMode barrierMode;
     /** True while this barrier's slot carries the sync for its file. */
     boolean carriesSync;
+    /**
+     * True for a sync a user asked for ({@code IoFile.fsync/fdatasync}, {@code IoRequest.fsync/fdatasync}): a
+     * barrier that succeeds only through a sync issued after it arrived (POSIX aio_fsync), completing with 0.
+     */
+    boolean forcedSync;
+    /** A forced sync's view of the file's sync count when it arrived: a later sync's number is larger. */
+    long syncsAtArrival;
     /** Next barrier waiting on the same file (the tracker's list; no allocation). */
     Slot nextWaiter;
     /** {@link System#nanoTime()} of the submitting call, when the ring records latencies; else 0. */
@@ -146,6 +153,8 @@ final class Slot
         barrierSeq = 0;
         barrierMode = null;
         carriesSync = false;
+        forcedSync = false;
+        syncsAtArrival = 0;
         nextWaiter = null;
         startNs = 0;
         final SlotEvents e = events;

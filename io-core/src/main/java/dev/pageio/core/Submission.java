@@ -113,18 +113,50 @@ final class Submission
         final Object attachment,
         final long token)
     {
+        final long length = check(file, op, fileOffset, buffer, buffers, handler);
+        return fillSlot(acquireOpen(), file, op, fileOffset, length, buffer, buffers, handler, attachment, token);
+    }
+
+    /**
+     * Checks a request's arguments against the file's and the ring's rules, touching nothing (a batch checks every
+     * member this way before it takes any slot).
+     *
+     * @return the transfer's length (0 for other operations).
+     */
+    long check(
+        final FileState file,
+        final IoOp op,
+        final long fileOffset,
+        final ByteBuffer buffer,
+        final ByteBuffer[] buffers,
+        final IoHandler<?> handler)
+    {
         checkOpen();
         file.checkOpen();
         if (handler == null)
         {
             throw new NullPointerException("handler null: op=" + op);
         }
-        long length = 0;
-        if (op.transfersData())
-        {
-            length = checkTransfer(file, op, fileOffset, buffer, buffers);
-        }
-        final Slot slot = acquireOpen();
+        return op.transfersData() ? checkTransfer(file, op, fileOffset, buffer, buffers) : 0;
+    }
+
+    /**
+     * Fills a slot taken by {@link #fill} or {@link #acquireAll} for a request {@link #check} passed. On failure
+     * (the file closed meanwhile, the barrier window stayed full) the slot is given back and the exception thrown.
+     */
+    @SuppressWarnings("unchecked")
+    Slot fillSlot(
+        final Slot slot,
+        final FileState file,
+        final IoOp op,
+        final long fileOffset,
+        final long length,
+        final ByteBuffer buffer,
+        final ByteBuffer[] buffers,
+        final IoHandler<?> handler,
+        final Object attachment,
+        final long token)
+    {
         try
         {
             file.enter();
@@ -181,6 +213,15 @@ final class Submission
         {
             r.buffer = buffer;
             r.bufferPosition = buffer.position();
+        }
+        else if (op.syncs())
+        {
+            // A user's sync is a forced barrier (docs/DURABILITY.md rule 11): it covers every write accepted
+            // before this call, never a raw sync that races the writes in flight.
+            r.op = IoOp.BARRIER;
+            slot.barrierSeq = file.barriers.lastSeq();
+            slot.barrierMode = op == IoOp.FSYNC ? BarrierMode.FULL : BarrierMode.DATA;
+            slot.forcedSync = true;
         }
         observe(slot, op);
         return slot;
@@ -257,6 +298,69 @@ final class Submission
     }
 
     /**
+     * Takes {@code n} slots for a batch, all or none: waits up to the submit timeout for the last of them; when
+     * they do not all come free in time (or the ring closes, or the thread is interrupted), gives back those taken
+     * and throws, so that no member of the batch is queued. Then looks at {@link #closed} again, as
+     * {@link #acquireOpen()} does.
+     */
+    Slot[] acquireAll(final int n)
+    {
+        final Slot[] taken = new Slot[n];
+        int count = 0;
+        try
+        {
+            long deadline = 0;
+            int attempt = 0;
+            while (count < n)
+            {
+                final Slot slot = freeSlots.poll();
+                if (slot != null)
+                {
+                    taken[count++] = slot;
+                    continue;
+                }
+                checkOpen();
+                if (submitTimeoutNs == 0 || progress.onAgentThread())
+                {
+                    throw batchFull(n, count, "0");
+                }
+                if (deadline == 0)
+                {
+                    deadline = System.nanoTime() + submitTimeoutNs;
+                }
+                else if (System.nanoTime() - deadline >= 0)
+                {
+                    throw batchFull(n, count, submitTimeoutNs + " passed");
+                }
+                RingInterruptedException.check("free slots for a batch: batch=" + n + " ring=" + ringName);
+                Backoff.idle(progress, attempt++, deadline);
+            }
+            checkOpen();
+            return taken;
+        }
+        catch (final RuntimeException e)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                release(taken[i]);
+            }
+            throw e;
+        }
+    }
+
+    private QueueFullException batchFull(final int n, final int free, final String timeout)
+    {
+        return new QueueFullException("ring cannot take the whole batch: batch=" + n + " freeSlots=" + free +
+            " queueDepth=" + capacity + " submitTimeoutNs=" + timeout + ": no member was queued: ring=" + ringName);
+    }
+
+    /** Gives back a slot taken by {@link #acquireAll} that was not filled. */
+    void releaseUnfilled(final Slot slot)
+    {
+        release(slot);
+    }
+
+    /**
      * Takes a slot, then looks at {@link #closed} again. The agent shuts down only once every slot is free; the
      * ring sets closed before the agent counts. Holding a slot before this second look means either the agent
      * counts ours (and drains it), or we see closed and give it back: no request is published to a ring that has
@@ -304,6 +408,7 @@ final class Submission
                 waited(startNs, event, "CLOSED");
                 checkOpen();
             }
+            RingInterruptedException.check("a free slot (back-pressure): queueDepth=" + capacity + " ring=" + ringName);
             if (System.nanoTime() - deadline >= 0)
             {
                 waited(startNs, event, "TIMED_OUT");

@@ -58,6 +58,54 @@ public class FdFileAccess extends FileAccess
     }
 
     /**
+     * Opens a file O_DIRECT, for {@code ExtendedOpenOption.DIRECT} on any engine: the alignment is the file
+     * system's block size ({@link java.nio.file.FileStore#getBlockSize()}, statvfs {@code f_bsize}), the same
+     * number the JDK's own direct {@code FileChannel} requires, and at least the device's logical block size, so
+     * requests are checked at the call against it (offsets, lengths and buffer addresses).
+     *
+     * @param path    the file.
+     * @param options as for {@link #open}, without DIRECT.
+     * @return the open file, reporting its alignment.
+     * @throws IOException naming the path and errno when open(2) fails (EINVAL: the file system has no O_DIRECT).
+     */
+    public static FdFileAccess openDirect(final Path path, final Set<? extends OpenOption> options) throws IOException
+    {
+        final int flags = openFlags(options) | Arch.O_DIRECT;
+        final int fd = Linux.open(path.toString(), flags, 0644);
+        if (fd < 0)
+        {
+            throw new IOException("open O_DIRECT failed: " + Errno.name(-fd) + " path=" + path + " flags=0" +
+                Integer.toOctalString(flags) + (-fd == Errno.EINVAL ? " (the file system does not take O_DIRECT)" : ""));
+        }
+        final long blockSize;
+        try
+        {
+            blockSize = java.nio.file.Files.getFileStore(path).getBlockSize();
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            Linux.close(fd);
+            throw e;
+        }
+        final int alignment = blockSize >= 512 && blockSize <= (1 << 16) && Long.bitCount(blockSize) == 1 ?
+            (int)blockSize : 4096;
+        return new FdFileAccess(path, fd, flags)
+        {
+            @Override
+            public int offsetAlignment()
+            {
+                return alignment;
+            }
+
+            @Override
+            public int memoryAlignment()
+            {
+                return alignment;
+            }
+        };
+    }
+
+    /**
      * @param options {@link StandardOpenOption}s.
      * @return the open(2) flags, with O_CLOEXEC.
      */

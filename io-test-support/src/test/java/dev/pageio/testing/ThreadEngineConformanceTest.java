@@ -24,4 +24,20 @@ class ThreadEngineConformanceTest
             return TARGET;
         }
     }
+
+    @Nested
+    class PosixChannelFiles extends PosixAioConformanceTest
+    {
+        @Override
+        protected String engine()
+        {
+            return "threads";
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return TARGET;
+        }
+    }
 }

@@ -38,7 +38,13 @@ import java.util.concurrent.locks.LockSupport;
  *   offset. Reads after release are not caught, but see poison instead of data. A Java {@code ByteBuffer}
  *   cannot be revoked, so nothing is caught at the moment of the misuse;</li>
  *   <li>any call after {@link #close()}: {@link IllegalStateException}; except releasing a buffer that was out
- *   when the pool closed, which is how memory still under I/O is given back.</li>
+ *   when the pool closed, which is how memory still under I/O is given back;</li>
+ *   <li>releasing a buffer still held by in-flight I/O (marked by {@link #ioStarted}/{@link #ioEnded}, as
+ *   {@link PageStore}'s future-returning page I/O does): refused with {@link IllegalStateException} in
+ *   {@link Mode#CHECKED}; in {@link Mode#FAST} the release is deferred, and the buffer returns to the free list
+ *   only when its last I/O ended, so memory the kernel may still write into is never handed to someone else.
+ *   Closing a CHECKED pool while any buffer is in flight is refused the same way; a FAST pool's close is
+ *   deferred (below).</li>
  * </ul>
  *
  * <p>Memory: {@link #close()} frees the region at once when every buffer is back, else when the last one
@@ -61,6 +67,8 @@ public final class AlignedBufferPool implements AutoCloseable
     private static final long POISON_LONG = 0xDBDB_DBDB_DBDB_DBDBL;
     private static final int FREE = 0;
     private static final int LEASED = 1;
+    /** In {@link #io}: a FAST release waits for the slot's in-flight I/O to end. */
+    private static final int RELEASE_PENDING = 1 << 30;
     private static final AtomicLong NATIVE_BYTES = new AtomicLong();
 
     private final Mode mode;
@@ -73,6 +81,8 @@ public final class AlignedBufferPool implements AutoCloseable
     private final ByteBuffer[] buffers;
     private final Integer[] indices;
     private final AtomicIntegerArray state;
+    /** Per slot: I/Os in flight on the buffer ({@link #ioStarted}), | {@link #RELEASE_PENDING}. */
+    private final AtomicIntegerArray io;
     private final AtomicReferenceArray<ByteBuffer> leases;
     private final MpmcVarHandleArrayQueue<Integer> free;
     private final AtomicInteger outstanding = new AtomicInteger();
@@ -138,6 +148,7 @@ public final class AlignedBufferPool implements AutoCloseable
         buffers = new ByteBuffer[bufferCount];
         indices = new Integer[bufferCount];
         state = new AtomicIntegerArray(bufferCount);
+        io = new AtomicIntegerArray(bufferCount);
         leases = new AtomicReferenceArray<>(bufferCount);
         free = new MpmcVarHandleArrayQueue<>(Math.max(2, bufferCount));
         for (int i = 0; i < bufferCount; i++)
@@ -382,6 +393,32 @@ public final class AlignedBufferPool implements AutoCloseable
                 "stale buffer: not the view of this slot's current lease (released twice, or a copy): index=" + i :
                 "foreign buffer: a copy of a pool buffer, not the one handed out: index=" + i);
         }
+        while (true)
+        {
+            final int ios = io.get(i);
+            if ((ios & RELEASE_PENDING) != 0)
+            {
+                throw new IllegalArgumentException("double release: buffer already released, waiting for its I/O: index=" + i);
+            }
+            if (ios == 0)
+            {
+                break;
+            }
+            if (mode == Mode.CHECKED)
+            {
+                throw new IllegalStateException("buffer still in flight: index=" + i + " ios=" + ios +
+                    ": release it once its I/O has completed (the kernel may still read or write it)");
+            }
+            if (io.compareAndSet(i, ios, ios | RELEASE_PENDING))
+            {
+                return; // deferred: ioEnded() of the last I/O finishes the release
+            }
+        }
+        finishRelease(i, buffer);
+    }
+
+    private void finishRelease(final int i, final ByteBuffer buffer)
+    {
         if (mode == Mode.CHECKED)
         {
             if (!leases.compareAndSet(i, buffer, null))
@@ -396,6 +433,54 @@ public final class AlignedBufferPool implements AutoCloseable
         }
         free.offer(indices[i]);
         returnOutstanding();
+    }
+
+    /**
+     * Marks the start of an I/O that uses {@code buffer} (a read the kernel writes into, a write it reads from),
+     * so that a release before {@link #ioEnded} is refused (CHECKED) or deferred (FAST). Any thread; a CAS.
+     *
+     * @param buffer a buffer, of this pool or not.
+     * @return true when it is one of this pool's leased buffers and is now marked; false (nothing done) otherwise.
+     */
+    public boolean ioStarted(final ByteBuffer buffer)
+    {
+        final int i = slotOf(buffer);
+        if (i < 0 || state.get(i) != LEASED)
+        {
+            return false;
+        }
+        io.incrementAndGet(i);
+        return true;
+    }
+
+    /**
+     * Marks the end of an I/O {@link #ioStarted} marked; a release deferred for it completes now.
+     *
+     * @param buffer the buffer given to {@link #ioStarted}, which answered true.
+     */
+    public void ioEnded(final ByteBuffer buffer)
+    {
+        final int i = slotOf(buffer);
+        if (i < 0)
+        {
+            return;
+        }
+        final int left = io.decrementAndGet(i);
+        if (left == RELEASE_PENDING && io.compareAndSet(i, RELEASE_PENDING, 0))
+        {
+            finishRelease(i, mode == Mode.FAST ? buffers[i] : leases.get(i));
+        }
+    }
+
+    /** @return buffers with I/O in flight (marked by {@link #ioStarted}); approximate while I/O moves. */
+    public int inFlight()
+    {
+        int n = 0;
+        for (int i = 0; i < bufferCount; i++)
+        {
+            n += (io.get(i) & ~RELEASE_PENDING) > 0 ? 1 : 0;
+        }
+        return n;
     }
 
     /** The slot a buffer's address falls on, or -1 when it is not the start of one of this pool's buffers. */
@@ -479,11 +564,23 @@ public final class AlignedBufferPool implements AutoCloseable
      * Closes the pool: no acquire after this. The native region is freed now when every buffer is back, else
      * when the last outstanding one is released. Buffers still lent are reported: logged once (WARNING, with the
      * count) and kept in {@link #lentAtClose()}; a buffer acquired and never released is a leak of the caller's.
-     * Idempotent.
+     * In FAST mode a buffer released during its I/O comes back when that I/O ends. Idempotent.
+     *
+     * @throws IllegalStateException in {@link Mode#CHECKED} when a buffer is still in flight ({@link #ioStarted}):
+     *                               the pool stays open.
      */
     @Override
     public void close()
     {
+        if (mode == Mode.CHECKED && !closed.get())
+        {
+            final int inFlight = inFlight();
+            if (inFlight > 0)
+            {
+                throw new IllegalStateException("pool close refused: buffers still in flight: inFlight=" + inFlight +
+                    " outstanding=" + outstanding.get() + ": close it once their I/O has completed");
+            }
+        }
         if (closed.compareAndSet(false, true))
         {
             final int lent = outstanding.get();

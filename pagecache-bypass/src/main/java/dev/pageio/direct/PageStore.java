@@ -17,6 +17,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -326,7 +327,7 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(dst, -1);
-        return ioFile.read(page << pageShift, dst);
+        return tracked(dst, () -> ioFile.read(page << pageShift, dst));
     }
 
     /**
@@ -398,7 +399,31 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(src, -1);
-        return ioFile.write(page << pageShift, src);
+        return tracked(src, () -> ioFile.write(page << pageShift, src));
+    }
+
+    /**
+     * Runs {@code io} with {@code buffer} marked in flight in the store's pool while it runs (when it is a pool
+     * buffer), so that the pool refuses (CHECKED) or defers (FAST) its release until the I/O ended. The
+     * handler-based methods do not mark (they allocate nothing): release a buffer after its handler ran.
+     */
+    private CompletableFuture<Long> tracked(final ByteBuffer buffer, final Supplier<CompletableFuture<Long>> io)
+    {
+        if (!pool.ioStarted(buffer))
+        {
+            return io.get();
+        }
+        final CompletableFuture<Long> f;
+        try
+        {
+            f = io.get();
+        }
+        catch (final RuntimeException e)
+        {
+            pool.ioEnded(buffer);
+            throw e;
+        }
+        return f.whenComplete((bytes, error) -> pool.ioEnded(buffer));
     }
 
     // -------------------------------------------------------------------------------------------------- runs
@@ -445,6 +470,34 @@ public final class PageStore implements AutoCloseable
         {
             checkBuffer(buffers[i], i);
         }
+        final boolean[] marked = new boolean[buffers.length];
+        for (int i = 0; i < buffers.length; i++)
+        {
+            marked[i] = pool.ioStarted(buffers[i]);
+        }
+        final Runnable ended = () ->
+        {
+            for (int i = 0; i < buffers.length; i++)
+            {
+                if (marked[i])
+                {
+                    pool.ioEnded(buffers[i]);
+                }
+            }
+        };
+        try
+        {
+            return runMarked(firstPage, buffers, write).whenComplete((bytes, error) -> ended.run());
+        }
+        catch (final RuntimeException e)
+        {
+            ended.run();
+            throw e;
+        }
+    }
+
+    private CompletableFuture<Long> runMarked(final long firstPage, final ByteBuffer[] buffers, final boolean write)
+    {
         final List<CompletableFuture<Long>> parts = new ArrayList<>((buffers.length + maxSegments - 1) / maxSegments);
         for (int p = 0; p * maxSegments < buffers.length; p++)
         {

@@ -95,6 +95,43 @@ class AlignedBufferPoolTest
     }
 
     @Test
+    void shouldDeferTheReleaseOfABufferUnderIoUntilItEndsInFastMode()
+    {
+        try (AlignedBufferPool pool = new AlignedBufferPool(1, 4096, 512, AlignedBufferPool.Mode.FAST))
+        {
+            final ByteBuffer b = pool.acquire();
+            assertTrue(pool.ioStarted(b));
+            assertFalse(pool.ioStarted(ByteBuffer.allocateDirect(4096)), "not a pool buffer: nothing marked");
+            pool.release(b);
+            assertNull(pool.tryAcquire(), "memory the kernel may still write into is not handed out again");
+            assertThrows(IllegalArgumentException.class, () -> pool.release(b), "a second release is still caught");
+            pool.ioEnded(b);
+            assertSame(b, pool.tryAcquire(), "free once the I/O ended");
+            pool.release(b);
+        }
+    }
+
+    @Test
+    void shouldRefuseTheReleaseOfABufferUnderIoAndTheCloseInCheckedMode()
+    {
+        final AlignedBufferPool pool = new AlignedBufferPool(2, 4096, 512, AlignedBufferPool.Mode.CHECKED);
+        final ByteBuffer b = pool.acquire();
+        assertTrue(pool.ioStarted(b));
+        assertTrue(pool.ioStarted(b), "two I/Os on one buffer (a page written to two places)");
+        final IllegalStateException release = assertThrows(IllegalStateException.class, () -> pool.release(b));
+        assertTrue(release.getMessage().contains("ios=2"), release.getMessage());
+        final IllegalStateException close = assertThrows(IllegalStateException.class, pool::close);
+        assertTrue(close.getMessage().contains("inFlight=1"), close.getMessage());
+        assertFalse(pool.isClosed());
+        pool.ioEnded(b);
+        assertThrows(IllegalStateException.class, () -> pool.release(b), "one I/O still in flight");
+        pool.ioEnded(b);
+        pool.release(b);
+        pool.close();
+        assertTrue(pool.isClosed());
+    }
+
+    @Test
     void shouldRejectADoubleReleaseInBothModes()
     {
         for (final AlignedBufferPool.Mode mode : AlignedBufferPool.Mode.values())

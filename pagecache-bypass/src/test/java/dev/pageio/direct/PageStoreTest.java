@@ -103,6 +103,39 @@ class PageStoreTest
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("enginesAndFilesystems")
     @Timeout(60)
+    void shouldRefuseToReleaseOrClosePoolBuffersStillUnderIo(final String engine, final String fs) throws Exception
+    {
+        final Path path = dir(fs).resolve("in-flight");
+        try (PageStore store = PageStore.open(path, config(engine, 4096)))
+        {
+            store.grow(4);
+            final AlignedBufferPool pool = store.buffers();
+            final ByteBuffer page = pool.acquire(TimeUnit.SECONDS.toNanos(10));
+            final ByteBuffer[] run = {pool.acquire(TimeUnit.SECONDS.toNanos(10)), pool.acquire(TimeUnit.SECONDS.toNanos(10))};
+            fill(page, 0, 3);
+            store.ring().pause();
+            final CompletableFuture<Long> write = store.writePage(0, page);
+            final CompletableFuture<Long> read = store.readPages(2, run);
+            assertEquals(3, pool.inFlight());
+            final IllegalStateException release = assertThrows(IllegalStateException.class, () -> pool.release(page));
+            assertTrue(release.getMessage().contains("in flight"), release.getMessage());
+            assertThrows(IllegalStateException.class, () -> pool.release(run[1]));
+            final IllegalStateException close = assertThrows(IllegalStateException.class, pool::close);
+            assertTrue(close.getMessage().contains("inFlight=3"), close.getMessage());
+            assertFalse(pool.isClosed());
+            store.ring().resume();
+            assertEquals(4096L, write.get(30, TimeUnit.SECONDS));
+            assertEquals(8192L, read.get(30, TimeUnit.SECONDS));
+            assertEquals(0, pool.inFlight());
+            pool.release(page);
+            pool.release(run[0]);
+            pool.release(run[1]);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @MethodSource("enginesAndFilesystems")
+    @Timeout(60)
     void shouldRoundTripPagesAcrossReopen(final String engine, final String fs) throws Exception
     {
         final Path path = dir(fs).resolve("pages");

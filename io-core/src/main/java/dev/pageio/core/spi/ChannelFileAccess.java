@@ -1,8 +1,11 @@
 package dev.pageio.core.spi;
 
+import com.sun.nio.file.ExtendedOpenOption;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -13,17 +16,61 @@ public final class ChannelFileAccess extends FileAccess
 {
     private final FileChannel channel;
     private final boolean syncWrites;
+    private final int directAlignment;
 
     /**
      * @param path    the file.
-     * @param options open options, as for {@link FileChannel#open(Path, Set, java.nio.file.attribute.FileAttribute[])}.
+     * @param options open options, as for {@link FileChannel#open(Path, Set, java.nio.file.attribute.FileAttribute[])};
+     *                {@code ExtendedOpenOption.DIRECT} opens the file O_DIRECT with the file store's block size as
+     *                its alignment (the number the JDK's direct channel checks), so that requests are checked
+     *                against it at the call, as on the kernel engines; APPEND is refused (see
+     *                {@code IoRing.open}).
      * @throws IOException as the operating system reported it.
      */
     public ChannelFileAccess(final Path path, final Set<? extends OpenOption> options) throws IOException
     {
         super(path);
+        if (options.contains(StandardOpenOption.APPEND))
+        {
+            throw new IllegalArgumentException("open option not supported: option=APPEND path=" + path +
+                ": requests name their offset and run concurrently, so appends would land out of order");
+        }
         this.channel = FileChannel.open(path, options);
         this.syncWrites = options.contains(StandardOpenOption.DSYNC) || options.contains(StandardOpenOption.SYNC);
+        int alignment = 1;
+        if (options.contains(ExtendedOpenOption.DIRECT))
+        {
+            try
+            {
+                final long blockSize = Files.getFileStore(path).getBlockSize();
+                alignment = blockSize >= 512 && blockSize <= (1 << 16) && Long.bitCount(blockSize) == 1 ?
+                    (int)blockSize : 4096;
+            }
+            catch (final IOException | RuntimeException e)
+            {
+                channel.close();
+                throw e;
+            }
+        }
+        this.directAlignment = alignment;
+    }
+
+    @Override
+    public int offsetAlignment()
+    {
+        return directAlignment;
+    }
+
+    @Override
+    public int memoryAlignment()
+    {
+        return directAlignment;
+    }
+
+    @Override
+    public boolean direct()
+    {
+        return directAlignment > 1;
     }
 
     /** @return the channel. */

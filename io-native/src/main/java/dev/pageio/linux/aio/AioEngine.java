@@ -161,7 +161,7 @@ public final class AioEngine implements IoEngine
         }
         final Set<OpenOption> rest = new HashSet<>(options);
         rest.remove(ExtendedOpenOption.DIRECT);
-        return FdFileAccess.open(path, rest, Arch.O_DIRECT);
+        return FdFileAccess.openDirect(path, rest);
     }
 
     private AioProbe probe()

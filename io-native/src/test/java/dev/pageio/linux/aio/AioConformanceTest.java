@@ -90,6 +90,36 @@ class AioConformanceTest
         }
     }
 
+    /** The POSIX AIO contract on aio, O_DIRECT files on ext4. */
+    @Nested
+    class PosixDirectOnExt4 extends dev.pageio.testing.PosixAioConformanceTest
+    {
+        @Override
+        protected String engine()
+        {
+            return "aio";
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return EXT4;
+        }
+
+        @Override
+        protected IoFile openFile(final IoRing ring, final Path path) throws IOException
+        {
+            return adoptDirect(ring, path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE,
+                StandardOpenOption.CREATE));
+        }
+
+        @Override
+        protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return adoptDirect(ring, path, Set.of(StandardOpenOption.WRITE));
+        }
+    }
+
     private static IoFile adoptDirect(final IoRing ring, final Path path, final Set<? extends OpenOption> options)
         throws IOException
     {

@@ -178,4 +178,49 @@ class UringConformanceTest
             return super.openFile(ring, path);
         }
     }
+
+    /** The POSIX AIO contract on io_uring: buffered on ext4, O_DIRECT on tmpfs. */
+    @Nested
+    class PosixBufferedOnExt4 extends dev.pageio.testing.PosixAioConformanceTest
+    {
+        @Override
+        protected String engine()
+        {
+            return UringEngine.NAME;
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return EXT4;
+        }
+    }
+
+    @Nested
+    class PosixDirectOnTmpfs extends dev.pageio.testing.PosixAioConformanceTest
+    {
+        @Override
+        protected String engine()
+        {
+            return UringEngine.NAME;
+        }
+
+        @Override
+        protected Path directory()
+        {
+            return TMPFS;
+        }
+
+        @Override
+        protected IoFile openFile(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(READ, WRITE, CREATE), Arch.O_DIRECT));
+        }
+
+        @Override
+        protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
+        {
+            return ring.adopt(FdFileAccess.open(path, EnumSet.of(WRITE), Arch.O_DIRECT));
+        }
+    }
 }

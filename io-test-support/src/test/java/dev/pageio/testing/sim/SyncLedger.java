@@ -54,6 +54,18 @@ final class SyncLedger implements BarrierObserver
     @Override
     public void syncIssued(final IoFile file, final long covers, final boolean full, final long nanoTime)
     {
+        issued(file, covers, full, false);
+    }
+
+    /** A user's fsync/fdatasync always syncs (aio_fsync): exempt from "covers something new". */
+    @Override
+    public void userSyncIssued(final IoFile file, final long covers, final boolean full, final long nanoTime)
+    {
+        issued(file, covers, full, true);
+    }
+
+    private void issued(final IoFile file, final long covers, final boolean full, final boolean user)
+    {
         final FileSyncs f = files.computeIfAbsent(file, x -> new FileSyncs());
         syncs++;
         if (f.inFlight.size() >= syncsInFlightMax)
@@ -62,7 +74,7 @@ final class SyncLedger implements BarrierObserver
                 " path=" + file.path());
         }
         final long previous = full ? f.maxFullT : f.maxT;
-        if (covers <= previous)
+        if (covers <= previous && !user)
         {
             violations.add("sync covers nothing new: T=" + covers + " full=" + full + " earlier T=" + previous +
                 " path=" + file.path());
