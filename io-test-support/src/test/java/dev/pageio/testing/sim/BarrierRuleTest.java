@@ -74,7 +74,8 @@ class BarrierRuleTest
         final SimulatedSchedule schedule = new SimulatedSchedule(19);
         final SimulatedFile walSim = new SimulatedFile(Path.of("wal")).failSync(1);
         final SimulatedFile dataSim = new SimulatedFile(Path.of("data"));
-        try (IoRing ring = SimulatedEngine.open(caller("rule7-fail"), schedule))
+        final IoRing ring = SimulatedEngine.open(caller("rule7-fail"), schedule);
+        try
         {
             final SimulatedBackend device = (SimulatedBackend)ring.backend();
             final IoFile wal = ring.adopt(walSim);
@@ -98,6 +99,10 @@ class BarrierRuleTest
             settle(ring);
             assertEquals(List.of(), dataSim.records(2), "the page is never written");
         }
+        finally
+        {
+            assertClosePoisoned(ring, "wal");
+        }
     }
 
     // ------------------------------------------------------------------------------------------ rule 8
@@ -107,7 +112,8 @@ class BarrierRuleTest
     {
         final SimulatedFile goodSim = new SimulatedFile(Path.of("good"));
         final SimulatedFile badSim = new SimulatedFile(Path.of("bad")).failSync(1);
-        try (IoRing ring = SimulatedEngine.open(caller("rule8-fail"), new SimulatedSchedule(23)))
+        final IoRing ring = SimulatedEngine.open(caller("rule8-fail"), new SimulatedSchedule(23));
+        try
         {
             final IoFile good = ring.adopt(goodSim);
             final IoFile bad = ring.adopt(badSim);
@@ -121,6 +127,21 @@ class BarrierRuleTest
             assertEquals(Errno.EIO, bad.barrierPoison().errno());
             assertEquals(null, good.barrierPoison());
         }
+        finally
+        {
+            assertClosePoisoned(ring, "bad");
+        }
+    }
+
+    /**
+     * Closing a ring is a barrier for each of its files (BARRIER.md rule 11): with a file poisoned on purpose, the
+     * close throws that file's original failure.
+     */
+    private static void assertClosePoisoned(final IoRing ring, final String path)
+    {
+        final IoFailure atClose = assertThrows(IoFailure.class, ring::close);
+        assertEquals(Errno.EIO, atClose.errno(), atClose.getMessage());
+        assertTrue(atClose.getMessage().contains("path=" + path), "the close names the poisoned file: " + atClose);
     }
 
     @Test
