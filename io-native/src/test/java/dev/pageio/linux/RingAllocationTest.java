@@ -104,19 +104,28 @@ class RingAllocationTest
                 reader.next(i);
             }
             drive(ring, reader, 200_000); // warm up: JIT, lazy initialisation
-            final long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
-            final long start = reader.completed;
-            drive(ring, reader, 1_000_000L);
-            final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
-            final long ios = reader.completed - start;
-            assertEquals(0, reader.failed, "failures");
-            assertTrue(ios >= 1_000_000, "ios=" + ios);
-            System.out.println("allocation: engine=" + engine + " jfr=" + jfr + " ios=" + ios + " bytes=" + allocated);
             // Nothing per I/O: a few hundred bytes show up once in a while (the JIT deoptimising and reallocating a
-            // scalar-replaced object, measured 24 B to 4 KiB whether the run is 200K or 2M I/Os), never in
-            // proportion to the I/Os. The bound is 0.01 B per I/O.
+            // scalar-replaced object, measured 24 B to 4 KiB whether the run is 200K or 2M I/Os), and the thread
+            // engine starts a worker lazily when a request finds none idle (a thread start, ~260 KB with a JFR
+            // recording running, seen once in a merged run). Neither is in proportion to the I/Os: a window of 1M
+            // I/Os under the bound of 0.01 B per I/O is required, out of at most three (an allocation per I/O
+            // shows in every window).
+            long allocated = Long.MAX_VALUE;
+            long ios = 0;
+            for (int window = 0; window < 3 && allocated > ios / 100; window++)
+            {
+                final long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+                final long start = reader.completed;
+                drive(ring, reader, 1_000_000L);
+                allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+                ios = reader.completed - start;
+                assertEquals(0, reader.failed, "failures");
+                assertTrue(ios >= 1_000_000, "ios=" + ios);
+                System.out.println("allocation: engine=" + engine + " jfr=" + jfr + " window=" + window + " ios=" + ios +
+                    " bytes=" + allocated);
+            }
             assertTrue(allocated <= ios / 100, "bytes allocated=" + allocated + " over ios=" + ios + " on engine " + engine +
-                " jfr=" + jfr);
+                " jfr=" + jfr + " in each of three windows");
             reader.stop = true;
             while (reader.completed + reader.failed < reader.submitted)
             {
