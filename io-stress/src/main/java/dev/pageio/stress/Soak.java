@@ -334,7 +334,17 @@ public final class Soak
             final IoRequest r = new IoRequest().read(file, (long)page * PAGE, readBuffer.clear()).submit();
             r.cancel();
             cancels.incrementAndGet();
-            if (!r.await(30, TimeUnit.SECONDS))
+            final boolean finished;
+            try
+            {
+                finished = r.await(30, TimeUnit.SECONDS);
+            }
+            catch (final InterruptedException e)
+            {
+                Thread.currentThread().interrupt(); // the soak is stopping: the read is not counted either way
+                return;
+            }
+            if (!finished)
             {
                 problem(lost, "canceled read never finished: producer=" + id);
                 return;

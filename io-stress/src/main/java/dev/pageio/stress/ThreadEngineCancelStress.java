@@ -24,7 +24,9 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
 @JCStressTest
 @Outcome(id = "CANCELED, CANCELED, not-run", expect = ACCEPTABLE, desc = "canceled before a worker took it")
 @Outcome(id = "NOT_CANCELED, COMPLETED, ran", expect = ACCEPTABLE, desc = "a worker was running it")
-@Outcome(id = "ALREADY_DONE, COMPLETED, ran", expect = ACCEPTABLE, desc = "the cancel came after the completion, or before the submit")
+@Outcome(id = "ALREADY_DONE, COMPLETED, ran", expect = ACCEPTABLE, desc = "the cancel came after the completion")
+@Outcome(id = "NEVER_SUBMITTED, COMPLETED, ran", expect = ACCEPTABLE,
+    desc = "the cancel came before the submit: refused with IllegalStateException (issue 11 item 5), the read runs")
 @Outcome(expect = FORBIDDEN, desc = "CANCELED with the read run, COMPLETED without it, a disagreeing answer, or a lost request")
 @State
 public class ThreadEngineCancelStress
@@ -33,6 +35,7 @@ public class ThreadEngineCancelStress
     private final ByteBuffer buffer = ByteBuffer.allocate(512);
     private volatile CompletableFuture<CancelOutcome> cancel;
     private volatile String submitError;
+    private volatile String cancelRefused;
 
     /** The submitter. */
     @Actor
@@ -52,7 +55,15 @@ public class ThreadEngineCancelStress
     @Actor
     public void canceler()
     {
-        cancel = request.cancel();
+        try
+        {
+            cancel = request.cancel();
+        }
+        catch (final IllegalStateException e)
+        {
+            // a request never submitted has nothing to cancel (status=IDLE): the cancel came first
+            cancelRefused = "NEVER_SUBMITTED";
+        }
     }
 
     /** After both: what became of the request. */
@@ -64,7 +75,17 @@ public class ThreadEngineCancelStress
             r.r1 = "submit failed: " + submitError;
             return;
         }
-        final boolean done = request.await(StressRings.LOST_AFTER_SECONDS, TimeUnit.SECONDS);
+        boolean done;
+        try
+        {
+            done = request.await(StressRings.LOST_AFTER_SECONDS, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException e)
+        {
+            Thread.currentThread().interrupt();
+            r.r1 = "arbiter interrupted";
+            return;
+        }
         CancelOutcome answer;
         try
         {
@@ -75,7 +96,7 @@ public class ThreadEngineCancelStress
         {
             answer = null;
         }
-        r.r1 = answer == null ? "NO-ANSWER" : answer;
+        r.r1 = cancelRefused != null ? cancelRefused : answer == null ? "NO-ANSWER" : answer;
         r.r2 = done ? request.status() : "LOST";
         r.r3 = buffer.get(0) == 1 ? "ran" : "not-run";
     }
