@@ -632,8 +632,8 @@ public final class PageioFileChannel extends AsynchronousFileChannel
     /**
      * Hands a completed operation to its handler. Operations that complete while earlier ones still wait for an
      * executor thread join them in the handler lane and run on the same executor task, in completion order: under
-     * load one hand-off to the executor serves a whole reaped batch instead of one per operation (each hand-off
-     * wakes a parked thread, which costs more than a 4 KiB transfer from tmpfs). A lane is never waited on: the
+     * load one hand-off to the executor serves a whole reaped batch instead of one per operation (a hand-off may
+     * have to wake a parked thread). A lane is never waited on: the
      * first operation into an empty lane schedules the task that takes the whole lane, and later ones find a lane
      * that is already scheduled. Handlers that complete while a batch runs form the next batch, on another
      * executor thread, so a handler that blocks delays only the handlers taken with it.
