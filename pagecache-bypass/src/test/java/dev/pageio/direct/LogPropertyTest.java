@@ -356,7 +356,8 @@ class LogPropertyTest
                 final String reason = log.recoveredEndReason();
                 if (Boolean.getBoolean("pageio.log.debug"))
                 {
-                    System.out.println("seed=" + out.seed + " end=" + reader.endLsn() + " reason=" + reason);
+                    System.out.println("seed=" + out.seed + " end=" + (reader.ended() ? reader.endLsn() : -1) + " reason=" +
+                        reason);
                 }
                 out.tornEnd |= reason != null && (reason.startsWith("crc") || reason.startsWith("length"));
                 for (final long lsn : acked.keySet())
@@ -364,7 +365,8 @@ class LogPropertyTest
                     if (read.stream().noneMatch(r -> r[0] == lsn))
                     {
                         out.violations.add("durable: an acknowledged record was not recovered: lsn=" + lsn +
-                            " recoveredEnd=" + reader.endLsn() + " reason=" + reason);
+                            " recoveredEnd=" + (reader.ended() ? reader.endLsn() : "not reached (a prefix violation stopped it)") +
+                            " reason=" + reason);
                         break;
                     }
                 }
