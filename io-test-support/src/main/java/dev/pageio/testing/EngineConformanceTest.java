@@ -690,7 +690,23 @@ public abstract class EngineConformanceTest
             final long start = System.nanoTime();
             assertThrows(QueueFullException.class, () -> file.write(0, pattern(PAGE, 3)));
             assertTrue(System.nanoTime() - start >= TimeUnit.MILLISECONDS.toNanos(100), "waited the timeout");
+            small.resume();
+            assertEquals(PAGE, get(a));
+            assertEquals(PAGE, get(b));
+        }
+    }
 
+    @Test
+    void shouldTakeASlotThatFreesWhileTheSubmitterWaits() throws Exception
+    {
+        // A timeout far above any scheduling delay: the slot frees (20 ms after the submitter starts waiting) long
+        // before it, even on a loaded machine, so the test does not race the clock.
+        final IoRing small = extraRing(config().queueDepth(2).submitTimeoutNs(TimeUnit.SECONDS.toNanos(60)).build());
+        try (IoFile file = openFile(small, dir.resolve("wait-free")))
+        {
+            small.pause();
+            final CompletableFuture<Long> a = file.write(0, pattern(PAGE, 1));
+            final CompletableFuture<Long> b = file.write(PAGE, pattern(PAGE, 2));
             final CountDownLatch releasing = new CountDownLatch(1);
             final Thread resumer = new Thread(() ->
             {
@@ -711,7 +727,8 @@ public abstract class EngineConformanceTest
             assertEquals(PAGE, get(c));
             assertEquals(PAGE, get(a));
             assertEquals(PAGE, get(b));
-            resumer.join();
+            resumer.join(TimeUnit.SECONDS.toMillis(30));
+            assertFalse(resumer.isAlive(), "the resumer ended");
         }
     }
 
