@@ -173,13 +173,25 @@ final class LogAppender
     private void writePad(final long lsn, final long limit)
     {
         final Scratch s = scratch.get();
-        final ByteBuffer view = s.view;
-        final int at = (int)(lsn & bufferMask);
+        writePad(state, s.view, s.crc, lsn, limit);
+    }
+
+    /**
+     * Writes a padding frame over {@code [lsn, limit)} of the log buffer and publishes it (release), in space the
+     * caller claimed: an appender that would cross a boundary, or the flusher padding a tail block.
+     *
+     * @param view a duplicate of the buffer the calling thread owns.
+     * @param crc  a CRC the calling thread owns.
+     */
+    static void writePad(final LogState state, final ByteBuffer view, final CRC32C crc, final long lsn,
+        final long limit)
+    {
+        final int at = (int)(lsn & state.bufferMask);
         view.putLong(at + LSN_OFFSET, lsn);
-        final int crc = LogFrameDescriptor.frameCrc(view, s.crc, at, FRAME_HEADER_BYTES,
-            state.generation(lsn / dataBytes));
-        view.putInt(at + CRC_OFFSET, crc);
+        final int frameCrc = LogFrameDescriptor.frameCrc(view, crc, at, FRAME_HEADER_BYTES,
+            state.generation(lsn / state.dataBytes));
+        view.putInt(at + CRC_OFFSET, frameCrc);
         // release: as for a frame.
-        INT.setRelease(buffer, at, PAD_FLAG | (int)(limit - lsn));
+        INT.setRelease(state.buffer, at, PAD_FLAG | (int)(limit - lsn));
     }
 }

@@ -228,6 +228,16 @@ public final class LogFile implements AutoCloseable
         return flusher.bytesWritten();
     }
 
+    /**
+     * @return log bytes the flusher filled with padding at the end of a tail block more than half full, so that the
+     * next flush starts on a fresh block instead of rewriting it (space, not bytes written: those are counted in
+     * {@link #bytesWritten()}). Approximate.
+     */
+    public long paddedBytes()
+    {
+        return flusher.paddedBytes();
+    }
+
     /** @return commit handlers that threw (their exceptions are not the log's; the flusher went on). */
     public long handlerErrors()
     {

@@ -7,8 +7,10 @@ import dev.pageio.core.IoHandler;
 import dev.pageio.core.QueueFullException;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.zip.CRC32C;
 
 import static dev.pageio.direct.LogFrameDescriptor.HEADER_BLOCK_BYTES;
 import static dev.pageio.direct.LogFrameDescriptor.INT;
@@ -22,6 +24,15 @@ import static dev.pageio.direct.LogFrameDescriptor.PAD_FLAG;
  * DATA mode: segments are preallocated and synced) that serves every committer whose record is in it. Writes never
  * overlap; barriers of up to {@link LogConfig#flushesInFlightMax()} flushes are in flight at once (pipelined,
  * BARRIER.md rule 4); the durable LSN advances in LSN order.
+ *
+ * <p><b>Tail blocks.</b> A flush that ends inside a block writes the whole block, and the next flush writes it again
+ * from its start (O_DIRECT writes whole blocks): {@code f} bytes already written are written twice and the
+ * {@code r = block - f} bytes after the end are written as zeros, about one block of extra bytes per flush. When the
+ * flusher has caught up with every claim ({@code tail == scanPos}) and the tail block is more than half full
+ * ({@code f > r}), it claims the rest of the block itself (one CAS on the tail, as an appender would) and fills it
+ * with a padding frame: the flush ends on a block boundary and the next one starts on a fresh block, so the
+ * {@code f} bytes are not rewritten; the price is {@code r < f} bytes of log space, never more than it saves.
+ * {@link #paddedBytes()} counts that space.
  *
  * <p>Back-pressure from a full ring (a shared one) is never a failure: a flush that cannot be issued waits for the
  * next completion, and a kick the ring refused is retried on the log's preparer thread.
@@ -39,6 +50,9 @@ final class LogFlusher
     private final long dataBytes;
     private final LogBreakage breakage;
     private final AtomicInteger kickState = new AtomicInteger();
+    /** The flusher's own view of the buffer and CRC, for the padding frames it writes. */
+    private final ByteBuffer padView;
+    private final CRC32C padCrc = new CRC32C();
     /** The file kicks go through (the newest segment's). Agent and open write. */
     private volatile IoFile kickFile;
 
@@ -60,6 +74,7 @@ final class LogFlusher
     /** Flushes issued (one write + one barrier each) and bytes they wrote. Agent writes, anyone reads. */
     private volatile long flushesIssued;
     private volatile long bytesWritten;
+    private volatile long paddedBytes;
 
     /** One flush: a write and the barrier after it. Agent thread. */
     private static final class Flush
@@ -96,6 +111,7 @@ final class LogFlusher
         this.writeA = buffer.duplicate();
         this.writeB = buffer.duplicate();
         this.writePair = new ByteBuffer[] {writeA, writeB};
+        this.padView = buffer.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     }
 
     /** Sets the file kicks go through (open, once the first segment is ready). */
@@ -112,6 +128,12 @@ final class LogFlusher
     long bytesWritten()
     {
         return bytesWritten;
+    }
+
+    /** @return log bytes the flusher filled with padding frames at the end of tail blocks. Agent writes. */
+    long paddedBytes()
+    {
+        return paddedBytes;
     }
 
     // ---------------------------------------------------------------------------------------------- kicks
@@ -269,8 +291,39 @@ final class LogFlusher
         scanPos = p;
     }
 
+    /**
+     * Ends the published log on a block boundary when the tail block is more than half full and no appender holds
+     * a claim beyond what was scanned (see the class comment).
+     */
+    private void padTailBlock()
+    {
+        if (breakage == LogBreakage.NO_TAIL_PAD)
+        {
+            return;
+        }
+        final long blockBytes = state.blockBytes;
+        final long p = scanPos;
+        final long used = p & (blockBytes - 1);
+        if (used <= blockBytes - used)
+        {
+            // empty, or at most half full: rewriting it next time costs no more than padding it now
+            return;
+        }
+        final long blockEnd = p - used + blockBytes;
+        // a block never crosses a segment end nor a buffer wrap (both are multiples of the block)
+        if (blockEnd - state.freeLsn > bufferBytes || !state.tail.compareAndSet(p, blockEnd))
+        {
+            // no buffer space, or an appender claimed beyond scanPos (or the log closed): write as it is
+            return;
+        }
+        LogAppender.writePad(state, padView, padCrc, p, blockEnd);
+        scanPos = blockEnd;
+        paddedBytes += blockEnd - p;
+    }
+
     private void issueFlush()
     {
+        padTailBlock();
         final int blockBytes = state.blockBytes;
         final long from = coverIssued & -(long)blockBytes;
         final long k = from / dataBytes;
