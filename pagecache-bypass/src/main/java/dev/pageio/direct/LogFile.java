@@ -37,7 +37,9 @@ import static dev.pageio.direct.LogState.CLOSED_BIT;
  * write returned; docs/DURABILITY.md, DATA mode: segments are preallocated and synced) that serves every
  * committer whose record is in it. Writes never overlap; barriers of up to {@link LogConfig#flushesInFlightMax()}
  * flushes are in flight at once (pipelined, rule 4), and commits are acknowledged in LSN order. No allocation
- * per append or per handler-form commit in the steady state (waiters are recycled).
+ * per append or per handler-form commit in the steady state (waiters are recycled). A flush that would end in a
+ * tail block more than half full, with no append claiming beyond it, pads that block to its end (a padding frame),
+ * so that the next flush starts on a fresh block instead of writing the block again ({@link #paddedBytes()}).
  *
  * <p>Back-pressure from a full ring (a shared one) is never a failure: a flush that cannot be issued waits for the
  * next completion, a kick the ring refused is retried on the log's preparer thread, and the log's blocking steps
