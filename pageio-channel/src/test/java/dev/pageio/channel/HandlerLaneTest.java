@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The handler lane ({@link PageioFileChannel#dispatch(ChannelOp)}): handlers of operations that complete together run
+ * The handler lane ({@link HandlerLane#dispatch(ChannelOp)}): handlers of operations that complete together run
  * in one executor task; none is lost when one throws, and a handler may wait for the handler of an operation it
  * issued itself.
  */
