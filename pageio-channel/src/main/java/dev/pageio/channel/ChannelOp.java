@@ -76,6 +76,8 @@ final class ChannelOp implements IoHandler<ChannelOp>, Runnable
         this.future = future;
         this.handler = (CompletionHandler<Integer, Object>)handler;
         this.attachment = attachment;
+        this.result = 0;
+        this.failure = null;
     }
 
     /** Submits to the ring; throws what the ring throws at the call. */
