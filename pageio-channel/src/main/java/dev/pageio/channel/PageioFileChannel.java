@@ -55,8 +55,11 @@ import java.util.concurrent.Future;
  * pool, configured by {@code java.nio.channels.DefaultThreadPool.threadFactory} and {@code .initialSize} as the
  * JDK's is ({@link DefaultHandlerPool}); never on the ring's agent thread. Handlers of operations that complete
  * while earlier ones still wait for an executor thread run in the same executor task, in completion order (one
- * hand-off per batch instead of one per operation). A handler may block, and may wait for the handler of an
- * operation it issues (that one runs in a later batch, on another thread); a handler that waits for the handler of an
+ * hand-off per batch instead of one per operation), and that task, once its batch is done, spins briefly for the
+ * next completions so that a steady flow needs no hand-off at all (up to 50 us, system property
+ * {@code dev.pageio.channel.handlerSpinNs}, 0: off; not while a handler runs, not when the flow is slower). A
+ * handler may block, and may wait for the handler of an operation it issues (that one runs in a later batch, on
+ * another thread); a handler that waits for the handler of an
  * operation that completed before it may wait until it returns, since both can be in one batch: as the JDK's
  * {@code AsynchronousChannelGroup} advises, handlers should not block indefinitely. The executor's {@code execute} is
  * called from the agent: it must hand the task to another thread (a caller-runs policy would run handlers on the
