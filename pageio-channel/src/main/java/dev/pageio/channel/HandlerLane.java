@@ -3,6 +3,7 @@ package dev.pageio.channel;
 import java.nio.channels.CompletionHandler;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -16,8 +17,9 @@ final class HandlerLane
     static final String SPIN_PROPERTY = "dev.pageio.channel.handlerSpinNs";
     /**
      * How long a lane's task waits, spinning, for more completions after its batch before it gives its thread back
-     * (system property {@value #SPIN_PROPERTY}, nanoseconds; 0: never). Measured on the bench's tmpfs 4k randread
-     * QD32: see README.
+     * (system property {@value #SPIN_PROPERTY}, nanoseconds; 0: never). Only on a {@link ThreadPoolExecutor} (the
+     * default pool is one), whose queue the spin watches: an executor of another kind gets no spin. Measured on the
+     * bench's tmpfs 4k randread QD32: see README.
      */
     static final long SPIN_NS = Long.getLong(SPIN_PROPERTY, 50_000L);
     /** The lane's head when no operation waits and no task is scheduled or spinning: the next push schedules one. */
@@ -26,6 +28,8 @@ final class HandlerLane
     private static final ChannelOp SPINNING = new ChannelOp();
 
     private final ExecutorService executor;
+    /** The executor when it is a {@link ThreadPoolExecutor}, whose queue a spinning task watches; else null. */
+    private final ThreadPoolExecutor pool;
     private final long spinNs;
     /**
      * Completed operations whose handlers have not started, newest first, on {@link #IDLE} or {@link #SPINNING};
@@ -51,12 +55,15 @@ final class HandlerLane
 
     /**
      * @param executor where handlers run.
-     * @param spinNs   how long a task waits for more completions after its batch at most; 0: never.
+     * @param spinNs   how long a task waits for more completions after its batch at most; 0: never (and never on
+     *                 an executor other than a {@link ThreadPoolExecutor}).
      */
     HandlerLane(final ExecutorService executor, final long spinNs)
     {
         this.executor = executor;
-        this.spinNs = spinNs;
+        // A spinning task holds its thread: only where the tasks queued behind it can be seen (and the spin ended).
+        this.pool = executor instanceof ThreadPoolExecutor ? (ThreadPoolExecutor)executor : null;
+        this.spinNs = pool != null ? spinNs : 0;
     }
 
     /** @return true while a task spins on an empty lane, waiting for operations (tests). */
@@ -143,7 +150,8 @@ final class HandlerLane
 
     /**
      * @return the operations pushed onto the spinning lane (the lane idle again), or null after the spin, idle.
-     *         An interrupt (an executor's {@code shutdownNow}) ends the spin early and stays set.
+     *         An interrupt (an executor's {@code shutdownNow}) ends the spin early and stays set; so does a task
+     *         queued on the executor, which the spinning thread would delay.
      */
     private ChannelOp awaitPush(final long deadlineNs)
     {
@@ -155,7 +163,8 @@ final class HandlerLane
             }
             if ((i & 63) == 0)
             {
-                if (System.nanoTime() - deadlineNs >= 0 || Thread.currentThread().isInterrupted())
+                if (System.nanoTime() - deadlineNs >= 0 || Thread.currentThread().isInterrupted() ||
+                    !pool.getQueue().isEmpty()) // other tasks wait for this thread: give it back
                 {
                     // release: a push that lost this race (head no longer SPINNING) is taken here
                     return lane.compareAndSet(SPINNING, IDLE) ? null : lane.getAndSet(IDLE);

@@ -352,4 +352,38 @@ class HandlerLaneTest
             assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS));
         }
     }
+
+    @Test
+    @Timeout(60)
+    void shouldStopSpinningWhenATaskWaitsInTheExecutorsQueue() throws Exception
+    {
+        final ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+            r ->
+            {
+                final Thread t = new Thread(r, "lane-test-single");
+                t.setDaemon(true);
+                return t;
+            });
+        final HandlerLane lane = new HandlerLane(executor, TimeUnit.SECONDS.toNanos(60));
+        try
+        {
+            final CountDownLatch first = new CountDownLatch(1);
+            lane.dispatch(completedOp(recording(new ConcurrentLinkedQueue<>(), first)));
+            assertTrue(first.await(30, TimeUnit.SECONDS), "first handler ran");
+            while (!lane.spinning())
+            {
+                Thread.onSpinWait();
+            }
+            // the pool's only thread spins (up to 60 s here): a task queued behind it must not wait for the spin
+            final CountDownLatch queued = new CountDownLatch(1);
+            executor.execute(queued::countDown);
+            assertTrue(queued.await(30, TimeUnit.SECONDS), "the queued task ran: the spin gave the thread back");
+            assertFalse(lane.spinning(), "the lane is idle after the spin gave way");
+        }
+        finally
+        {
+            executor.shutdownNow();
+            assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
 }
