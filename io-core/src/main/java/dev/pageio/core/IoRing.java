@@ -334,7 +334,7 @@ public final class IoRing implements AutoCloseable
         for (int i = 0; i < files.length; i++)
         {
             final CompletableFuture<Long> f = new RingFuture<>(driver);
-            submission.submitBarrier(files[i].state(), mode, seqs[i], IoFile.FutureHandler.INSTANCE, f, 0, false);
+            submission.submitBarrier(files[i].state(), mode, seqs[i], FutureHandler.INSTANCE, f, 0, false);
             each[i] = f;
         }
         final CompletableFuture<Void> all = new RingFuture<>(driver);
