@@ -1,13 +1,23 @@
 package dev.pageio.bench;
 
+import dev.pageio.bench.BenchConverters.BlockSize;
+import dev.pageio.bench.BenchConverters.EngineName;
+import dev.pageio.bench.BenchConverters.IntList;
+import dev.pageio.bench.BenchConverters.LogImplList;
+import dev.pageio.bench.BenchConverters.NameList;
+import dev.pageio.bench.BenchConverters.NonEmptyPath;
+import dev.pageio.bench.BenchConverters.PollMode;
+import dev.pageio.bench.BenchConverters.Rest;
+import dev.pageio.bench.BenchConverters.RuntimeNs;
+import dev.pageio.bench.BenchConverters.SizeList;
+import dev.pageio.bench.BenchConverters.SubmitBatch;
+import dev.pageio.bench.BenchConverters.Whole;
+import dev.pageio.bench.BenchConverters.WholeList;
 import dev.pageio.core.RingConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IParameterConsumer;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Model.ArgSpec;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -15,9 +25,7 @@ import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Stack;
 
 /**
  * The command line, declared for picocli and validated once by {@link #parse}. Flags take their value as
@@ -56,8 +64,8 @@ public final class BenchOptions implements Cloneable
     private static final List<String> LOG_FLAGS = List.of("--committers", "--record-sizes", "--log-impl", "--log-dir",
         "--no-zero-fill");
 
-    private static final long MAX_BLOCK_SIZE = 64L << 20;
-    private static final long MIN_RUNTIME_NS = 100_000_000L;
+    static final long MAX_BLOCK_SIZE = 64L << 20;
+    static final long MIN_RUNTIME_NS = 100_000_000L;
     private static final int MAX_OUTSTANDING = 65536;
 
     @Option(names = "--engine", order = 1, paramLabel = "E", converter = EngineName.class,
@@ -501,244 +509,6 @@ public final class BenchOptions implements Cloneable
         catch (final CloneNotSupportedException e)
         {
             throw new AssertionError(e);
-        }
-    }
-
-    /** A whole number; the flag's range is checked once parsed. */
-    static final class Whole implements ITypeConverter<Integer>
-    {
-        @Override
-        public Integer convert(final String text)
-        {
-            try
-            {
-                return Integer.parseInt(text.trim());
-            }
-            catch (final NumberFormatException e)
-            {
-                throw new BadValue("not a number: %s=%s");
-            }
-        }
-    }
-
-    /** A list of whole numbers, {@code 1,8,32}: its own type, so that picocli treats the flag as single-valued. */
-    static final class IntList
-    {
-        final int[] values;
-
-        IntList(final int... values)
-        {
-            this.values = values.clone();
-        }
-
-        @Override
-        public String toString()
-        {
-            final StringBuilder b = new StringBuilder();
-            for (final int v : values)
-            {
-                b.append(b.length() == 0 ? "" : ",").append(v);
-            }
-            return b.toString();
-        }
-    }
-
-    /** {@code --committers}: whole numbers separated by commas. */
-    static final class WholeList implements ITypeConverter<IntList>
-    {
-        @Override
-        public IntList convert(final String text)
-        {
-            final String[] parts = text.split(",", -1);
-            final int[] values = new int[parts.length];
-            for (int i = 0; i < parts.length; i++)
-            {
-                try
-                {
-                    values[i] = Integer.parseInt(parts[i].trim());
-                }
-                catch (final NumberFormatException e)
-                {
-                    throw new BadValue("not a list of numbers: %s=%s (e.g. 1,8,32,128)");
-                }
-            }
-            return new IntList(values);
-        }
-    }
-
-    /** {@code --record-sizes}: sizes as {@code --bs} takes them, separated by commas, each 1 B to 1 MiB. */
-    static final class SizeList implements ITypeConverter<IntList>
-    {
-        @Override
-        public IntList convert(final String text)
-        {
-            final String[] parts = text.split(",", -1);
-            final int[] values = new int[parts.length];
-            for (int i = 0; i < parts.length; i++)
-            {
-                final long bytes;
-                try
-                {
-                    bytes = ByteSizeConverter.parse(parts[i]);
-                }
-                catch (final BadValue e)
-                {
-                    throw new BadValue("not a list of sizes: %s=%s (e.g. 100,4k)");
-                }
-                if (bytes > 1 << 20)
-                {
-                    throw new BadValue("record size too large: %s=%s max=1m each");
-                }
-                values[i] = (int)bytes;
-            }
-            return new IntList(values);
-        }
-    }
-
-    /** {@code --log-impl}: names from {@link #LOG_IMPLS}, separated by commas. */
-    static final class LogImplList implements ITypeConverter<NameList>
-    {
-        @Override
-        public NameList convert(final String text)
-        {
-            final List<String> impls = new ArrayList<>();
-            for (final String part : text.split(",", -1))
-            {
-                final String impl = part.trim();
-                if (!LOG_IMPLS.contains(impl))
-                {
-                    throw new BadValue("bad %s=%s (expected a list of pageio, force, group)");
-                }
-                impls.add(impl);
-            }
-            return new NameList(impls);
-        }
-    }
-
-    /** A list of names, {@code pageio,force}: its own type, so that picocli treats the flag as single-valued. */
-    static final class NameList
-    {
-        final List<String> values;
-
-        NameList(final List<String> values)
-        {
-            this.values = List.copyOf(values);
-        }
-
-        @Override
-        public String toString()
-        {
-            return String.join(",", values);
-        }
-    }
-
-    /** {@code --bs}: a size up to 64 MiB. */
-    static final class BlockSize implements ITypeConverter<Integer>
-    {
-        @Override
-        public Integer convert(final String text)
-        {
-            final long bytes = ByteSizeConverter.parse(text);
-            if (bytes > MAX_BLOCK_SIZE)
-            {
-                throw new BadValue("block size too large: %s=%s max=64m");
-            }
-            return (int)bytes;
-        }
-    }
-
-    /** {@code --runtime}: a duration of at least 100 ms. */
-    static final class RuntimeNs implements ITypeConverter<Long>
-    {
-        @Override
-        public Long convert(final String text)
-        {
-            final long ns = new DurationConverter().convert(text);
-            if (ns < MIN_RUNTIME_NS)
-            {
-                throw new BadValue("runtime too short: %s=%s min=100ms");
-            }
-            return ns;
-        }
-    }
-
-    /** {@code --submit-batch}: 1 to 32768, the most SQEs io_uring takes in one submit. */
-    static final class SubmitBatch implements ITypeConverter<Integer>
-    {
-        @Override
-        public Integer convert(final String text)
-        {
-            final int n;
-            try
-            {
-                n = Integer.parseInt(text);
-            }
-            catch (final NumberFormatException e)
-            {
-                throw new BadValue("bad %s=%s (a whole number, 1 to 32768)");
-            }
-            if (n < 1 || n > 32768)
-            {
-                throw new BadValue("bad %s=%s (1 to 32768)");
-            }
-            return n;
-        }
-    }
-
-    /** {@code --engine}: one of {@link #ENGINES}. */
-    static final class EngineName implements ITypeConverter<String>
-    {
-        @Override
-        public String convert(final String text)
-        {
-            if (!ENGINES.contains(text))
-            {
-                throw new BadValue("bad %s=%s (expected one of " + String.join(", ", ENGINES) + ")");
-            }
-            return text;
-        }
-    }
-
-    /** {@code --poll}: one of {@link #POLL_MODES}. */
-    static final class PollMode implements ITypeConverter<String>
-    {
-        @Override
-        public String convert(final String text)
-        {
-            if (!POLL_MODES.contains(text))
-            {
-                throw new BadValue("bad %s=%s (expected backoff, spin or sleep)");
-            }
-            return text;
-        }
-    }
-
-    /** {@code --file}: any path but the empty one. */
-    static final class NonEmptyPath implements ITypeConverter<Path>
-    {
-        @Override
-        public Path convert(final String text)
-        {
-            if (text.isEmpty())
-            {
-                throw new BadValue("empty %s");
-            }
-            return Path.of(text);
-        }
-    }
-
-    /** {@code --jmh}: takes every argument after it, options included, for JMH's own command line. */
-    static final class Rest implements IParameterConsumer
-    {
-        @Override
-        public void consumeParameters(final Stack<String> args, final ArgSpec argSpec, final CommandSpec commandSpec)
-        {
-            final List<String> rest = new ArrayList<>();
-            while (!args.isEmpty())
-            {
-                rest.add(args.pop());
-            }
-            argSpec.setValue(rest);
         }
     }
 }
