@@ -1,6 +1,6 @@
 package dev.pageio.testing;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.BatchFailedException;
 import dev.pageio.core.BatchMode;
 import dev.pageio.core.Errno;
@@ -413,7 +413,7 @@ public abstract class PosixAioConformanceTest
     void shouldOpenDirectAlikeOnEveryEngineWithTheAlignmentCheckedAtTheCall() throws Exception
     {
         try (IoFile file = ring.open(dir.resolve("direct"), StandardOpenOption.READ, StandardOpenOption.WRITE,
-            StandardOpenOption.CREATE, ExtendedOpenOption.DIRECT))
+            StandardOpenOption.CREATE, DirectOpenOption.DIRECT))
         {
             assertTrue(file.access().direct(), "O_DIRECT");
             final int alignment = file.access().offsetAlignment();

@@ -1,6 +1,6 @@
 package dev.pageio.linux.aio;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
@@ -83,7 +83,7 @@ class AioEngineTest
         {
             final Path path = dir.resolve("engine-direct");
             final FileAccess file = new AioEngine().openFile(path, Set.of(StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.CREATE, ExtendedOpenOption.DIRECT));
+                StandardOpenOption.WRITE, StandardOpenOption.CREATE, DirectOpenOption.DIRECT));
             try
             {
                 assertTrue(file.direct());
