@@ -463,7 +463,8 @@ public final class RingConfig
 
         /**
          * @param syncsInFlightMax 1 to {@link #BARRIER_SYNCS_IN_FLIGHT_MAX_LIMIT}: see
-         *                         {@link RingConfig#barrierSyncsInFlightMax()}. @return this.
+         *                         {@link RingConfig#barrierSyncsInFlightMax()}.
+         * @return this.
          */
         public Builder barrierSyncsInFlightMax(final int syncsInFlightMax)
         {

@@ -32,7 +32,9 @@ public abstract class EngineConformanceBase
     /** Page size of the tests: a multiple of every O_DIRECT alignment seen. */
     protected static final int PAGE = 4096;
 
+    /** The ring each test gets, opened before it and closed after it. */
     protected IoRing ring;
+    /** A fresh directory for the test's files, removed after it. */
     protected Path dir;
     private final List<IoRing> extraRings = new ArrayList<>();
 
@@ -42,19 +44,40 @@ public abstract class EngineConformanceBase
     /** @return a directory for test files (created if missing). */
     protected abstract Path directory();
 
-    /** Opens (creating) a read-write file on the ring: buffered by default; O_DIRECT subclasses override. */
+    /**
+     * Opens (creating) a read-write file on the ring: buffered by default; O_DIRECT subclasses override.
+     *
+     * @param ring the ring.
+     * @param path the file.
+     * @return the file, open on {@code ring}.
+     * @throws IOException as the operating system reported it.
+     */
     protected IoFile openFile(final IoRing ring, final Path path) throws IOException
     {
         return ring.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
     }
 
-    /** Opens an existing file write-only: reads on it fail with EBADF from the operating system. */
+    /**
+     * Opens an existing file write-only: reads on it fail with EBADF from the operating system.
+     *
+     * @param ring the ring.
+     * @param path the file.
+     * @return the file, open on {@code ring}.
+     * @throws IOException as the operating system reported it.
+     */
     protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
     {
         return ring.open(path, StandardOpenOption.WRITE);
     }
 
-    /** Opens an existing file read-only: writes on it fail with EBADF from the operating system. */
+    /**
+     * Opens an existing file read-only: writes on it fail with EBADF from the operating system.
+     *
+     * @param ring the ring.
+     * @param path the file.
+     * @return the file, open on {@code ring}.
+     * @throws IOException as the operating system reported it.
+     */
     protected IoFile openReadOnly(final IoRing ring, final Path path) throws IOException
     {
         return ring.open(path, StandardOpenOption.READ);
@@ -63,12 +86,18 @@ public abstract class EngineConformanceBase
     /**
      * Opens a FIFO read-write on the ring (so that the open does not wait for a writer, and a read waits for data
      * nobody writes): buffered by default; O_DIRECT subclasses override as for their files.
+     *
+     * @param ring the ring.
+     * @param path the FIFO.
+     * @return the FIFO, open on {@code ring}.
+     * @throws IOException as the operating system reported it.
      */
     protected IoFile openFifo(final IoRing ring, final Path path) throws IOException
     {
         return ring.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
+    /** @return the configuration of the test's rings: the engine, queue depth 64; subclasses add to it. */
     protected RingConfig.Builder config()
     {
         return RingConfig.builder().engine(engine()).queueDepth(64).name("conf-" + engine());
@@ -107,6 +136,13 @@ public abstract class EngineConformanceBase
         }
     }
 
+    /**
+     * Opens another ring for the test, closed after it.
+     *
+     * @param config its configuration.
+     * @return the ring.
+     * @throws IOException when the engine could not open it.
+     */
     protected IoRing extraRing(final RingConfig config) throws IOException
     {
         return closeAfterTest(IoRing.open(config));
@@ -124,12 +160,20 @@ public abstract class EngineConformanceBase
         return r;
     }
 
-    /** A page-aligned direct buffer of {@code size} bytes. */
+    /**
+     * @param size bytes.
+     * @return a page-aligned direct buffer of {@code size} bytes.
+     */
     protected static ByteBuffer buffer(final int size)
     {
         return ByteBuffer.allocateDirect(size + PAGE).alignedSlice(PAGE).limit(size).slice();
     }
 
+    /**
+     * @param size bytes.
+     * @param seed of the pseudo-random bytes.
+     * @return a page-aligned direct buffer of {@code size} pseudo-random bytes, the same for the same seed.
+     */
     protected static ByteBuffer pattern(final int size, final long seed)
     {
         final ByteBuffer b = buffer(size);
@@ -141,6 +185,10 @@ public abstract class EngineConformanceBase
         return b;
     }
 
+    /**
+     * @param b a buffer.
+     * @return a copy of its remaining bytes (its position is left as it was).
+     */
     protected static byte[] bytes(final ByteBuffer b)
     {
         final byte[] out = new byte[b.remaining()];
@@ -148,6 +196,14 @@ public abstract class EngineConformanceBase
         return out;
     }
 
+    /**
+     * Waits up to 30 s for a future and unwraps its failure.
+     *
+     * @param f   the future.
+     * @param <T> its value's type.
+     * @return its value.
+     * @throws Exception the failure it completed with (not wrapped), or a timeout.
+     */
     protected static <T> T get(final CompletableFuture<T> f) throws Exception
     {
         try

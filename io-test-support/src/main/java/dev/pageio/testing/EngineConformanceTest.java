@@ -483,6 +483,10 @@ public abstract class EngineConformanceTest extends EngineLimitsConformance
         assertTrue(after <= before + 2, "descriptors before=" + before + " after=" + after);
     }
 
+    /**
+     * @return the descriptors this process has open ({@code /proc/self/fd}), or 0 where that directory is absent.
+     * @throws IOException when the directory cannot be listed.
+     */
     protected static long openDescriptors() throws IOException
     {
         final Path fds = Path.of("/proc/self/fd");

@@ -41,7 +41,9 @@ public abstract class RingBackendConformanceTest
     private static final int MAX_SEGMENTS = 4;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
+    /** The backend under test, opened before each test and closed after it. */
     protected RingBackend backend;
+    /** The test's file, opened before each test and deleted after it. */
     protected FileAccess file;
     private Recording sink;
 
@@ -49,16 +51,29 @@ public abstract class RingBackendConformanceTest
      * @param queueDepth the ring's queue depth.
      * @param maxSegments the most segments of a vectored request.
      * @return a new backend, as its engine opens it.
+     * @throws IOException when the engine could not open it.
      */
     protected abstract RingBackend openBackend(int queueDepth, int maxSegments) throws IOException;
 
-    /** @return an empty read-write file the backend can serve (O_DIRECT where the backend needs it). */
+    /**
+     * @return an empty read-write file the backend can serve (O_DIRECT where the backend needs it).
+     * @throws IOException as the operating system reported it.
+     */
     protected abstract FileAccess openFile() throws IOException;
 
-    /** Closes and removes the file. */
+    /**
+     * Closes and removes the file.
+     *
+     * @param file the file {@link #openFile()} opened.
+     * @throws IOException as the operating system reported it.
+     */
     protected abstract void deleteFile(FileAccess file) throws IOException;
 
-    /** @return the RingConfig the backends of this suite are opened with. */
+    /**
+     * @param queueDepth  the ring's queue depth.
+     * @param maxSegments the most segments of a vectored request.
+     * @return the RingConfig the backends of this suite are opened with.
+     */
     protected static RingConfig config(final int queueDepth, final int maxSegments)
     {
         return RingConfig.builder().queueDepth(queueDepth).maxSegments(maxSegments).name("backend-conformance").build();
@@ -85,7 +100,10 @@ public abstract class RingBackendConformanceTest
         }
     }
 
-    /** @return a page-aligned direct buffer of {@code size} bytes. */
+    /**
+     * @param size bytes.
+     * @return a page-aligned direct buffer of {@code size} bytes.
+     */
     protected static ByteBuffer buffer(final int size)
     {
         return ByteBuffer.allocateDirect(size + PAGE).alignedSlice(PAGE).limit(size).slice();
