@@ -15,7 +15,7 @@ public final class BatchFailedException extends RuntimeException
     private static final long serialVersionUID = 1L;
 
     private final transient List<IoRequest> failed;
-    /** The number of requests in the batch. */
+    /** The number of members the batch had. */
     private final int size;
 
     BatchFailedException(final List<IoRequest> failed, final int size)

@@ -36,62 +36,131 @@ public final class Linux
         return r == -1 ? -Native.getLastError() : r;
     }
 
-    /** See man 2 syscall. @return the result or -errno. */
+    /**
+     * See man 2 syscall.
+     *
+     * @param nr the system call number ({@link Arch}).
+     * @param a1 the first argument.
+     * @param a2 the second argument.
+     * @param a3 the third argument.
+     * @param a4 the fourth argument.
+     * @param a5 the fifth argument.
+     * @param a6 the sixth argument.
+     * @return the result or -errno.
+     */
     public static long syscall(final long nr, final long a1, final long a2, final long a3, final long a4,
         final long a5, final long a6)
     {
         return result(LibC.syscall(nr, a1, a2, a3, a4, a5, a6));
     }
 
-    /** See man 2 open. @return the descriptor or -errno. */
+    /**
+     * See man 2 open.
+     *
+     * @param path the path.
+     * @param flags the flags, as the man page gives them.
+     * @param mode the permission bits for a file created.
+     * @return the descriptor or -errno.
+     */
     public static int open(final String path, final int flags, final int mode)
     {
         return (int)result(LibC.open(path, flags, mode));
     }
 
-    /** See man 2 close. @return 0 or -errno. */
+    /**
+     * See man 2 close.
+     *
+     * @param fd the file descriptor.
+     * @return 0 or -errno.
+     */
     public static int close(final int fd)
     {
         return (int)result(LibC.close(fd));
     }
 
-    /** See man 2 pread. @return bytes or -errno. */
+    /**
+     * See man 2 pread.
+     *
+     * @param fd the file descriptor.
+     * @param address the native address of the memory.
+     * @param count the number of bytes.
+     * @param offset the file offset in bytes.
+     * @return bytes or -errno.
+     */
     public static long pread(final int fd, final long address, final long count, final long offset)
     {
         return result(LibC.pread(fd, address, count, offset));
     }
 
-    /** See man 2 pwrite. @return bytes or -errno. */
+    /**
+     * See man 2 pwrite.
+     *
+     * @param fd the file descriptor.
+     * @param address the native address of the memory.
+     * @param count the number of bytes.
+     * @param offset the file offset in bytes.
+     * @return bytes or -errno.
+     */
     public static long pwrite(final int fd, final long address, final long count, final long offset)
     {
         return result(LibC.pwrite(fd, address, count, offset));
     }
 
-    /** See man 2 read. @return bytes or -errno. */
+    /**
+     * See man 2 read.
+     *
+     * @param fd the file descriptor.
+     * @param address the native address of the memory.
+     * @param count the number of bytes.
+     * @return bytes or -errno.
+     */
     public static long read(final int fd, final long address, final long count)
     {
         return result(LibC.read(fd, address, count));
     }
 
-    /** See man 2 write. @return bytes or -errno. */
+    /**
+     * See man 2 write.
+     *
+     * @param fd the file descriptor.
+     * @param address the native address of the memory.
+     * @param count the number of bytes.
+     * @return bytes or -errno.
+     */
     public static long write(final int fd, final long address, final long count)
     {
         return result(LibC.write(fd, address, count));
     }
 
-    /** See man 2 fsync. @return 0 or -errno. */
+    /**
+     * See man 2 fsync.
+     *
+     * @param fd the file descriptor.
+     * @return 0 or -errno.
+     */
     public static int fsync(final int fd)
     {
         return (int)result(LibC.fsync(fd));
     }
 
-    /** See man 2 fdatasync. @return 0 or -errno. */
+    /**
+     * See man 2 fdatasync.
+     *
+     * @param fd the file descriptor.
+     * @return 0 or -errno.
+     */
     public static int fdatasync(final int fd)
     {
         return (int)result(LibC.fdatasync(fd));
     }
 
-    /** See man 2 ftruncate. @return 0 or -errno. */
+    /**
+     * See man 2 ftruncate.
+     *
+     * @param fd the file descriptor.
+     * @param length the length in bytes.
+     * @return 0 or -errno.
+     */
     public static int ftruncate(final int fd, final long length)
     {
         return (int)result(LibC.ftruncate(fd, length));
@@ -100,6 +169,7 @@ public final class Linux
     /**
      * See man 2 fstatfs.
      *
+     * @param fd  the file descriptor.
      * @param buf the address of a struct statfs (glibc's layout on 64-bit Linux, 120 bytes: every field a
      *            64-bit word except {@code f_fsid}, two ints).
      * @return 0 or -errno.
@@ -109,68 +179,139 @@ public final class Linux
         return (int)result(LibC.fstatfs(fd, buf));
     }
 
-    /** See man 2 lseek. @return the offset or -errno. */
+    /**
+     * See man 2 lseek.
+     *
+     * @param fd the file descriptor.
+     * @param offset the file offset in bytes.
+     * @param whence SEEK_SET, SEEK_CUR or SEEK_END.
+     * @return the offset or -errno.
+     */
     public static long lseek(final int fd, final long offset, final int whence)
     {
         return result(LibC.lseek(fd, offset, whence));
     }
 
-    /** See man 2 mmap. @return the address, or -errno (never MAP_FAILED). */
+    /**
+     * See man 2 mmap.
+     *
+     * @param address the native address of the memory.
+     * @param length the length in bytes.
+     * @param prot PROT_ bits.
+     * @param flags the flags, as the man page gives them.
+     * @param fd the file descriptor.
+     * @param offset the file offset in bytes.
+     * @return the address, or -errno (never MAP_FAILED).
+     */
     public static long mmap(final long address, final long length, final int prot, final int flags, final int fd,
         final long offset)
     {
         return result(LibC.mmap(address, length, prot, flags, fd, offset));
     }
 
-    /** See man 2 munmap. @return 0 or -errno. */
+    /**
+     * See man 2 munmap.
+     *
+     * @param address the native address of the memory.
+     * @param length the length in bytes.
+     * @return 0 or -errno.
+     */
     public static int munmap(final long address, final long length)
     {
         return (int)result(LibC.munmap(address, length));
     }
 
-    /** See man 2 eventfd. @return the descriptor or -errno. */
+    /**
+     * See man 2 eventfd.
+     *
+     * @param initval the counter's initial value.
+     * @param flags the flags, as the man page gives them.
+     * @return the descriptor or -errno.
+     */
     public static int eventfd(final int initval, final int flags)
     {
         return (int)result(LibC.eventfd(initval, flags));
     }
 
-    /** See man 2 memfd_create. @return the descriptor or -errno. */
+    /**
+     * See man 2 memfd_create.
+     *
+     * @param name the name, for /proc and debugging.
+     * @param flags the flags, as the man page gives them.
+     * @return the descriptor or -errno.
+     */
     public static int memfdCreate(final String name, final int flags)
     {
         return (int)result(LibC.memfd_create(name, flags));
     }
 
-    /** See man 2 pipe2. @param fds address of an int[2]. @return 0 or -errno. */
+    /**
+     * See man 2 pipe2.
+     *
+     * @param fds address of an int[2].
+     * @param flags the flags, as the man page gives them.
+     * @return 0 or -errno.
+     */
     public static int pipe2(final long fds, final int flags)
     {
         return (int)result(LibC.pipe2(fds, flags));
     }
 
-    /** See man 2 fallocate. @return 0 or -errno. */
+    /**
+     * See man 2 fallocate.
+     *
+     * @param fd the file descriptor.
+     * @param mode the permission bits for a file created.
+     * @param offset the file offset in bytes.
+     * @param length the length in bytes.
+     * @return 0 or -errno.
+     */
     public static int fallocate(final int fd, final int mode, final long offset, final long length)
     {
         return (int)syscall(Arch.SYS_FALLOCATE, fd, mode, offset, length, 0, 0);
     }
 
-    /** See man 3 malloc. @return the address, or 0 when out of memory. */
+    /**
+     * See man 3 malloc.
+     *
+     * @param size the number of bytes.
+     * @return the address, or 0 when out of memory.
+     */
     public static long malloc(final long size)
     {
         return LibC.malloc(size);
     }
 
-    /** See man 3 posix_memalign. @param resultAddress address of a void*. @return 0 or -errno. */
+    /**
+     * See man 3 posix_memalign.
+     *
+     * @param resultAddress address of a void*.
+     * @param alignment the alignment, a power of two multiple of the pointer size.
+     * @param size the number of bytes.
+     * @return 0 or -errno.
+     */
     public static int posixMemalign(final long resultAddress, final long alignment, final long size)
     {
         return -LibC.posix_memalign(resultAddress, alignment, size);
     }
 
-    /** See man 3 free. */
+    /**
+     * See man 3 free.
+     *
+     * @param address the native address of the memory.
+     */
     public static void free(final long address)
     {
         LibC.free(address);
     }
 
-    /** See man 3 memset. */
+    /**
+     * See man 3 memset.
+     *
+     * @param address the native address of the memory.
+     * @param value the byte value.
+     * @param count the number of bytes.
+     */
     public static void memset(final long address, final int value, final long count)
     {
         LibC.memset(address, value, count);

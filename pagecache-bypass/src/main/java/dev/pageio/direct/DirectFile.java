@@ -268,6 +268,10 @@ public final class DirectFile extends FdFileAccess
     /**
      * Checks a request against this file's alignment.
      *
+     * @param fileOffset     the request's offset in the file.
+     * @param length         the request's length in bytes.
+     * @param buffer         the request's buffer (direct, for its address).
+     * @param bufferPosition where in the buffer the transfer starts.
      * @throws IllegalArgumentException naming the value and the alignment.
      */
     public void checkAlignment(final long fileOffset, final int length, final ByteBuffer buffer,

@@ -129,35 +129,50 @@ public final class PageStoreConfig
         {
         }
 
-        /** @param pageSizeBytes a power of two, 4096 to 16777216. @return this. */
+        /**
+         * @param pageSizeBytes a power of two, 4096 to 16777216.
+         * @return this.
+         */
         public Builder pageSizeBytes(final int pageSizeBytes)
         {
             this.pageSizeBytes = pageSizeBytes;
             return this;
         }
 
-        /** @param engine {@code "auto"} or an engine's name. @return this. */
+        /**
+         * @param engine {@code "auto"} or an engine's name.
+         * @return this.
+         */
         public Builder engine(final String engine)
         {
             this.engine = Objects.requireNonNull(engine, "engine");
             return this;
         }
 
-        /** @param ringConfig the configuration of the store's own ring. @return this. */
+        /**
+         * @param ringConfig the configuration of the store's own ring.
+         * @return this.
+         */
         public Builder ringConfig(final RingConfig ringConfig)
         {
             this.ringConfig = Objects.requireNonNull(ringConfig, "ringConfig");
             return this;
         }
 
-        /** @param ring a ring to share; the store does not close it. @return this. */
+        /**
+         * @param ring a ring to share; the store does not close it.
+         * @return this.
+         */
         public Builder ring(final IoRing ring)
         {
             this.ring = Objects.requireNonNull(ring, "ring");
             return this;
         }
 
-        /** @param policy the direct-I/O policy. @return this. */
+        /**
+         * @param policy the direct-I/O policy.
+         * @return this.
+         */
         public Builder policy(final DirectIoPolicy policy)
         {
             this.policy = Objects.requireNonNull(policy, "policy");
@@ -176,7 +191,10 @@ public final class PageStoreConfig
             return this;
         }
 
-        /** @param create true to create a missing file. @return this. */
+        /**
+         * @param create true to create a missing file.
+         * @return this.
+         */
         public Builder create(final boolean create)
         {
             this.create = create;

@@ -12,6 +12,7 @@ public final class DirectIoRefusedException extends IOException
 {
     private static final long serialVersionUID = 1L;
 
+    /** Why the file system refused O_DIRECT. */
     private final String reason;
 
     DirectIoRefusedException(final Path path, final String reason)

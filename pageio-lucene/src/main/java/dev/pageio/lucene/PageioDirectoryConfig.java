@@ -93,7 +93,10 @@ public final class PageioDirectoryConfig
         {
         }
 
-        /** @param engine {@code "auto"} or an engine's name. @return this. */
+        /**
+         * @param engine {@code "auto"} or an engine's name.
+         * @return this.
+         */
         public Builder engine(final String engine)
         {
             if (engine == null || engine.isEmpty())
@@ -104,28 +107,40 @@ public final class PageioDirectoryConfig
             return this;
         }
 
-        /** @param queueDepth requests outstanding per ring, &ge; 2. @return this. */
+        /**
+         * @param queueDepth requests outstanding per ring, &ge; 2.
+         * @return this.
+         */
         public Builder queueDepth(final int queueDepth)
         {
             this.queueDepth = requireAtLeast("queueDepth", queueDepth, 2);
             return this;
         }
 
-        /** @param bytes a power of two, &ge; 4096. @return this. */
+        /**
+         * @param bytes a power of two, &ge; 4096.
+         * @return this.
+         */
         public Builder writeBlockBytes(final int bytes)
         {
             this.writeBlockBytes = requirePowerOfTwo("writeBlockBytes", bytes);
             return this;
         }
 
-        /** @param bytes a power of two, &ge; 4096. @return this. */
+        /**
+         * @param bytes a power of two, &ge; 4096.
+         * @return this.
+         */
         public Builder readBlockBytes(final int bytes)
         {
             this.readBlockBytes = requirePowerOfTwo("readBlockBytes", bytes);
             return this;
         }
 
-        /** @param files &ge; 1. @return this. */
+        /**
+         * @param files &ge; 1.
+         * @return this.
+         */
         public Builder unsyncedFilesMax(final int files)
         {
             this.unsyncedFilesMax = requireAtLeast("unsyncedFilesMax", files, 1);
