@@ -15,7 +15,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The io_uring ring backend: one SQE per {@link #prepare}, one io_uring_enter per {@link #submit} batch (none
@@ -69,13 +68,6 @@ public final class UringBackend implements RingBackend
         }
     };
 
-    // layout of the scratch block (malloc'd): wake read buffer, wake write value, getevents arg, timespec
-    private static final int SCRATCH_WAKE_READ = 0;
-    private static final int SCRATCH_WAKE_ONE = 8;
-    private static final int SCRATCH_ARG = 16;
-    private static final int SCRATCH_TIMESPEC = SCRATCH_ARG + GetEventsArgDescriptor.SIZE;
-    private static final int SCRATCH_SIZE = SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_SIZE;
-
     private final UringRing ring;
     private final boolean coopTaskRun;
     /** DEFER_TASKRUN rings start disabled: the first thread to use the backend enables it and is its only issuer. */
@@ -87,12 +79,10 @@ public final class UringBackend implements RingBackend
     private final Request[] slots;
     /** user_data of the slot's SQE while the request is in the ring, {@link #LOCAL}, or 0. */
     private final long[] userData;
-    private final long scratchAddress;
-    private final ByteBuffer scratch;
     private final long iovecAddress;
     private final ByteBuffer iovecs;
-    private final int wakeFd;
-    private final AtomicInteger wakers = new AtomicInteger();
+    /** The wakeup eventfd and the wait's scratch block. */
+    private final UringWaker waker;
 
     private int requestsInFlight;
     private int internalInFlight;
@@ -113,8 +103,8 @@ public final class UringBackend implements RingBackend
     private long nopCompletions;
     private long unknownCompletions;
 
-    private UringBackend(final UringRing ring, final int queueDepth, final int maxSegments, final int wakeFd,
-        final long scratchAddress, final long iovecAddress, final long iovecBytes)
+    private UringBackend(final UringRing ring, final int queueDepth, final int maxSegments, final UringWaker waker,
+        final long iovecAddress, final long iovecBytes)
     {
         this.ring = ring;
         this.coopTaskRun = ring.coopTaskRun();
@@ -125,19 +115,12 @@ public final class UringBackend implements RingBackend
         this.maxSegments = maxSegments;
         this.slots = new Request[queueDepth];
         this.userData = new long[queueDepth];
-        this.wakeFd = wakeFd;
-        this.scratchAddress = scratchAddress;
-        this.scratch = Linux.wrap(scratchAddress, SCRATCH_SIZE);
+        this.waker = waker;
         this.iovecAddress = iovecAddress;
         this.iovecs = Linux.wrap(iovecAddress, (int)iovecBytes);
         this.registrations = new UringRegistrations(ring);
         this.local = new LocalCompletions(queueDepth);
         this.sqeWriter = new UringSqeWriter(ring, addressCache, maxSegments, iovecAddress, iovecs, registrations);
-        scratch.putLong(SCRATCH_WAKE_ONE, 1L);
-        scratch.putLong(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK, 0L);
-        scratch.putInt(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK_SZ, 8); // _NSIG / 8
-        scratch.putInt(SCRATCH_ARG + GetEventsArgDescriptor.PAD, 0);
-        scratch.putLong(SCRATCH_ARG + GetEventsArgDescriptor.TS, scratchAddress + SCRATCH_TIMESPEC);
     }
 
     /**
@@ -155,8 +138,7 @@ public final class UringBackend implements RingBackend
         final int cqEntries = Math.min(UringSyscalls.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
         final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS, config.coopTaskRun(),
             config.deferTaskRun() && config.threadMode() == RingConfig.ThreadMode.DEDICATED);
-        int wakeFd = -1;
-        long scratch = 0;
+        UringWaker waker = null;
         long iovecs = 0;
         try
         {
@@ -165,25 +147,19 @@ public final class UringBackend implements RingBackend
                 throw new IOException("io_uring lacks IORING_FEAT_NODROP or IORING_FEAT_EXT_ARG (kernel < 5.11): features=0x" +
                     Integer.toHexString(ring.features));
             }
-            wakeFd = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
-            if (wakeFd < 0)
-            {
-                throw new IOException("eventfd failed: " + Errno.name(-wakeFd));
-            }
-            scratch = Linux.malloc(SCRATCH_SIZE);
+            waker = UringWaker.open();
             // the iovec table is reserved, not touched: malloc'd pages cost memory only once a slot uses them
             final long iovecBytes = (long)queueDepth * config.maxSegments() * IovecDescriptor.SIZE;
             iovecs = Linux.malloc(iovecBytes);
-            if (scratch == 0 || iovecs == 0)
+            if (iovecs == 0)
             {
                 throw new IOException("malloc failed: iovecBytes=" + iovecBytes);
             }
-            return new UringBackend(ring, queueDepth, config.maxSegments(), wakeFd, scratch, iovecs, iovecBytes);
+            return new UringBackend(ring, queueDepth, config.maxSegments(), waker, iovecs, iovecBytes);
         }
         catch (final IOException | RuntimeException e)
         {
-            if (wakeFd >= 0) Linux.close(wakeFd);
-            if (scratch != 0) Linux.free(scratch);
+            if (waker != null) waker.close(true);
             if (iovecs != 0) Linux.free(iovecs);
             ring.close();
             throw e;
@@ -466,13 +442,12 @@ public final class UringBackend implements RingBackend
         {
             flags |= UringSyscalls.IORING_ENTER_SQ_WAKEUP;
         }
-        scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, timeoutNs / 1_000_000_000L);
-        scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, timeoutNs % 1_000_000_000L);
+        final long arg = waker.timeout(timeoutNs);
         if (toSubmit > 0)
         {
             submitCalls++;
         }
-        final int r = enter(toSubmit, 1, flags, scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
+        final int r = enter(toSubmit, 1, flags, arg, GetEventsArgDescriptor.SIZE);
         if (r > 0 && !ring.sqPoll)
         {
             requestsSubmitted += r;
@@ -485,7 +460,7 @@ public final class UringBackend implements RingBackend
     {
         if (!wakeArmed && !closing)
         {
-            prepareInternal(UringSyscalls.IORING_OP_READ, wakeFd, scratchAddress + SCRATCH_WAKE_READ, 8, TAG_WAKE);
+            prepareInternal(UringSyscalls.IORING_OP_READ, waker.fd(), waker.readAddress(), 8, TAG_WAKE);
             wakeArmed = true;
         }
     }
@@ -493,20 +468,7 @@ public final class UringBackend implements RingBackend
     @Override
     public void wakeup()
     {
-        wakers.incrementAndGet();
-        try
-        {
-            // closed is checked inside the wakers window: close() waits for wakers == 0 before closing wakeFd,
-            // so the descriptor cannot be closed (and its number reused) under this write
-            if (!closed)
-            {
-                Linux.write(wakeFd, scratchAddress + SCRATCH_WAKE_ONE, 8);
-            }
-        }
-        finally
-        {
-            wakers.decrementAndGet();
-        }
+        waker.wakeup();
     }
 
     @Override
@@ -735,7 +697,7 @@ public final class UringBackend implements RingBackend
         }
         if (wakeArmed)
         {
-            Linux.write(wakeFd, scratchAddress + SCRATCH_WAKE_ONE, 8);
+            waker.write();
         }
         submit();
         final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
@@ -754,23 +716,17 @@ public final class UringBackend implements RingBackend
             if (requestsInFlight > 0 || internalInFlight > 0)
             {
                 submit();
-                scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, 0);
-                scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, 10_000_000L);
                 enter(0, 1, UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG,
-                    scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
+                    waker.timeout(10_000_000L), GetEventsArgDescriptor.SIZE);
             }
         }
         closed = true;
-        while (wakers.get() != 0)
-        {
-            Thread.onSpinWait();
-        }
+        waker.closing();
         final boolean drained = requestsInFlight == 0 && internalInFlight == 0;
         ring.close();
-        Linux.close(wakeFd);
+        waker.close(drained);
         if (drained)
         {
-            Linux.free(scratchAddress);
             Linux.free(iovecAddress);
         }
         else
