@@ -13,7 +13,6 @@ import dev.pageio.linux.LocalCompletions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -21,10 +20,9 @@ import java.util.List;
  * when nothing is prepared), completions read from the mapped CQ ring with no system call while they are
  * there.
  *
- * <p>{@code user_data} layout: bits 56..63 a tag ({@link #TAG_REQUEST}, {@link #TAG_CANCEL}, {@link #TAG_WAKE},
- * {@link #TAG_NOP}); for a request, bits 16..47 the low 32 bits of the slot's generation and bits 0..15 the
- * slot index, so that a cancel names exactly one use of a slot and an internal completion is never taken for
- * a request's.
+ * <p>{@code user_data}: a tag and, for a request, the low 32 bits of the slot's generation and the slot index
+ * ({@link UringUserData} draws the layout and keeps what is in the ring by it), so that a cancel names exactly one use
+ * of a slot and an internal completion is never taken for a request's.
  *
  * <p>Waiting: an {@code IORING_OP_READ} of 8 bytes on a private non-blocking eventfd is kept in the ring;
  * {@link #wakeup()} writes that eventfd, so the read completes and an {@link #await} blocked in
@@ -41,14 +39,6 @@ import java.util.List;
  */
 public final class UringBackend implements RingBackend
 {
-    static final long TAG_REQUEST = 1L << 56;
-    static final long TAG_CANCEL = 2L << 56;
-    static final long TAG_WAKE = 3L << 56;
-    static final long TAG_NOP = 4L << 56;
-    private static final long TAG_MASK = 0xFFL << 56;
-    /** {@link #userData} of a request completed without the kernel, until its local completion is reaped. */
-    private static final long LOCAL = -1L;
-
     /** SQPOLL kernel thread idle time before it sleeps (sq_thread_idle). */
     private static final int SQ_THREAD_IDLE_MS = 50;
     /** How long {@link #close()} waits for requests still in the kernel. */
@@ -76,17 +66,13 @@ public final class UringBackend implements RingBackend
     private final int queueDepth;
     private final dev.pageio.linux.AddressCache addressCache;
     private final int maxSegments;
-    private final Request[] slots;
-    /** user_data of the slot's SQE while the request is in the ring, {@link #LOCAL}, or 0. */
-    private final long[] userData;
+    /** The requests and internal operations in the ring, by user_data. */
+    private final UringUserData inRing;
     private final long iovecAddress;
     private final ByteBuffer iovecs;
     /** The wakeup eventfd and the wait's scratch block. */
     private final UringWaker waker;
 
-    private int requestsInFlight;
-    private int internalInFlight;
-    private boolean wakeArmed;
     private CompletionSink lastSink;
     private boolean closing;
     private volatile boolean closed;
@@ -99,9 +85,6 @@ public final class UringBackend implements RingBackend
     private long enterCalls;
     private long submitCalls;
     private long requestsSubmitted;
-    private long wakeCompletions;
-    private long nopCompletions;
-    private long unknownCompletions;
 
     private UringBackend(final UringRing ring, final int queueDepth, final int maxSegments, final UringWaker waker,
         final long iovecAddress, final long iovecBytes)
@@ -113,8 +96,7 @@ public final class UringBackend implements RingBackend
         this.queueDepth = queueDepth;
         this.addressCache = new dev.pageio.linux.AddressCache(queueDepth);
         this.maxSegments = maxSegments;
-        this.slots = new Request[queueDepth];
-        this.userData = new long[queueDepth];
+        this.inRing = new UringUserData(queueDepth);
         this.waker = waker;
         this.iovecAddress = iovecAddress;
         this.iovecs = Linux.wrap(iovecAddress, (int)iovecBytes);
@@ -198,11 +180,12 @@ public final class UringBackend implements RingBackend
         {
             throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" + queueDepth);
         }
-        if (userData[index] != 0)
+        if (inRing.taken(index))
         {
             throw new IllegalStateException("request already in the ring: index=" + index);
         }
-        if (requestsInFlight >= queueDepth || requestsInFlight + internalInFlight >= ring.cqEntries ||
+        if (inRing.requestsInFlight() >= queueDepth ||
+            inRing.requestsInFlight() + inRing.internalInFlight() >= ring.cqEntries ||
             ring.sqSpace() <= 0)
         {
             return false;
@@ -212,14 +195,12 @@ public final class UringBackend implements RingBackend
         {
             return invalid(request, index);
         }
-        final long userDataValue = TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
+        final long userDataValue = UringUserData.ofRequest(request, index);
         if (!sqeWriter.write(request, index, userDataValue))
         {
             return invalid(request, index);
         }
-        slots[index] = request;
-        userData[index] = userDataValue;
-        requestsInFlight++;
+        inRing.add(index, request, userDataValue);
         return true;
     }
 
@@ -229,9 +210,7 @@ public final class UringBackend implements RingBackend
      */
     private boolean invalid(final Request request, final int index)
     {
-        slots[index] = request;
-        userData[index] = LOCAL;
-        requestsInFlight++;
+        inRing.addLocal(index, request);
         local.complete(index, -Errno.EINVAL);
         return true;
     }
@@ -239,9 +218,7 @@ public final class UringBackend implements RingBackend
     /** {@link LocalCompletions.Release} of a local completion. */
     private Request releaseLocal(final int index)
     {
-        userData[index] = 0;
-        requestsInFlight--;
-        return slots[index];
+        return inRing.releaseLocal(index);
     }
 
     /**
@@ -254,7 +231,7 @@ public final class UringBackend implements RingBackend
         ensureOpen();
         reserveInternalSqe();
         sqeWriter.writeSqe(opcode, 0, fd, 0, address, length, 0, tag, 0);
-        internalInFlight++;
+        inRing.internalAdded();
     }
 
     /** Makes room for one internal SQE, submitting what is prepared if the SQ is full. */
@@ -367,54 +344,15 @@ public final class UringBackend implements RingBackend
             final long ud = cq.getLong(cqe + CqeDescriptor.USER_DATA);
             final int res = cq.getInt(cqe + CqeDescriptor.RES);
             ring.advanceCq();
-            reaped += dispatch(ud, res, sink);
+            reaped += inRing.dispatch(ud, res, sink);
         }
         return reaped;
-    }
-
-    private int dispatch(final long ud, final int res, final CompletionSink sink)
-    {
-        final long tag = ud & TAG_MASK;
-        final int index = (int)(ud & 0xFFFF);
-        if (tag == TAG_REQUEST)
-        {
-            if (index >= queueDepth || userData[index] != ud)
-            {
-                unknownCompletions++;
-                return 0;
-            }
-            final Request request = slots[index];
-            userData[index] = 0;
-            requestsInFlight--;
-            sink.complete(request, res);
-            return 1;
-        }
-        internalInFlight--;
-        if (tag == TAG_CANCEL)
-        {
-            sink.cancelResult(slots[index], res);
-        }
-        else if (tag == TAG_WAKE)
-        {
-            wakeArmed = false;
-            wakeCompletions++;
-        }
-        else if (tag == TAG_NOP)
-        {
-            nopCompletions++;
-        }
-        else
-        {
-            internalInFlight++;
-            unknownCompletions++;
-        }
-        return 0;
     }
 
     @Override
     public int inFlight()
     {
-        return requestsInFlight;
+        return inRing.requestsInFlight();
     }
 
     /** @return true without SQPOLL: {@link #await} submits what is prepared in its own io_uring_enter. */
@@ -458,10 +396,10 @@ public final class UringBackend implements RingBackend
 
     private void armWake()
     {
-        if (!wakeArmed && !closing)
+        if (!inRing.wakeArmed() && !closing)
         {
-            prepareInternal(UringSyscalls.IORING_OP_READ, waker.fd(), waker.readAddress(), 8, TAG_WAKE);
-            wakeArmed = true;
+            prepareInternal(UringSyscalls.IORING_OP_READ, waker.fd(), waker.readAddress(), 8, UringUserData.TAG_WAKE);
+            inRing.wakeArmed(true);
         }
     }
 
@@ -480,10 +418,8 @@ public final class UringBackend implements RingBackend
         {
             throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" + queueDepth);
         }
-        slots[index] = request;
-        final long target = userData[index] > 0 ? userData[index] :
-            TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
-        prepareInternal(UringSyscalls.IORING_OP_ASYNC_CANCEL, -1, target, 0, TAG_CANCEL | index);
+        final long target = inRing.cancelTarget(index, request);
+        prepareInternal(UringSyscalls.IORING_OP_ASYNC_CANCEL, -1, target, 0, UringUserData.TAG_CANCEL | index);
     }
 
     /**
@@ -604,12 +540,12 @@ public final class UringBackend implements RingBackend
 
     long wakeCompletions()
     {
-        return wakeCompletions;
+        return inRing.wakeCompletions();
     }
 
     long nopCompletions()
     {
-        return nopCompletions;
+        return inRing.nopCompletions();
     }
 
     /** @return requests sent as READ_FIXED/WRITE_FIXED (a registered buffer) so far. Agent thread. */
@@ -626,12 +562,12 @@ public final class UringBackend implements RingBackend
 
     long unknownCompletions()
     {
-        return unknownCompletions;
+        return inRing.unknownCompletions();
     }
 
     int internalInFlight()
     {
-        return internalInFlight;
+        return inRing.internalInFlight();
     }
 
     /** Enables a DEFER_TASKRUN ring from the calling thread, which becomes its single issuer. Once. */
@@ -665,9 +601,9 @@ public final class UringBackend implements RingBackend
 
     private void ensureQuiet(final String what)
     {
-        if (requestsInFlight != 0)
+        if (inRing.requestsInFlight() != 0)
         {
-            throw new IllegalStateException(what + " needs no request in flight: inFlight=" + requestsInFlight);
+            throw new IllegalStateException(what + " needs no request in flight: inFlight=" + inRing.requestsInFlight());
         }
     }
 
@@ -690,18 +626,19 @@ public final class UringBackend implements RingBackend
         submit();
         for (int i = 0; i < queueDepth; i++)
         {
-            if (userData[i] != 0 && userData[i] != LOCAL)
+            final Request request = inRing.inKernel(i);
+            if (request != null)
             {
-                cancel(slots[i]);
+                cancel(request);
             }
         }
-        if (wakeArmed)
+        if (inRing.wakeArmed())
         {
             waker.write();
         }
         submit();
         final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
-        while ((requestsInFlight > 0 || internalInFlight > 0) && System.nanoTime() - deadline < 0)
+        while ((inRing.requestsInFlight() > 0 || inRing.internalInFlight() > 0) && System.nanoTime() - deadline < 0)
         {
             try
             {
@@ -713,7 +650,7 @@ public final class UringBackend implements RingBackend
                 System.getLogger(UringBackend.class.getName()).log(System.Logger.Level.WARNING,
                     "completion sink threw while closing the io_uring backend", e);
             }
-            if (requestsInFlight > 0 || internalInFlight > 0)
+            if (inRing.requestsInFlight() > 0 || inRing.internalInFlight() > 0)
             {
                 submit();
                 enter(0, 1, UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG,
@@ -722,7 +659,7 @@ public final class UringBackend implements RingBackend
         }
         closed = true;
         waker.closing();
-        final boolean drained = requestsInFlight == 0 && internalInFlight == 0;
+        final boolean drained = inRing.requestsInFlight() == 0 && inRing.internalInFlight() == 0;
         ring.close();
         waker.close(drained);
         if (drained)
@@ -733,14 +670,14 @@ public final class UringBackend implements RingBackend
         {
             synchronized (ABANDONED)
             {
-                ABANDONED.add(slots.clone());
+                ABANDONED.add(inRing.slotsCopy());
                 ABANDONED.add(registrations.buffers());
             }
             System.getLogger(UringBackend.class.getName()).log(System.Logger.Level.WARNING,
                 "io_uring closed with operations still in the kernel; their memory is kept: requests=" +
-                requestsInFlight + " internal=" + internalInFlight);
+                inRing.requestsInFlight() + " internal=" + inRing.internalInFlight());
         }
-        Arrays.fill(slots, null);
+        inRing.clear();
         registrations.close();
     }
 }

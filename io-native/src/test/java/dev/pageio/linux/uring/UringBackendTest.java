@@ -507,7 +507,7 @@ class UringBackendTest
             final int nops = 4 * cq;
             for (int i = 0; i < nops; i++)
             {
-                backend.prepareInternal(UringSyscalls.IORING_OP_NOP, -1, 0, 0, UringBackend.TAG_NOP);
+                backend.prepareInternal(UringSyscalls.IORING_OP_NOP, -1, 0, 0, UringUserData.TAG_NOP);
             }
             backend.submit();
             // now the four reads complete while the CQ is full: their CQEs go to the kernel's overflow list
