@@ -72,7 +72,7 @@ final class RequestEnding
 
     void fail(final Slot slot, final int errno, final String detail)
     {
-        end(slot, 0, IoFailure.of(slot.request.op, slot.file.pathText, slot.request.fd, slot.requestedOffset,
+        end(slot, 0, IoFailure.of(IoOp.of(slot.request.op), slot.file.pathText, slot.request.fd, slot.requestedOffset,
             slot.requestedLength, errno, detail, null));
     }
 
@@ -91,7 +91,7 @@ final class RequestEnding
         final IoHandler<Object> handler = slot.handler;
         final Object attachment = slot.attachment;
         final long token = slot.token;
-        final IoOp op = slot.request.op;
+        final IoOp op = IoOp.of(slot.request.op);
         final boolean write = op.writes();
         final long seq = slot.writeSeq;
         final int fd = slot.request.fd;
@@ -172,17 +172,18 @@ final class RequestEnding
     {
         final FileState file = slot.file;
         final Request r = slot.request;
-        final IoFailure failure = IoFailure.of(r.op, file.pathText, r.fd, slot.requestedOffset,
+        final IoOp op = IoOp.of(r.op);
+        final IoFailure failure = IoFailure.of(op, file.pathText, r.fd, slot.requestedOffset,
             slot.requestedLength, Errno.ECANCELED, "canceled while queued", null);
         final IoHandler<Object> handler = slot.handler;
         final Object attachment = slot.attachment;
         final long token = slot.token;
-        counters.increment(RingCounters.SUBMITTED + r.op.ordinal());
-        counters.increment(RingCounters.FAILED + r.op.ordinal());
+        counters.increment(RingCounters.SUBMITTED + op.ordinal());
+        counters.increment(RingCounters.FAILED + op.ordinal());
         final SlotEvents events = slot.events;
         if (events != null && events.begun())
         {
-            events.endRequest(r.op, file.pathText, slot.requestedOffset, slot.requestedLength, 0,
+            events.endRequest(op, file.pathText, slot.requestedOffset, slot.requestedLength, 0,
                 Errno.ECANCELED, engineName, ringName);
         }
         slot.handler = null;
@@ -196,9 +197,9 @@ final class RequestEnding
         {
             agent.handlerThrew(t);
         }
-        if (r.op.writes())
+        if (op.writes())
         {
-            file.barriers.writeDone(slot.writeSeq, r.op, r.fd, slot.requestedOffset, slot.requestedLength,
+            file.barriers.writeDone(slot.writeSeq, op, r.fd, slot.requestedOffset, slot.requestedLength,
                 Errno.ECANCELED, agent);
         }
         file.exit();

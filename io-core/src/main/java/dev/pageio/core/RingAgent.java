@@ -9,8 +9,8 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
-import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -294,7 +294,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 ending.free(slot);
                 continue;
             }
-            final IoOp op = slot.request.op;
+            final IoOp op = IoOp.of(slot.request.op);
             counters.increment(RingCounters.SUBMITTED + op.ordinal());
             if (op == IoOp.BARRIER)
             {
@@ -420,7 +420,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             ending.fail(slot, errno, null);
             return;
         }
-        final IoOp op = request.op;
+        final IoOp op = IoOp.of(request.op);
         if (op.transfersData())
         {
             if (result == 0 || result > request.length)

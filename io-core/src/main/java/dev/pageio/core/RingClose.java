@@ -1,5 +1,6 @@
 package dev.pageio.core;
 
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.core.spi.RingBackend;
 import org.agrona.ErrorHandler;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
@@ -153,7 +154,7 @@ final class RingClose
         for (final Slot slot : slots)
         {
             if (slot.state() != Slot.ACTIVE || ending.pendingCancel(slot.index()) != null || agent.isRetry(slot) ||
-                slot.request.op == IoOp.BARRIER || (file != null && slot.file != file))
+                slot.request.op == RequestOp.BARRIER || (file != null && slot.file != file))
             {
                 continue;
             }
@@ -206,7 +207,7 @@ final class RingClose
         {
             slot.file.barriers.syncDone(slot, -Errno.ETIMEDOUT, agent);
         }
-        else if (slot.request.op != IoOp.BARRIER)
+        else if (slot.request.op != RequestOp.BARRIER)
         {
             ending.fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
         }

@@ -1,8 +1,8 @@
 package dev.pageio.testing;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.RequestOp;
 
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
@@ -109,7 +109,7 @@ public abstract class RingBackendConformanceTest
         return ByteBuffer.allocateDirect(size + PAGE).alignedSlice(PAGE).limit(size).slice();
     }
 
-    private Request request(final int index, final IoOp op, final long fileOffset, final ByteBuffer buffer,
+    private Request request(final int index, final RequestOp op, final long fileOffset, final ByteBuffer buffer,
         final int position, final int length)
     {
         final Request r = new Request(index, MAX_SEGMENTS);
@@ -151,7 +151,7 @@ public abstract class RingBackendConformanceTest
     private void writePages(final int pages)
     {
         final int before = sink.completions;
-        prepareAndSubmit(request(0, IoOp.WRITE, 0, buffer(pages * PAGE), 0, pages * PAGE));
+        prepareAndSubmit(request(0, RequestOp.WRITE, 0, buffer(pages * PAGE), 0, pages * PAGE));
         driveUntil(() -> sink.completions == before + 1);
         assertEquals(pages * PAGE, sink.results[0], "the setup write");
     }
@@ -167,7 +167,7 @@ public abstract class RingBackendConformanceTest
             for (int i = 0; i < QUEUE_DEPTH; i++)
             {
                 // a prepare that answers false keeps nothing: the request is offered again after reaping
-                prepareAndSubmit(request(i, IoOp.READ, 0, buffer(PAGE), 0, PAGE));
+                prepareAndSubmit(request(i, RequestOp.READ, 0, buffer(PAGE), 0, PAGE));
             }
             driveUntil(() -> sink.completions == before + QUEUE_DEPTH);
             for (int i = 0; i < QUEUE_DEPTH; i++)
@@ -184,9 +184,9 @@ public abstract class RingBackendConformanceTest
     void shouldCompleteUnencodableRequestsWithEinvalThroughTheSink()
     {
         final ByteBuffer page = buffer(PAGE);
-        prepareAndSubmit(request(0, IoOp.READ, -PAGE, page, 0, PAGE));
-        prepareAndSubmit(request(1, IoOp.READ, 0, page, PAGE, PAGE));
-        final Request segment = request(2, IoOp.READV, 0, null, 0, PAGE);
+        prepareAndSubmit(request(0, RequestOp.READ, -PAGE, page, 0, PAGE));
+        prepareAndSubmit(request(1, RequestOp.READ, 0, page, PAGE, PAGE));
+        final Request segment = request(2, RequestOp.READV, 0, null, 0, PAGE);
         segment.buffers = new ByteBuffer[] {page};
         segment.segmentCount = 1;
         segment.segmentBuffers[0] = 5;
@@ -203,10 +203,10 @@ public abstract class RingBackendConformanceTest
     void shouldReportAShortReadAtTheEndOfTheFile()
     {
         writePages(1);
-        prepareAndSubmit(request(1, IoOp.READ, 0, buffer(2 * PAGE), 0, 2 * PAGE));
+        prepareAndSubmit(request(1, RequestOp.READ, 0, buffer(2 * PAGE), 0, 2 * PAGE));
         driveUntil(() -> sink.completions == 2);
         assertEquals(PAGE, sink.results[1], "one page of two: the backend reports the short read, not an error");
-        prepareAndSubmit(request(2, IoOp.READ, PAGE, buffer(PAGE), 0, PAGE));
+        prepareAndSubmit(request(2, RequestOp.READ, PAGE, buffer(PAGE), 0, PAGE));
         driveUntil(() -> sink.completions == 3);
         assertEquals(0, sink.results[2], "a read at the end of the file transfers nothing");
     }
@@ -228,7 +228,7 @@ public abstract class RingBackendConformanceTest
     void shouldCompleteACanceledRequestExactlyOnceWithAnAnswer()
     {
         writePages(1);
-        final Request read = request(1, IoOp.READ, 0, buffer(PAGE), 0, PAGE);
+        final Request read = request(1, RequestOp.READ, 0, buffer(PAGE), 0, PAGE);
         prepareAndSubmit(read);
         backend.cancel(read);
         driveUntil(() -> sink.completions == 2 && sink.cancelAnswers == 1);
@@ -292,7 +292,7 @@ public abstract class RingBackendConformanceTest
     void shouldReturnFromAwaitWhenARequestCompletes()
     {
         writePages(1);
-        prepareAndSubmit(request(1, IoOp.READ, 0, buffer(PAGE), 0, PAGE));
+        prepareAndSubmit(request(1, RequestOp.READ, 0, buffer(PAGE), 0, PAGE));
         while (sink.completions < 2)
         {
             backend.await(TimeUnit.MINUTES.toNanos(5));

@@ -1,11 +1,11 @@
 package dev.pageio.linux.aio;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.core.spi.RingBackend;
 import dev.pageio.core.threads.ThreadEngine;
 import dev.pageio.linux.AddressCache;
@@ -336,8 +336,8 @@ public final class AioBackend implements RingBackend
         }
         slots[index] = request;
         inFlight++;
-        final IoOp op = request.op;
-        if (op == IoOp.NOP)
+        final RequestOp op = request.op;
+        if (op == RequestOp.NOP)
         {
             // kernel AIO has no no-op command (IOCB_CMD_NOOP is refused): complete it here
             completeLocally(index, 0);

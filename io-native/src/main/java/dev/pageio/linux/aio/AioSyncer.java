@@ -1,8 +1,8 @@
 package dev.pageio.linux.aio;
 
-import dev.pageio.core.IoOp;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.linux.Linux;
 import dev.pageio.linux.LocalCompletions;
 
@@ -63,7 +63,7 @@ final class AioSyncer implements Runnable
             {
                 continue;
             }
-            final int r = request.op == IoOp.FSYNC ? Linux.fsync(request.fd) : Linux.fdatasync(request.fd);
+            final int r = request.op == RequestOp.FSYNC ? Linux.fsync(request.fd) : Linux.fdatasync(request.fd);
             syncs.incrementAndGet();
             request.result = r;
             // the queue's offer/poll carries request.result to the ring agent

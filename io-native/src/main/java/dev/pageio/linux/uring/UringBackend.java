@@ -1,11 +1,11 @@
 package dev.pageio.linux.uring;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.core.spi.RingBackend;
 import dev.pageio.linux.Linux;
 import dev.pageio.linux.LocalCompletions;
@@ -190,7 +190,7 @@ public final class UringBackend implements RingBackend
         {
             return false;
         }
-        final IoOp op = request.op;
+        final RequestOp op = request.op;
         if (op == null || request.fd < 0)
         {
             return invalid(request, index);

@@ -3,6 +3,7 @@ package dev.pageio.testing.sim;
 import dev.pageio.core.Errno;
 import dev.pageio.core.IoOp;
 import dev.pageio.core.spi.FileAccess;
+import dev.pageio.core.spi.RequestOp;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -271,9 +272,9 @@ public final class SimulatedFile extends FileAccess
     }
 
     /** A sync ({@code op}: FSYNC or FDATASYNC) is issued: @return its snapshot (the log length now). */
-    int issueSync(final IoOp op)
+    int issueSync(final RequestOp op)
     {
-        syncOps.add(op);
+        syncOps.add(IoOp.valueOf(op.name())); // the SPI's copy of the operation, named as the API names it
         syncsIssued.incrementAndGet();
         return log.size();
     }
