@@ -103,7 +103,7 @@ public final class IoRing implements AutoCloseable
         {
             try
             {
-                final RingBackend backend = engine.openBackend(config);
+                final RingBackend backend = engine.openBackend(config.backendConfig());
                 return new IoRing(config, new EngineSelection(engine, refused), backend, BarrierPolicy.STRICT);
             }
             catch (final IOException | RuntimeException e)
@@ -141,7 +141,7 @@ public final class IoRing implements AutoCloseable
         throws IOException
     {
         Objects.requireNonNull(engine, "engine");
-        return new IoRing(config, new EngineSelection(engine, Map.of()), engine.openBackend(config), barrierPolicy);
+        return new IoRing(config, new EngineSelection(engine, Map.of()), engine.openBackend(config.backendConfig()), barrierPolicy);
     }
 
     /** @return the configuration. */

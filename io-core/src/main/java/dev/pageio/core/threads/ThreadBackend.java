@@ -1,7 +1,7 @@
 package dev.pageio.core.threads;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
@@ -72,12 +72,12 @@ final class ThreadBackend implements RingBackend
     /** The outer backend's wakeup when nested ({@link ThreadEngine#openNested}), else null. */
     private final Runnable outerWakeup;
 
-    ThreadBackend(final RingConfig config)
+    ThreadBackend(final BackendConfig config)
     {
         this(config, null);
     }
 
-    ThreadBackend(final RingConfig config, final Runnable outerWakeup)
+    ThreadBackend(final BackendConfig config, final Runnable outerWakeup)
     {
         this.outerWakeup = outerWakeup;
         final int depth = Math.max(2, config.queueDepth());

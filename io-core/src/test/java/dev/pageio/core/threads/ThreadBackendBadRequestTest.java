@@ -30,7 +30,7 @@ class ThreadBackendBadRequestTest
     {
         final Path path = Files.createTempFile("pageio-bad-request", ".dat");
         try (ChannelFileAccess file = new ChannelFileAccess(path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
-             ThreadBackend backend = new ThreadBackend(RingConfig.builder().engine("threads").queueDepth(8).build()))
+             ThreadBackend backend = new ThreadBackend(RingConfig.builder().engine("threads").queueDepth(8).build().backendConfig()))
         {
             final Request noFile = new Request(0, 4);
             noFile.op = RequestOp.READ;

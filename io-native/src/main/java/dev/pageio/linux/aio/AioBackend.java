@@ -1,7 +1,7 @@
 package dev.pageio.linux.aio;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
@@ -116,7 +116,7 @@ public final class AioBackend implements RingBackend
      *                   owns it from now on, and closes it when this constructor fails.
      * @throws IOException when malloc or eventfd fails, with the reason.
      */
-    AioBackend(final RingConfig config, final boolean kernelSync, final boolean kernelPoll, final AioContext context)
+    AioBackend(final BackendConfig config, final boolean kernelSync, final boolean kernelPoll, final AioContext context)
         throws IOException
     {
         this.queueDepth = config.queueDepth();

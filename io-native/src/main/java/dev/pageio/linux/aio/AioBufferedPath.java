@@ -1,6 +1,6 @@
 package dev.pageio.linux.aio;
 
-import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
@@ -16,7 +16,7 @@ import dev.pageio.linux.LocalCompletions;
  */
 final class AioBufferedPath
 {
-    private final RingConfig config;
+    private final BackendConfig config;
     private final Runnable wakeup;
     private final LocalCompletions.Release release;
     /** Created at the first request on a buffered file. */
@@ -44,7 +44,7 @@ final class AioBufferedPath
      * @param wakeup  wakes the aio backend's wait (a worker finished a request).
      * @param release gives the aio backend's slot of a request back, returning the request.
      */
-    AioBufferedPath(final RingConfig config, final Runnable wakeup, final LocalCompletions.Release release)
+    AioBufferedPath(final BackendConfig config, final Runnable wakeup, final LocalCompletions.Release release)
     {
         this.config = config;
         this.wakeup = wakeup;

@@ -1,7 +1,8 @@
 package dev.pageio.linux.aio;
 
-import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.RingBackend;
@@ -125,7 +126,7 @@ public final class AioEngine implements IoEngine
     }
 
     @Override
-    public RingBackend openBackend(final RingConfig config) throws IOException
+    public RingBackend openBackend(final BackendConfig config) throws IOException
     {
         return open(config);
     }
@@ -136,6 +137,16 @@ public final class AioEngine implements IoEngine
      * @throws IOException when the engine is unavailable or io_setup fails.
      */
     public AioBackend open(final RingConfig config) throws IOException
+    {
+        return open(config.backendConfig());
+    }
+
+    /**
+     * @param config what the backend reads of the ring's configuration.
+     * @return a new backend with nr_events = queueDepth + 1.
+     * @throws IOException when the engine is unavailable or io_setup fails.
+     */
+    public AioBackend open(final BackendConfig config) throws IOException
     {
         final AioProbe p = probe();
         if (p.cause != null)

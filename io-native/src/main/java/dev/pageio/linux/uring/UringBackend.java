@@ -2,6 +2,7 @@ package dev.pageio.linux.uring;
 
 import dev.pageio.core.Errno;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
@@ -115,11 +116,23 @@ public final class UringBackend implements RingBackend
      */
     public static UringBackend open(final RingConfig config) throws IOException
     {
+        return open(config.backendConfig());
+    }
+
+    /**
+     * {@link #open(RingConfig)} with the SPI's value.
+     *
+     * @param config what the backend reads of the ring's configuration.
+     * @return the backend.
+     * @throws IOException when the kernel refuses the ring.
+     */
+    public static UringBackend open(final BackendConfig config) throws IOException
+    {
         final int queueDepth = config.queueDepth();
         final int sqEntries = Math.min(UringSyscalls.IORING_MAX_ENTRIES, ceilPowerOfTwo(queueDepth));
         final int cqEntries = Math.min(UringSyscalls.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
         final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS, config.coopTaskRun(),
-            config.deferTaskRun() && config.threadMode() == RingConfig.ThreadMode.DEDICATED);
+            config.deferTaskRun() && config.dedicatedAgent());
         UringWaker waker = null;
         long iovecs = 0;
         try

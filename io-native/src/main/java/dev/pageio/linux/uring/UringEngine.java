@@ -1,7 +1,7 @@
 package dev.pageio.linux.uring;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.RingBackend;
@@ -74,7 +74,7 @@ public final class UringEngine implements IoEngine
     }
 
     @Override
-    public RingBackend openBackend(final RingConfig config) throws IOException
+    public RingBackend openBackend(final BackendConfig config) throws IOException
     {
         final String cause = unavailableCause();
         if (cause != null)

@@ -40,7 +40,7 @@ class AioEngineTest
     @Test
     void shouldOpenABackendThatReapsFromTheRing() throws IOException
     {
-        try (RingBackend backend = new AioEngine().openBackend(RingConfig.builder().queueDepth(64).build()))
+        try (RingBackend backend = new AioEngine().openBackend(RingConfig.builder().queueDepth(64).build().backendConfig()))
         {
             assertEquals("aio", backend.name());
             assertTrue(backend.requiresDirectBuffers());

@@ -56,7 +56,7 @@ final class AioTestSupport
         {
             context.reapWithGetevents("io_getevents forced by the test");
         }
-        return new AioBackend(config, kernelSync, kernelPoll, context);
+        return new AioBackend(config.backendConfig(), kernelSync, kernelPoll, context);
     }
 
     /** @return an O_DIRECT file, created and sized to {@code pages} pages. */

@@ -1,7 +1,7 @@
 package dev.pageio.testing.sim;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RequestOp;
@@ -68,7 +68,7 @@ public final class SimulatedBackend implements RingBackend
     private volatile Thread agentWaiting;
     private boolean closed;
 
-    SimulatedBackend(final RingConfig config, final SimulatedSchedule schedule)
+    SimulatedBackend(final BackendConfig config, final SimulatedSchedule schedule)
     {
         this.schedule = schedule;
         this.random = new Random(schedule.seed);
