@@ -63,6 +63,8 @@ final class LogBench
         long syncs;
         long bytesAppended;
         long bytesWritten = -1;
+        /** The log ring's system calls in the interval (submits, waits, wakeups; RingStats), -1 for the channel. */
+        long systemCalls = -1;
         final Histogram latencyNs = new Histogram(HISTOGRAM_MAX_NS, 3);
 
         double commitsPerSecond()
@@ -73,6 +75,12 @@ final class LogBench
         double commitsPerSync()
         {
             return syncs == 0 ? 0.0 : (double)commits / syncs;
+        }
+
+        String systemCallsPerCommit()
+        {
+            return systemCalls < 0 ? "-" : String.format(Locale.ROOT, "%.2f", (double)systemCalls /
+                Math.max(1, commits));
         }
 
         String writtenPerAppended()
@@ -188,7 +196,10 @@ final class LogBench
         void commitOne(ByteBuffer record) throws Exception;
     }
 
-    /** Counters read at the start and the end of the measured interval: {syncs, bytes written or -1}. */
+    /**
+     * Counters read at the start and the end of the measured interval: {syncs, bytes written or -1, the ring's
+     * system calls or -1}.
+     */
     private interface Counters
     {
         long[] read();
@@ -264,6 +275,7 @@ final class LogBench
         }
         c.syncs = last[0] - first[0];
         c.bytesWritten = last[1] < 0 ? -1 : last[1] - first[1];
+        c.systemCalls = last[2] < 0 ? -1 : last[2] - first[2];
         for (int t = 0; t < n; t++)
         {
             c.latencyNs.add(histograms[t]);
@@ -287,7 +299,8 @@ final class LogBench
         {
             final ThreadLocal<Committer> committers = ThreadLocal.withInitial(Committer::new);
             drive(c, options, record -> committers.get().commit(log, log.append(record)),
-                () -> new long[] {log.flushes(), log.bytesWritten()});
+                () -> new long[] {log.flushes(), log.bytesWritten(),
+                    log.ring().stats().systemCalls()});
         }
     }
 
@@ -363,7 +376,7 @@ final class LogBench
                     }
                     ch.force(false);
                     syncs.incrementAndGet();
-                }, () -> new long[] {syncs.get(), -1});
+                }, () -> new long[] {syncs.get(), -1, -1});
                 return;
             }
             final GroupCommit gc = new GroupCommit(ch, syncs);
@@ -371,7 +384,7 @@ final class LogBench
             forcer.start();
             try
             {
-                drive(c, options, gc::commit, () -> new long[] {syncs.get(), -1});
+                drive(c, options, gc::commit, () -> new long[] {syncs.get(), -1, -1});
             }
             finally
             {
@@ -485,9 +498,10 @@ final class LogBench
     static String line(final Cell c)
     {
         return String.format(Locale.ROOT, "%-16s size=%-7d committers=%-4d commits/s=%-10.0f p50us=%-8.1f " +
-            "p99us=%-8.1f commits/sync=%-6.1f written/appended=%s", c.impl, c.size, c.committers,
+            "p99us=%-8.1f commits/sync=%-6.1f written/appended=%s syscalls/commit=%s", c.impl, c.size, c.committers,
             c.commitsPerSecond(), c.latencyNs.getValueAtPercentile(50) / 1e3,
-            c.latencyNs.getValueAtPercentile(99) / 1e3, c.commitsPerSync(), c.writtenPerAppended());
+            c.latencyNs.getValueAtPercentile(99) / 1e3, c.commitsPerSync(), c.writtenPerAppended(),
+            c.systemCallsPerCommit());
     }
 
     private static String recordSize(final int bytes)

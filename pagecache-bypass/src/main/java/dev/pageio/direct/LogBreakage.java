@@ -16,5 +16,7 @@ enum LogBreakage
     /** The reader does not check the CRC (nor, therefore, the generation). */
     READER_NO_CRC,
     /** The reader skips an invalid frame and looks for the next valid one instead of stopping there. */
-    READER_SKIPS_INVALID
+    READER_SKIPS_INVALID,
+    /** The flusher never pads a tail block: each flush that ends inside a block leaves it to be rewritten. */
+    NO_TAIL_PAD
 }

@@ -14,7 +14,10 @@
  *   <li>{@link dev.pageio.direct.LogFile}: the write-ahead log beside the pages (format in
  *   {@code LogFrameDescriptor}). {@code append} and {@code commit}: any thread, lock-free; the flusher runs on
  *   the ring's agent thread; segment preparation, truncation and kicks the ring had no room for run on the log's
- *   own preparer thread. {@link dev.pageio.direct.LogReader}: one thread, blocking.</li>
+ *   own preparer thread. Its work is done in package-private rooms sharing a {@code LogState}: {@code LogAppender}
+ *   (claim and copy), {@code LogCommitters} (waiting commits), {@code LogFlusher} (writes and barriers, agent thread),
+ *   {@code LogSegments} (preparation, recycling, truncation) and {@code LogRecovery} (open).
+ *   {@link dev.pageio.direct.LogReader}: one thread, blocking.</li>
  * </ul>
  *
  * <p>Native structs read here ({@code struct statx}, {@code struct statfs}) have their offsets in

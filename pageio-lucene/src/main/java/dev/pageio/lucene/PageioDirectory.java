@@ -217,8 +217,17 @@ public class PageioDirectory extends FSDirectory
             file.close();
             throw e;
         }
-        final PageioIndexInput.Shared shared = new PageioIndexInput.Shared(file, length,
-            direct.alignment().offsetAlignment(), direct.alignment().memoryAlignment(), config.readBlockBytes());
+        final PageioIndexInput.Shared shared;
+        try
+        {
+            shared = new PageioIndexInput.Shared(file, length, direct.alignment().offsetAlignment(),
+                direct.alignment().memoryAlignment(), config.readBlockBytes(), config.wholeFileReadMaxBytes());
+        }
+        catch (final IOException | RuntimeException e)
+        {
+            file.close();
+            throw e;
+        }
         directInputs.incrementAndGet();
         final boolean sequential = context.readOnce || context.context == IOContext.Context.MERGE;
         return new PageioIndexInput("PageioIndexInput(path=\"" + path + "\" engine=" + ring.engineName() + ")",

@@ -18,8 +18,11 @@ import org.apache.lucene.store.IndexInput;
  * or the {@code IOContext} says read-once or merge), the next window is read asynchronously into the other
  * buffer while this one is consumed.
  *
- * <p>A random read is one request of the aligned range that covers it (at least 4 KiB); a sequential read
- * fills the whole window ({@code blockBytes}). Clones and slices share the file and get their own buffers,
+ * <p>A file no larger than {@link PageioDirectoryConfig#wholeFileReadMaxBytes()} is read whole, in one request,
+ * when it is opened, and the input, its clones and slices copy from that read-only copy: O_DIRECT has no page cache
+ * behind it, and Lucene reads small files at random many times over. A larger file is read in windows: a random
+ * read is one request of the aligned range that covers it (at least 4 KiB); a sequential read fills the whole
+ * window ({@code blockBytes}). Clones and slices share the file and get their own buffers,
  * allocated at their first read; {@link BufferedIndexInput} gives {@code RandomAccessInput}. Only the input
  * that opened the file closes it; a clone used after that fails with {@link AlreadyClosedException}.
  *
@@ -50,15 +53,53 @@ final class PageioIndexInput extends BufferedIndexInput
         final int offsetAlignment;
         final int memoryAlignment;
         final int blockBytes;
+        /** The whole file, read when opened (read-only, never written after), or null for a file read in windows. */
+        final ByteBuffer whole;
 
+        /**
+         * @param wholeFileReadMaxBytes a file up to this size is read whole now, in one request.
+         * @throws IOException when that read fails or returns less than the file's length.
+         */
         Shared(final IoFile file, final long fileLength, final int offsetAlignment, final int memoryAlignment,
-            final int blockBytes)
+            final int blockBytes, final int wholeFileReadMaxBytes) throws IOException
         {
             this.file = file;
             this.fileLength = fileLength;
             this.offsetAlignment = offsetAlignment;
             this.memoryAlignment = memoryAlignment;
             this.blockBytes = PageioDirectory.alignUp(Math.max(blockBytes, MIN_RANDOM_READ_BYTES), offsetAlignment);
+            this.whole = fileLength > 0 && fileLength <= wholeFileReadMaxBytes ? readWhole() : null;
+        }
+
+        private ByteBuffer readWhole() throws IOException
+        {
+            final int bytes = PageioDirectory.alignUp((int)fileLength, offsetAlignment);
+            final ByteBuffer buffer = PageioDirectory.allocateAligned(bytes, memoryAlignment);
+            final PendingIo io = new PendingIo();
+            io.begin();
+            try
+            {
+                file.read(0, buffer, io, null, 0);
+            }
+            catch (final RuntimeException e)
+            {
+                io.cancelBegin();
+                throw new IOException("read refused: offset=0 length=" + bytes + " file=" + file + " cause=" +
+                    e.getMessage(), e);
+            }
+            final long read = io.await(this);
+            if (read < fileLength)
+            {
+                throw new EOFException("file shorter than its size: read=" + read + " fileLength=" + fileLength +
+                    " file=" + file);
+            }
+            return buffer.limit((int)fileLength).asReadOnlyBuffer();
+        }
+
+        @Override
+        public String toString()
+        {
+            return "Shared(file=" + file + ")";
         }
     }
 
@@ -113,6 +154,12 @@ final class PageioIndexInput extends BufferedIndexInput
                 " input=" + this);
         }
         long at = sliceOffset + pos;
+        if (shared.whole != null)
+        {
+            dst.put(dst.position(), shared.whole, (int)at, left);
+            dst.position(dst.position() + left);
+            return;
+        }
         while (left > 0)
         {
             final Window w = window(at, left);

@@ -21,6 +21,16 @@ public abstract class PageioDirectoryTestCase extends BaseDirectoryTestCase
     /** @return the engine every directory of this suite must run on. */
     protected abstract String engine();
 
+    /**
+     * @return files up to this size are read whole when opened: drawn from the seed (never, 4 KiB, the default
+     * 1 MiB), so that both read paths, whole and windowed, run on every engine.
+     */
+    protected int wholeFileReadMaxBytes()
+    {
+        final int[] sizes = {0, 4096, 1 << 20};
+        return sizes[random().nextInt(sizes.length)];
+    }
+
     @Override
     protected Directory getDirectory(final Path path) throws IOException
     {
@@ -31,6 +41,7 @@ public abstract class PageioDirectoryTestCase extends BaseDirectoryTestCase
             .writeBlockBytes(sizes[random().nextInt(sizes.length)])
             .readBlockBytes(sizes[random().nextInt(sizes.length - 1)])
             .unsyncedFilesMax(1 + random().nextInt(64))
+            .wholeFileReadMaxBytes(wholeFileReadMaxBytes())
             .build();
         final PageioDirectory dir = new PageioDirectory(path, FSLockFactory.getDefault(), config);
         assertEquals("the ring must run on the engine asked for, with no fallback", engine(), dir.engine());
