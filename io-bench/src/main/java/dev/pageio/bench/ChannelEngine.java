@@ -3,6 +3,7 @@ package dev.pageio.bench;
 import dev.pageio.channel.PageioFileChannel;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.RingStats;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -127,6 +128,13 @@ final class ChannelEngine implements BenchEngine
         {
             super(slots);
             this.channels = channels;
+        }
+
+        /** @return the pageio ring's counters (system calls, wakeups, agent sleeps per I/O); null for the JDK's. */
+        @Override
+        RingStats[] ringStats()
+        {
+            return ring == null ? null : new RingStats[] {ring.stats()};
         }
 
         @Override

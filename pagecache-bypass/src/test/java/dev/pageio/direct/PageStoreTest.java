@@ -348,7 +348,10 @@ class PageStoreTest
                 store.buffers().release(page);
             }
         }
-        assertEquals(fds, TestFiles.openDescriptors(), "descriptors");
+        // At most as many as before: a descriptor another test left closing in the background may go meanwhile
+        // (seen once: 33 before, 32 after); a leak adds one per store.
+        final long after = TestFiles.openDescriptors();
+        assertTrue(after <= fds, "descriptors: before=" + fds + " after=" + after);
         assertEquals(memory, AlignedBufferPool.nativeBytesAllocated(), "native bytes of buffer pools");
     }
 

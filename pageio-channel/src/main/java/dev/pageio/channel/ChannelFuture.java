@@ -1,22 +1,26 @@
 package dev.pageio.channel;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.channels.AsynchronousChannel;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The {@link Future} of one channel operation, with the JDK's semantics for asynchronous channels: the first of
  * result, failure or {@link #cancel} wins; {@code cancel(true)} also closes the channel (the JDK's
  * {@code PendingFuture} does the same); a canceled operation still runs to its end, its result is dropped.
  *
+ * <p>One object per operation: the outcome and the state live here, and a thread that waits in {@link #get} pushes
+ * one node onto a stack of waiters (none is allocated when the outcome is there before {@code get}).
+ *
  * <p>Threading: {@link #complete}/{@link #fail}: any thread, including the ring's agent (it only stores the outcome
- * and wakes waiters; no user code runs there). No dependent actions can be attached.
+ * and unparks waiters; no user code runs there). No dependent actions can be attached.
  */
 final class ChannelFuture<V> implements Future<V>
 {
@@ -24,10 +28,40 @@ final class ChannelFuture<V> implements Future<V>
     private static final int COMPLETED = 1;
     private static final int FAILED = 2;
     private static final int CANCELED = 3;
+    private static final VarHandle STATE;
+    private static final VarHandle WAITERS;
+    /** The waiter stack once the outcome is set: nobody pushes any more. */
+    private static final Waiter RELEASED = new Waiter(null);
+
+    static
+    {
+        try
+        {
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            STATE = lookup.findVarHandle(ChannelFuture.class, "state", int.class);
+            WAITERS = lookup.findVarHandle(ChannelFuture.class, "waiters", Waiter.class);
+        }
+        catch (final ReflectiveOperationException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A thread parked in {@link #get}. */
+    private static final class Waiter
+    {
+        final Thread thread;
+        Waiter next;
+
+        Waiter(final Thread thread)
+        {
+            this.thread = thread;
+        }
+    }
 
     private final AsynchronousChannel channel;
-    private final AtomicInteger state = new AtomicInteger(PENDING);
-    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile int state;
+    private volatile Waiter waiters;
     private V value;
     private Throwable failure;
 
@@ -53,15 +87,15 @@ final class ChannelFuture<V> implements Future<V>
     /** @return true when this call set the outcome. */
     boolean complete(final V result)
     {
-        if (state.get() != PENDING)
+        if (state != PENDING)
         {
             return false;
         }
         value = result;
-        // release: value is visible to whoever reads the state after the CAS (paired with the get in report()).
-        if (state.compareAndSet(PENDING, COMPLETED))
+        // volatile CAS: value is visible to whoever reads the state after it (report())
+        if (STATE.compareAndSet(this, PENDING, COMPLETED))
         {
-            done.countDown();
+            release();
             return true;
         }
         return false;
@@ -70,23 +104,34 @@ final class ChannelFuture<V> implements Future<V>
     /** @return true when this call set the outcome. */
     boolean fail(final Throwable cause)
     {
-        if (state.get() != PENDING)
+        if (state != PENDING)
         {
             return false;
         }
         failure = cause;
-        if (state.compareAndSet(PENDING, FAILED))
+        if (STATE.compareAndSet(this, PENDING, FAILED))
         {
-            done.countDown();
+            release();
             return true;
         }
         return false;
     }
 
+    /** After the state left PENDING: wakes every waiter; later ones see the state and do not park. */
+    private void release()
+    {
+        Waiter w = (Waiter)WAITERS.getAndSet(this, RELEASED);
+        while (w != null && w != RELEASED)
+        {
+            LockSupport.unpark(w.thread);
+            w = w.next;
+        }
+    }
+
     @Override
     public boolean cancel(final boolean mayInterruptIfRunning)
     {
-        if (!state.compareAndSet(PENDING, CANCELED))
+        if (!STATE.compareAndSet(this, PENDING, CANCELED))
         {
             return false;
         }
@@ -101,42 +146,91 @@ final class ChannelFuture<V> implements Future<V>
                 // the JDK ignores it too: the cancel has happened
             }
         }
-        done.countDown();
+        release();
         return true;
     }
 
     @Override
     public boolean isCancelled()
     {
-        return state.get() == CANCELED;
+        return state == CANCELED;
     }
 
     @Override
     public boolean isDone()
     {
-        return state.get() != PENDING;
+        return state != PENDING;
     }
 
     @Override
     public V get() throws InterruptedException, ExecutionException
     {
-        done.await();
+        if (state == PENDING)
+        {
+            await(false, 0L);
+        }
         return report();
     }
 
     @Override
     public V get(final long timeout, final TimeUnit unit) throws InterruptedException, ExecutionException, TimeoutException
     {
-        if (!done.await(timeout, unit))
+        if (state == PENDING && !await(true, System.nanoTime() + unit.toNanos(timeout)))
         {
             throw new TimeoutException("operation not done: timeout=" + timeout + " unit=" + unit);
         }
         return report();
     }
 
+    /**
+     * Parks until the outcome is set (as the JDK's own future, an outcome already there is returned even to an
+     * interrupted thread). The node stays on the stack after an interrupt or a timeout: the release then unparks a
+     * thread that no longer waits here, which every park loop tolerates.
+     *
+     * @return false when the deadline passed first.
+     */
+    private boolean await(final boolean timed, final long deadlineNs) throws InterruptedException
+    {
+        final Waiter node = new Waiter(Thread.currentThread());
+        while (true)
+        {
+            final Waiter head = waiters;
+            if (head == RELEASED)
+            {
+                return true; // the state was set before the stack was released
+            }
+            node.next = head;
+            if (WAITERS.compareAndSet(this, head, node))
+            {
+                break;
+            }
+        }
+        while (state == PENDING)
+        {
+            if (Thread.interrupted())
+            {
+                throw new InterruptedException();
+            }
+            if (timed)
+            {
+                final long remainingNs = deadlineNs - System.nanoTime();
+                if (remainingNs <= 0)
+                {
+                    return false;
+                }
+                LockSupport.parkNanos(this, remainingNs);
+            }
+            else
+            {
+                LockSupport.park(this);
+            }
+        }
+        return true;
+    }
+
     private V report() throws ExecutionException
     {
-        switch (state.get())
+        switch (state)
         {
             case COMPLETED:
                 return value;
@@ -152,6 +246,6 @@ final class ChannelFuture<V> implements Future<V>
     @Override
     public String toString()
     {
-        return "ChannelFuture{state=" + state.get() + "}";
+        return "ChannelFuture{state=" + state + "}";
     }
 }

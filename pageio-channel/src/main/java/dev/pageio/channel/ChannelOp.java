@@ -47,7 +47,7 @@ final class ChannelOp implements IoHandler<ChannelOp>, Runnable
     private Object attachment;
     private int result;
     private Throwable failure;
-    /** The next older operation in the channel's handler lane (see {@link PageioFileChannel#dispatch(ChannelOp)}). */
+    /** The next older operation in the channel's handler lane (see {@link HandlerLane#dispatch(ChannelOp)}). */
     ChannelOp nextInLane;
 
     static ChannelOp acquire()
@@ -76,6 +76,8 @@ final class ChannelOp implements IoHandler<ChannelOp>, Runnable
         this.future = future;
         this.handler = (CompletionHandler<Integer, Object>)handler;
         this.attachment = attachment;
+        this.result = 0;
+        this.failure = null;
     }
 
     /** Submits to the ring; throws what the ring throws at the call. */
@@ -158,7 +160,7 @@ final class ChannelOp implements IoHandler<ChannelOp>, Runnable
         }
         else
         {
-            channel.dispatch(this);
+            channel.lane().dispatch(this);
         }
     }
 
@@ -180,7 +182,7 @@ final class ChannelOp implements IoHandler<ChannelOp>, Runnable
         final Throwable x = failure;
         final int value = finish();
         recycle();
-        PageioFileChannel.invoke(h, a, box(value), x);
+        HandlerLane.invoke(h, a, box(value), x);
     }
 
     /**

@@ -1,15 +1,10 @@
 package dev.pageio.channel;
 
-import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.ClosedFileException;
 import dev.pageio.core.ClosedRingException;
-import dev.pageio.core.Engines;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.BarrierMode;
-import dev.pageio.core.spi.ChannelFileAccess;
-import dev.pageio.core.spi.FileAccess;
-import dev.pageio.core.spi.IoEngine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,27 +17,17 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.NonReadableChannelException;
 import java.nio.channels.NonWritableChannelException;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.channels.ShutdownChannelGroupException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An {@link AsynchronousFileChannel} whose reads and writes go through a pageio {@link IoRing} (io_uring, kernel
@@ -69,8 +54,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * pool, configured by {@code java.nio.channels.DefaultThreadPool.threadFactory} and {@code .initialSize} as the
  * JDK's is ({@link DefaultHandlerPool}); never on the ring's agent thread. Handlers of operations that complete
  * while earlier ones still wait for an executor thread run in the same executor task, in completion order (one
- * hand-off per batch instead of one per operation). A handler may block, and may wait for the handler of an
- * operation it issues (that one runs in a later batch, on another thread); a handler that waits for the handler of an
+ * hand-off per batch instead of one per operation), and that task, once its batch is done, spins briefly for the
+ * next completions so that a steady flow needs no hand-off at all (up to 50 us, system property
+ * {@code dev.pageio.channel.handlerSpinNs}, 0: off; not while a handler runs, not when the flow is slower). A
+ * handler may block, and may wait for the handler of an operation it issues (that one runs in a later batch, on
+ * another thread); a handler that waits for the handler of an
  * operation that completed before it may wait until it returns, since both can be in one batch: as the JDK's
  * {@code AsynchronousChannelGroup} advises, handlers should not block indefinitely. The executor's {@code execute} is
  * called from the agent: it must hand the task to another thread (a caller-runs policy would run handlers on the
@@ -108,20 +96,15 @@ public final class PageioFileChannel extends AsynchronousFileChannel
     private final IoRing ring;
     private final IoFile file;
     private final FileChannel side;
-    private final ExecutorService executor;
     private final boolean reading;
     private final boolean writing;
     private final int alignment;
     private final boolean directBuffersRequired;
-    private final Set<ChannelFileLock> locks = ConcurrentHashMap.newKeySet();
-    /** Ranges of lock() calls waiting on an executor thread, {position, length}; guarded by itself. */
-    private final List<long[]> pendingLocks = new ArrayList<>();
+    private final HandlerLane lane;
+    private final ChannelLocks locks;
     private volatile boolean closed;
-    /** Completed operations whose handlers have not started, newest first; see {@link #dispatch(ChannelOp)}. */
-    private final AtomicReference<ChannelOp> handlerLane = new AtomicReference<>();
-    private final Runnable laneRunner = this::runLane;
 
-    private PageioFileChannel(
+    PageioFileChannel(
         final IoRing ring,
         final IoFile file,
         final FileChannel side,
@@ -134,7 +117,8 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         this.ring = ring;
         this.file = file;
         this.side = side;
-        this.executor = executor;
+        this.lane = new HandlerLane(executor);
+        this.locks = new ChannelLocks(this, side, executor, reading, writing);
         this.reading = reading;
         this.writing = writing;
         this.alignment = alignment;
@@ -206,170 +190,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         final IoRing ring, final Path file, final Set<? extends OpenOption> options, final ExecutorService executor,
         final FileAttribute<?>... attrs) throws IOException
     {
-        Objects.requireNonNull(file, "file");
-        boolean read = false;
-        boolean write = false;
-        boolean direct = false;
-        boolean deleteOnClose = false;
-        final Set<OpenOption> sideOptions = new HashSet<>();
-        final Set<OpenOption> ringOptions = new HashSet<>();
-        for (final OpenOption option : options)
-        {
-            if (option == null)
-            {
-                throw new NullPointerException("open option null: options=" + options);
-            }
-            if (option == StandardOpenOption.APPEND)
-            {
-                throw new UnsupportedOperationException("APPEND not allowed: an asynchronous channel has no position");
-            }
-            if (option == DirectOpenOption.DIRECT)
-            {
-                direct = true;
-                ringOptions.add(option);
-            }
-            else if (option == StandardOpenOption.DELETE_ON_CLOSE)
-            {
-                deleteOnClose = true;
-                continue; // unlinked after both opens, as the JDK unlinks right after its open
-            }
-            else if (!(option instanceof StandardOpenOption) && option != LinkOption.NOFOLLOW_LINKS)
-            {
-                throw new UnsupportedOperationException("open option not supported: option=" + option);
-            }
-            read |= option == StandardOpenOption.READ;
-            write |= option == StandardOpenOption.WRITE;
-            if (option == StandardOpenOption.DSYNC || option == StandardOpenOption.SYNC)
-            {
-                ringOptions.add(option);
-            }
-            sideOptions.add(option);
-        }
-        if (!read && !write)
-        {
-            read = true;
-            sideOptions.add(StandardOpenOption.READ);
-        }
-        if (read)
-        {
-            ringOptions.add(StandardOpenOption.READ);
-        }
-        if (write)
-        {
-            ringOptions.add(StandardOpenOption.WRITE);
-        }
-        final ExecutorService handlers = executor != null ? executor : DefaultHandlerPool.get();
-        final IoRing target = ring != null ? ring : DefaultRings.ringFor(direct);
-        // The JDK's own open creates, truncates and checks the file and throws its typed exceptions; the ring's
-        // descriptor is then opened on the file that now exists, with only the access mode and sync flags.
-        final FileChannel side = FileChannel.open(file, sideOptions, attrs);
-        FileAccess access = null;
-        try
-        {
-            final int alignment = direct ? Math.toIntExact(Files.getFileStore(file).getBlockSize()) : 1;
-            access = openAccess(target, file, ringOptions, direct);
-            final IoFile ioFile;
-            try
-            {
-                ioFile = target.adopt(access);
-            }
-            catch (final IllegalArgumentException e)
-            {
-                throw new UnsupportedOperationException("engine refuses the file: engine=" + target.engineName() +
-                    " path=" + file + " direct=" + direct + ": " + e.getMessage(), e);
-            }
-            access = null;
-            if (deleteOnClose)
-            {
-                Files.deleteIfExists(file);
-            }
-            return new PageioFileChannel(target, ioFile, side, handlers, read, write, alignment);
-        }
-        catch (final IOException | RuntimeException | Error e)
-        {
-            closeQuietly(side, e);
-            if (access != null)
-            {
-                closeQuietly(access, e);
-            }
-            throw e;
-        }
-    }
-
-    private static FileAccess openAccess(
-        final IoRing ring, final Path file, final Set<OpenOption> options, final boolean direct) throws IOException
-    {
-        final IoEngine engine = ring.selection().engine();
-        if (!direct)
-        {
-            try
-            {
-                return engine.openFile(file, options);
-            }
-            catch (final IllegalArgumentException e)
-            {
-                throw new UnsupportedOperationException("engine refuses the file: engine=" + engine.name() +
-                    " path=" + file + " direct=false: " + e.getMessage(), e);
-            }
-        }
-        final FileAccess own = tryOpenDirect(engine, file, options);
-        if (own != null)
-        {
-            return own;
-        }
-        // io-native's io_uring engine opens descriptors without O_DIRECT (its FdFileAccess refuses the DIRECT
-        // option); another engine on the class path that opens O_DIRECT descriptors (aio) opens it instead.
-        // The descriptor is a plain open(2) file; which engine opened it does not matter to the ring.
-        for (final IoEngine other : Engines.all())
-        {
-            if (other != engine && other.available())
-            {
-                final FileAccess access = tryOpenDirect(other, file, options);
-                if (access != null && access.fd() >= 0)
-                {
-                    return access;
-                }
-                if (access != null)
-                {
-                    access.close();
-                }
-            }
-        }
-        throw new UnsupportedOperationException("no engine opens O_DIRECT descriptors for this ring: engine=" +
-            engine.name() + " path=" + file);
-    }
-
-    private static FileAccess tryOpenDirect(final IoEngine engine, final Path file, final Set<OpenOption> options)
-        throws IOException
-    {
-        final FileAccess access;
-        try
-        {
-            access = engine.openFile(file, options);
-        }
-        catch (final IllegalArgumentException | UnsupportedOperationException e)
-        {
-            return null;
-        }
-        // A ChannelFileAccess opened with DIRECT is a FileChannel opened O_DIRECT by the JDK.
-        if (access.direct() || access instanceof ChannelFileAccess)
-        {
-            return access;
-        }
-        access.close();
-        return null;
-    }
-
-    private static void closeQuietly(final AutoCloseable c, final Throwable primary)
-    {
-        try
-        {
-            c.close();
-        }
-        catch (final Exception e)
-        {
-            primary.addSuppressed(e);
-        }
+        return ChannelOpener.open(ring, file, options, executor, attrs);
     }
 
     // ------------------------------------------------------------------------------------------------ accessors
@@ -504,7 +325,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         }
     }
 
-    private void checkOpen() throws ClosedChannelException
+    void checkOpen() throws ClosedChannelException
     {
         if (closed)
         {
@@ -513,7 +334,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
     }
 
     /** The failure of an operation that raced with close: the JDK reports these as asynchronous closes. */
-    private IOException closedFailure()
+    IOException closedFailure()
     {
         return closed ? new AsynchronousCloseException() : new ClosedChannelException();
     }
@@ -605,114 +426,22 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         return future;
     }
 
-    private <V, A> Future<V> completeAtOnce(
+    /** Reports an outcome known at the call: a done future, or the handler on the executor. */
+    <V, A> Future<V> completeAtOnce(
         final V value, final Throwable failure, final A attachment, final CompletionHandler<V, ? super A> handler)
     {
         if (handler == null)
         {
             return failure == null ? ChannelFuture.completed(this, value) : ChannelFuture.failed(this, failure);
         }
-        dispatch(() -> invoke(handler, attachment, value, failure));
+        lane.execute(() -> HandlerLane.invoke(handler, attachment, value, failure));
         return null;
     }
 
-    static <V, A> void invoke(
-        final CompletionHandler<V, ? super A> handler, final A attachment, final V value, final Throwable failure)
+    /** @return where this channel's handlers run. */
+    HandlerLane lane()
     {
-        if (failure == null)
-        {
-            handler.completed(value, attachment);
-        }
-        else
-        {
-            handler.failed(failure, attachment);
-        }
-    }
-
-    /**
-     * Hands a completed operation to its handler. Operations that complete while earlier ones still wait for an
-     * executor thread join them in the handler lane and run on the same executor task, in completion order: under
-     * load one hand-off to the executor serves a whole reaped batch instead of one per operation (a hand-off may
-     * have to wake a parked thread). A lane is never waited on: the
-     * first operation into an empty lane schedules the task that takes the whole lane, and later ones find a lane
-     * that is already scheduled. Handlers that complete while a batch runs form the next batch, on another
-     * executor thread, so a handler that blocks delays only the handlers taken with it.
-     */
-    void dispatch(final ChannelOp op)
-    {
-        ChannelOp head;
-        do
-        {
-            head = handlerLane.get();
-            op.nextInLane = head;
-        }
-        while (!handlerLane.compareAndSet(head, op));
-        if (head == null)
-        {
-            dispatch(laneRunner);
-        }
-    }
-
-    /** On the executor: the operations of the lane, oldest first; a handler that throws does not stop the rest. */
-    private void runLane()
-    {
-        ChannelOp op = handlerLane.getAndSet(null);
-        ChannelOp oldest = null;
-        while (op != null) // the lane is a stack, newest first: reverse it
-        {
-            final ChannelOp next = op.nextInLane;
-            op.nextInLane = oldest;
-            oldest = op;
-            op = next;
-        }
-        Throwable thrown = null;
-        for (op = oldest; op != null; )
-        {
-            final ChannelOp next = op.nextInLane; // read before run(): the op goes back to its pool there
-            op.nextInLane = null;
-            try
-            {
-                op.run();
-            }
-            catch (final RuntimeException | Error e)
-            {
-                if (thrown == null)
-                {
-                    thrown = e;
-                }
-                else
-                {
-                    thrown.addSuppressed(e);
-                }
-            }
-            op = next;
-        }
-        if (thrown instanceof RuntimeException)
-        {
-            throw (RuntimeException)thrown;
-        }
-        if (thrown != null)
-        {
-            throw (Error)thrown;
-        }
-    }
-
-    /**
-     * Runs a handler task on the channel's executor; when the executor refuses it (shut down), on a thread of its
-     * own, so that no completion is ever lost and none runs on the agent.
-     */
-    void dispatch(final Runnable task)
-    {
-        try
-        {
-            executor.execute(task);
-        }
-        catch (final RejectedExecutionException e)
-        {
-            final Thread t = new Thread(task, "pageio-channel-handler-rejected");
-            t.setDaemon(true);
-            t.start();
-        }
+        return lane;
     }
 
     /** @return the failure an operation reports: an asynchronous close when the channel closed meanwhile. */
@@ -726,7 +455,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
     @Override
     public Future<FileLock> lock(final long position, final long size, final boolean shared)
     {
-        return implLock(position, size, shared, null, null);
+        return locks.lock(position, size, shared, null, null);
     }
 
     @Override
@@ -735,216 +464,13 @@ public final class PageioFileChannel extends AsynchronousFileChannel
         final CompletionHandler<FileLock, ? super A> handler)
     {
         Objects.requireNonNull(handler, "'handler' is null");
-        implLock(position, size, shared, attachment, handler);
-    }
-
-    private <A> Future<FileLock> implLock(
-        final long position, final long size, final boolean shared, final A attachment,
-        final CompletionHandler<FileLock, ? super A> handler)
-    {
-        if (shared && !reading)
-        {
-            throw new NonReadableChannelException();
-        }
-        if (!shared && !writing)
-        {
-            throw new NonWritableChannelException();
-        }
-        checkLockRange(position, size);
-        final long length = size != 0 ? size : Long.MAX_VALUE - Math.max(0, position);
-        if (closed)
-        {
-            return completeAtOnce(null, new ClosedChannelException(), attachment, handler);
-        }
-        // First without waiting, on the caller's thread: an overlap with a lock held in this JVM throws
-        // OverlappingFileLockException here, at the call, as the JDK's does.
-        final FileLock inner;
-        final long[] range = {position, length};
-        try
-        {
-            synchronized (pendingLocks)
-            {
-                checkNotPending(position, length);
-                inner = side.tryLock(position, length, shared);
-                if (inner == null)
-                {
-                    pendingLocks.add(range);
-                }
-            }
-        }
-        catch (final IOException e)
-        {
-            return completeAtOnce(null, mapFailure(e instanceof ClosedChannelException ? closedFailure() : e),
-                attachment, handler);
-        }
-        if (inner != null)
-        {
-            final FileLock lock;
-            try
-            {
-                lock = register(inner, size);
-            }
-            catch (final IOException e)
-            {
-                return completeAtOnce(null, e, attachment, handler);
-            }
-            return completeAtOnce(lock, null, attachment, handler);
-        }
-        // Held by another process: wait for it on an executor thread (fcntl F_SETLKW), as the JDK does.
-        final ChannelFuture<FileLock> future = handler == null ? new ChannelFuture<>(this) : null;
-        final Runnable task = () ->
-        {
-            FileLock lock = null;
-            Throwable failure = null;
-            try
-            {
-                final FileLock acquired;
-                try
-                {
-                    acquired = side.lock(position, length, shared);
-                }
-                finally
-                {
-                    synchronized (pendingLocks)
-                    {
-                        pendingLocks.remove(range);
-                    }
-                }
-                lock = register(acquired, size);
-                if (future != null && future.isCancelled())
-                {
-                    forget((ChannelFileLock)lock);
-                    acquired.release();
-                }
-            }
-            catch (final ClosedChannelException e)
-            {
-                failure = new AsynchronousCloseException();
-            }
-            catch (final IOException | RuntimeException e)
-            {
-                failure = mapFailure(e);
-            }
-            if (future != null)
-            {
-                if (failure == null)
-                {
-                    future.complete(lock);
-                }
-                else
-                {
-                    future.fail(failure);
-                }
-            }
-            else
-            {
-                invoke(handler, attachment, lock, failure);
-            }
-        };
-        try
-        {
-            executor.execute(task);
-        }
-        catch (final RejectedExecutionException e)
-        {
-            synchronized (pendingLocks)
-            {
-                pendingLocks.remove(range);
-            }
-            throw new ShutdownChannelGroupException();
-        }
-        return future;
-    }
-
-    /**
-     * The JDK enters a waiting lock in the JVM's lock table at the call; the side channel enters it only once its
-     * executor thread starts waiting, so overlaps with this channel's waiting locks are checked here.
-     */
-    private void checkNotPending(final long position, final long length)
-    {
-        for (final long[] p : pendingLocks)
-        {
-            if (position < p[0] + p[1] && p[0] < position + length)
-            {
-                throw new OverlappingFileLockException();
-            }
-        }
-    }
-
-    private static void checkLockRange(final long position, final long size)
-    {
-        if (position < 0)
-        {
-            throw new IllegalArgumentException("position negative: position=" + position);
-        }
-        if (size < 0)
-        {
-            throw new IllegalArgumentException("size negative: size=" + size);
-        }
-        if (position + size < 0)
-        {
-            throw new IllegalArgumentException("position+size overflows: position=" + position + " size=" + size);
-        }
+        locks.lock(position, size, shared, attachment, handler);
     }
 
     @Override
     public FileLock tryLock(final long position, final long size, final boolean shared) throws IOException
     {
-        if (shared && !reading)
-        {
-            throw new NonReadableChannelException();
-        }
-        if (!shared && !writing)
-        {
-            throw new NonWritableChannelException();
-        }
-        checkLockRange(position, size);
-        checkOpen();
-        final long length = size != 0 ? size : Long.MAX_VALUE - Math.max(0, position);
-        final FileLock inner;
-        try
-        {
-            synchronized (pendingLocks)
-            {
-                checkNotPending(position, length);
-                inner = side.tryLock(position, length, shared);
-            }
-        }
-        catch (final ClosedChannelException e)
-        {
-            throw new AsynchronousCloseException();
-        }
-        return inner == null ? null : register(inner, size);
-    }
-
-    /** The first JDK feature release seen reporting a whole-file lock's size as FileChannel does (JDK 25). */
-    private static final int LOCK_SIZE_AS_FILE_CHANNEL_FROM = 25;
-
-    /**
-     * @param size the size the lock reports: the one asked for, as JDK 17's channel reports it (0 for "to the
-     *             end, however far"; the side channel's own lock reports {@code Long.MAX_VALUE - position}).
-     */
-    private ChannelFileLock register(final FileLock inner, final long size) throws IOException
-    {
-        // A lock "to the end" (size 0) reports size 0 on JDK 17's channel and Long.MAX_VALUE - position on JDK 25's
-        // (both seen by the differential suite); the release in between that changed it was not looked up.
-        final long reported = size == 0 && Runtime.version().feature() >= LOCK_SIZE_AS_FILE_CHANNEL_FROM ?
-            inner.size() : size;
-        final ChannelFileLock lock = new ChannelFileLock(this, inner, reported);
-        locks.add(lock);
-        if (closed)
-        {
-            // close() may have walked the set before this lock joined it
-            forget(lock);
-            lock.invalidate();
-            throw new AsynchronousCloseException();
-        }
-        return lock;
-    }
-
-    private void forget(final ChannelFileLock lock)
-    {
-        locks.remove(lock);
+        return locks.tryLock(position, size, shared);
     }
 
     // ------------------------------------------------------------------------------------------------- close
@@ -968,11 +494,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
             }
             closed = true;
         }
-        for (final ChannelFileLock lock : locks)
-        {
-            lock.invalidate();
-        }
-        locks.clear();
+        locks.releaseAll();
         IOException failure = null;
         try
         {

@@ -4,6 +4,7 @@ import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -12,11 +13,13 @@ import java.nio.ByteBuffer;
 import java.nio.channels.CompletionHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -25,12 +28,14 @@ import static java.nio.file.StandardOpenOption.CREATE;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The handler lane ({@link PageioFileChannel#dispatch(ChannelOp)}): handlers of operations that complete together run
+ * The handler lane ({@link HandlerLane#dispatch(ChannelOp)}): handlers of operations that complete together run
  * in one executor task; none is lost when one throws, and a handler may wait for the handler of an operation it
- * issued itself.
+ * issued itself; operations pushed while the task spins after its batch need no other hand-off, and one that
+ * completes while a handler blocks goes to another thread.
  */
 class HandlerLaneTest
 {
@@ -115,12 +120,24 @@ class HandlerLaneTest
             assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS));
         }
         assertEquals(requests * BLOCK, bytes.get(), "every read completed whole");
+        // A worker's uncaught exception is dispatched after it left the pool, so possibly after awaitTermination.
+        final int expected = (requests + 9) / 10;
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (thrown(uncaught) < expected && System.nanoTime() - deadlineNs < 0)
+        {
+            Thread.sleep(10);
+        }
+        assertEquals(expected, thrown(uncaught), "each handler's exception reaches the executor's thread once");
+    }
+
+    private static int thrown(final Iterable<Throwable> uncaught)
+    {
         int thrown = 0;
         for (final Throwable t : uncaught)
         {
             thrown += 1 + t.getSuppressed().length;
         }
-        assertEquals((requests + 9) / 10, thrown, "each handler's exception reaches the executor's thread once");
+        return thrown;
     }
 
     @ParameterizedTest(name = "{0}")
@@ -205,5 +222,168 @@ class HandlerLaneTest
             assertTrue(done.await(90, TimeUnit.SECONDS), "chains still to finish: " + done.getCount());
         }
         assertEquals(chains, waited.get(), "every handler saw the handler of the read it issued run");
+    }
+
+    /** A cached pool that counts the tasks handed to it. */
+    private static final class CountingExecutor extends ThreadPoolExecutor
+    {
+        final AtomicInteger executed = new AtomicInteger();
+
+        CountingExecutor()
+        {
+            super(0, 8, 1, TimeUnit.SECONDS, new SynchronousQueue<>(), r ->
+            {
+                final Thread t = new Thread(r, "lane-test-counted");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+
+        @Override
+        public void execute(final Runnable command)
+        {
+            executed.incrementAndGet();
+            super.execute(command);
+        }
+    }
+
+    /** @return an operation that, pushed onto a lane, runs {@code handler} with -1 (a read at end of file). */
+    private static ChannelOp completedOp(final CompletionHandler<Integer, ?> handler)
+    {
+        final ChannelOp op = ChannelOp.acquire();
+        op.start(null, false, ByteBuffer.allocate(1), 1, null, null, handler, null);
+        return op;
+    }
+
+    private static CompletionHandler<Integer, Object> recording(final Queue<Thread> threads, final CountDownLatch ran)
+    {
+        return new CompletionHandler<>()
+        {
+            @Override
+            public void completed(final Integer result, final Object attachment)
+            {
+                threads.add(Thread.currentThread());
+                ran.countDown();
+            }
+
+            @Override
+            public void failed(final Throwable failure, final Object attachment)
+            {
+                ran.countDown();
+            }
+        };
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunOperationsPushedWhileTheTaskSpinsWithoutAnotherHandOff() throws Exception
+    {
+        final CountingExecutor executor = new CountingExecutor();
+        final HandlerLane lane = new HandlerLane(executor, TimeUnit.SECONDS.toNanos(60));
+        final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
+        try
+        {
+            final CountDownLatch first = new CountDownLatch(1);
+            lane.dispatch(completedOp(recording(threads, first)));
+            assertTrue(first.await(30, TimeUnit.SECONDS), "first handler ran");
+            while (!lane.spinning())
+            {
+                Thread.onSpinWait(); // the task spins once its batch is done (up to 60 s here)
+            }
+            final CountDownLatch more = new CountDownLatch(2);
+            lane.dispatch(completedOp(recording(threads, more)));
+            lane.dispatch(completedOp(recording(threads, more)));
+            assertTrue(more.await(30, TimeUnit.SECONDS), "handlers pushed onto the spinning lane ran");
+            assertEquals(1, executor.executed.get(), "one executor task for the three operations");
+            assertEquals(1, Set.copyOf(threads).size(), "all three ran on the spinning task's thread");
+        }
+        finally
+        {
+            executor.shutdownNow(); // the interrupt ends the spin
+            assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS), "the spinning task gave its thread back");
+        }
+        assertFalse(lane.spinning(), "the lane is idle after the interrupted spin");
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldHandAnOperationThatCompletesWhileAHandlerBlocksToAnotherThread() throws Exception
+    {
+        final CountingExecutor executor = new CountingExecutor();
+        final HandlerLane lane = new HandlerLane(executor, TimeUnit.SECONDS.toNanos(60));
+        final CountDownLatch blocking = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
+        try
+        {
+            lane.dispatch(completedOp(new CompletionHandler<Integer, Object>()
+            {
+                @Override
+                public void completed(final Integer result, final Object attachment)
+                {
+                    threads.add(Thread.currentThread());
+                    blocking.countDown();
+                    try
+                    {
+                        release.await(30, TimeUnit.SECONDS);
+                    }
+                    catch (final InterruptedException e)
+                    {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+
+                @Override
+                public void failed(final Throwable failure, final Object attachment)
+                {
+                }
+            }));
+            assertTrue(blocking.await(30, TimeUnit.SECONDS), "first handler started");
+            final CountDownLatch second = new CountDownLatch(1);
+            lane.dispatch(completedOp(recording(threads, second)));
+            assertTrue(second.await(30, TimeUnit.SECONDS), "the second handler ran while the first still blocks");
+            assertEquals(2, executor.executed.get(), "the second operation was handed to another task");
+            assertEquals(2, Set.copyOf(threads).size(), "on another thread");
+        }
+        finally
+        {
+            release.countDown();
+            executor.shutdownNow();
+            assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldStopSpinningWhenATaskWaitsInTheExecutorsQueue() throws Exception
+    {
+        final ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+            r ->
+            {
+                final Thread t = new Thread(r, "lane-test-single");
+                t.setDaemon(true);
+                return t;
+            });
+        final HandlerLane lane = new HandlerLane(executor, TimeUnit.SECONDS.toNanos(60));
+        try
+        {
+            final CountDownLatch first = new CountDownLatch(1);
+            lane.dispatch(completedOp(recording(new ConcurrentLinkedQueue<>(), first)));
+            assertTrue(first.await(30, TimeUnit.SECONDS), "first handler ran");
+            while (!lane.spinning())
+            {
+                Thread.onSpinWait();
+            }
+            // the pool's only thread spins (up to 60 s here): a task queued behind it must not wait for the spin
+            final CountDownLatch queued = new CountDownLatch(1);
+            executor.execute(queued::countDown);
+            assertTrue(queued.await(30, TimeUnit.SECONDS), "the queued task ran: the spin gave the thread back");
+            assertFalse(lane.spinning(), "the lane is idle after the spin gave way");
+        }
+        finally
+        {
+            executor.shutdownNow();
+            assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS));
+        }
     }
 }
