@@ -1,13 +1,13 @@
 package dev.pageio.bench;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.spi.DirectOpenOption;
 
 import java.nio.file.OpenOption;
 import java.nio.file.StandardOpenOption;
 import java.util.HashSet;
 import java.util.Set;
 
-/** Open options of the JDK baselines: O_DIRECT through {@link ExtendedOpenOption#DIRECT} (JDK 10+). */
+/** Open options of the JDK baselines: O_DIRECT through {@code ExtendedOpenOption.DIRECT} (JDK 10+). */
 final class JdkOpen
 {
     private JdkOpen()
@@ -24,7 +24,7 @@ final class JdkOpen
         }
         if (options.direct)
         {
-            set.add(ExtendedOpenOption.DIRECT);
+            set.add(DirectOpenOption.DIRECT);
         }
         return set;
     }

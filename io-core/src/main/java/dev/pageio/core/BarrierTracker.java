@@ -1,5 +1,7 @@
 package dev.pageio.core;
 
+import dev.pageio.core.spi.RequestOp;
+
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -399,7 +401,7 @@ final class BarrierTracker
         carriers[inFlight] = null;
         if (result < 0 && poison == null)
         {
-            poison = IoFailure.of(carrierSlot.request.op, pathText, carrierSlot.request.fd, 0, 0, (int)-result,
+            poison = IoFailure.of(IoOp.of(carrierSlot.request.op), pathText, carrierSlot.request.fd, 0, 0, (int)-result,
                 "barrier sync failed: the file's barriers fail from now on", null);
         }
         if (result >= 0 && poison == null)
@@ -428,7 +430,7 @@ final class BarrierTracker
             listener.syncCompleted(snapshot, full, result < 0 ? (int)-result : 0, System.nanoTime());
         }
         carrierSlot.carriesSync = false;
-        carrierSlot.request.op = IoOp.BARRIER;
+        carrierSlot.request.op = RequestOp.BARRIER;
         barriers++;
         if (poison != null)
         {
@@ -554,7 +556,7 @@ final class BarrierTracker
             sizeAtFullSync = maxEndCompleted;
         }
         w.carriesSync = true;
-        w.request.op = full ? IoOp.FSYNC : IoOp.FDATASYNC;
+        w.request.op = full ? RequestOp.FSYNC : RequestOp.FDATASYNC;
         syncs++;
         if (listener != null)
         {

@@ -73,7 +73,7 @@ public final class IoFile implements AutoCloseable
         }
         final BarrierObserver observer = ring.config().barrierObserver();
         final BarrierTracker barriers = new BarrierTracker(pathText, access.syncWrites(), access.direct(),
-            ring.config(), barrierPolicy, size, driver, observer == null ? null : new ObserverBinding(observer, this));
+            ring.config(), barrierPolicy, size, driver, observer == null ? null : new BarrierObserverBinding(observer, this));
         this.state = new FileState(access, pathText, barriers, this::finishClose);
     }
 
@@ -580,69 +580,9 @@ public final class IoFile implements AutoCloseable
         }
     }
 
-    /** The ring's {@link BarrierObserver}, told which file: the tracker below knows only its path. */
-    private static final class ObserverBinding implements BarrierTracker.Listener
-    {
-        private final BarrierObserver observer;
-        private final IoFile file;
-
-        ObserverBinding(final BarrierObserver observer, final IoFile file)
-        {
-            this.observer = observer;
-            this.file = file;
-        }
-
-        @Override
-        public void writeCompleted(final long writeSeq, final boolean ok, final long nanoTime)
-        {
-            observer.writeCompleted(file, writeSeq, ok, nanoTime);
-        }
-
-        @Override
-        public void syncIssued(final long covers, final boolean full, final boolean user, final long nanoTime)
-        {
-            if (user)
-            {
-                observer.userSyncIssued(file, covers, full, nanoTime);
-                return;
-            }
-            observer.syncIssued(file, covers, full, nanoTime);
-        }
-
-        @Override
-        public void syncCompleted(final long covers, final boolean full, final int errno, final long nanoTime)
-        {
-            observer.syncCompleted(file, covers, full, errno, nanoTime);
-        }
-    }
-
     @Override
     public String toString()
     {
         return "IoFile{path=" + pathText + " fd=" + access.fd() + " engine=" + ring.engineName() + "}";
-    }
-
-    /** Completes a {@link CompletableFuture} attachment. */
-    static final class FutureHandler implements IoHandler<CompletableFuture<Long>>
-    {
-        static final IoHandler<Object> INSTANCE = cast(new FutureHandler());
-
-        @SuppressWarnings("unchecked")
-        private static IoHandler<Object> cast(final IoHandler<?> handler)
-        {
-            return (IoHandler<Object>)handler;
-        }
-
-        @Override
-        public void completed(final long result, final CompletableFuture<Long> future, final long token)
-        {
-            future.complete(result);
-        }
-
-        @Override
-        public void failed(final IoFailure failure, final CompletableFuture<Long> future, final long token)
-        {
-            future.completeExceptionally(failure);
-        }
     }
 }

@@ -70,7 +70,7 @@ public final class IoRequest
     private IoFailure failure;
     Slot slot;
     long slotGeneration;
-    IoRing.Batch batch;
+    RequestBatch batch;
 
     /**
      * Describes a read of {@code buffer.remaining()} bytes at {@code fileOffset}.
@@ -183,7 +183,7 @@ public final class IoRequest
     }
 
     /** Marks the request in progress before it is queued (ring use). */
-    void begin(final IoRing.Batch batch)
+    void begin(final RequestBatch batch)
     {
         final IoStatus s = status();
         if (s == IoStatus.IN_PROGRESS || !STATUS.compareAndSet(this, s, IoStatus.IN_PROGRESS))
@@ -216,7 +216,7 @@ public final class IoRequest
 
     private void finish(final IoStatus outcome)
     {
-        final IoRing.Batch b = batch;
+        final RequestBatch b = batch;
         batch = null;
         // volatile store then volatile load, paired with awaitAny's CAS of WAITER then load of STATUS (Dekker): a
         // waiter either sees the status or is seen here and unparked. Also publishes result and failure.

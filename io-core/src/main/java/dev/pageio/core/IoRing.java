@@ -3,6 +3,7 @@ package dev.pageio.core;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.RingBackend;
+import org.HdrHistogram.Histogram;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
 import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
@@ -11,20 +12,14 @@ import java.nio.ByteBuffer;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -50,7 +45,6 @@ public final class IoRing implements AutoCloseable
     private final RingBackend backend;
     private final BarrierPolicy barrierPolicy;
     private final int capacity;
-    private final RingAgent agent;
     private final RingDriver driver;
     private final Submission submission;
     private final RingCounters counters = new RingCounters();
@@ -58,7 +52,7 @@ public final class IoRing implements AutoCloseable
     private volatile RingMXBeans.Registration mbean;
     private final Slot[] slots;
     private boolean eventsEnabled;
-    private final Map<FileState, IoFile> files = new ConcurrentHashMap<>();
+    private final RingFiles files = new RingFiles();
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
     private final AtomicBoolean closeStarted = new AtomicBoolean();
 
@@ -80,7 +74,7 @@ public final class IoRing implements AutoCloseable
             freeSlots.offer(slots[i]);
         }
         this.latency = config.latencyRecording() ? new LatencyRecorder() : null;
-        this.agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.keySet(), this::onTerminated,
+        final RingAgent agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.states(), this::onTerminated,
             counters, latency, this::onAgentFailed);
         this.driver = new RingDriver(config, agent, terminated);
         this.submission = new Submission(config, backend.name(), backend.requiresDirectBuffers(), freeSlots, submissions,
@@ -109,7 +103,7 @@ public final class IoRing implements AutoCloseable
         {
             try
             {
-                final RingBackend backend = engine.openBackend(config);
+                final RingBackend backend = engine.openBackend(config.backendConfig());
                 return new IoRing(config, new EngineSelection(engine, refused), backend, BarrierPolicy.STRICT);
             }
             catch (final IOException | RuntimeException e)
@@ -147,7 +141,7 @@ public final class IoRing implements AutoCloseable
         throws IOException
     {
         Objects.requireNonNull(engine, "engine");
-        return new IoRing(config, new EngineSelection(engine, Map.of()), engine.openBackend(config), barrierPolicy);
+        return new IoRing(config, new EngineSelection(engine, Map.of()), engine.openBackend(config.backendConfig()), barrierPolicy);
     }
 
     /** @return the configuration. */
@@ -198,7 +192,7 @@ public final class IoRing implements AutoCloseable
      * @return a copy, the caller's to keep.
      * @throws IllegalStateException when the ring does not record latencies.
      */
-    public org.HdrHistogram.Histogram latency(final IoOp op)
+    public Histogram latency(final IoOp op)
     {
         Objects.requireNonNull(op, "op");
         if (latency == null)
@@ -262,7 +256,9 @@ public final class IoRing implements AutoCloseable
      *
      * @param path    the file.
      * @param options {@link StandardOpenOption}s; READ when none is given. {@link StandardOpenOption#APPEND} is
-     *                refused on every engine (see {@link #refuseAppend}).
+     *                refused on every engine: requests name their offset, which Linux's pwrite ignores under
+     *                O_APPEND (man 2 pwrite, BUGS), and run concurrently, so appends would land out of order;
+     *                append by writing at an offset you keep (from {@link IoFile#size()}).
      * @return the open file.
      * @throws IOException              as the operating system reported it.
      * @throws IllegalArgumentException for APPEND, and for options the engine does not take.
@@ -270,32 +266,8 @@ public final class IoRing implements AutoCloseable
     public IoFile open(final Path path, final OpenOption... options) throws IOException
     {
         checkOpen();
-        final Set<OpenOption> set = new HashSet<>(Arrays.asList(options));
-        refuseAppend(path, set, backend.name());
-        if (set.isEmpty())
-        {
-            set.add(StandardOpenOption.READ);
-        }
+        final Set<OpenOption> set = RingFiles.openOptions(path, options, backend.name());
         return adopt(selection.engine().openFile(path, set));
-    }
-
-    /**
-     * O_APPEND is refused on every engine, before anything is opened or created. Every request names its file
-     * offset, and Linux's pwrite ignores that offset on an O_APPEND file (man 2 pwrite, BUGS), so the offset would
-     * lie; and the ring runs writes concurrently (and resubmits short ones), so appended writes would land in
-     * completion order, not in submission order as a log writer expects. Append by writing at an offset you keep
-     * (starting at {@link IoFile#size()}), and make it durable with a barrier.
-     *
-     * @throws IllegalArgumentException when {@code options} holds APPEND.
-     */
-    static void refuseAppend(final Path path, final Set<? extends OpenOption> options, final String engine)
-    {
-        if (options.contains(StandardOpenOption.APPEND))
-        {
-            throw new IllegalArgumentException("open option not supported: option=APPEND engine=" + engine +
-                " path=" + path + ": requests name their offset, which pwrite ignores under O_APPEND, and run " +
-                "concurrently, so appends would land out of order; write at an offset you keep (from size())");
-        }
     }
 
     /**
@@ -317,10 +289,10 @@ public final class IoRing implements AutoCloseable
         }
         selection.engine().checkFile(access);
         final IoFile file = new IoFile(this, access, submission, driver, barrierPolicy);
-        files.put(file.state(), file);
+        files.add(file);
         if (submission.isClosed())
         {
-            files.remove(file.state());
+            files.remove(file);
             file.closeAsync();
             throw new ClosedRingException("ring closed: ring=" + config.name());
         }
@@ -329,7 +301,7 @@ public final class IoRing implements AutoCloseable
 
     void forget(final IoFile file)
     {
-        files.remove(file.state());
+        files.remove(file);
     }
 
     // -------------------------------------------------------------------------------------------- submitting
@@ -362,7 +334,7 @@ public final class IoRing implements AutoCloseable
         for (int i = 0; i < files.length; i++)
         {
             final CompletableFuture<Long> f = new RingFuture<>(driver);
-            submission.submitBarrier(files[i].state(), mode, seqs[i], IoFile.FutureHandler.INSTANCE, f, 0, false);
+            submission.submitBarrier(files[i].state(), mode, seqs[i], FutureHandler.INSTANCE, f, 0, false);
             each[i] = f;
         }
         final CompletableFuture<Void> all = new RingFuture<>(driver);
@@ -374,7 +346,7 @@ public final class IoRing implements AutoCloseable
             }
             else
             {
-                all.completeExceptionally(error instanceof java.util.concurrent.CompletionException &&
+                all.completeExceptionally(error instanceof CompletionException &&
                     error.getCause() != null ? error.getCause() : error);
             }
         });
@@ -447,148 +419,7 @@ public final class IoRing implements AutoCloseable
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(requests, "requests");
         checkOpen();
-        final int n = requests.length;
-        if (n > capacity)
-        {
-            throw new IllegalArgumentException("batch larger than the ring: batch=" + n + " queueDepth=" + capacity);
-        }
-        if (mode == BatchMode.WAIT && driver.onAgentThread())
-        {
-            throw new IllegalStateException("a WAIT batch cannot be submitted from the ring's own agent thread");
-        }
-        final long[] lengths = new long[n];
-        final Set<IoRequest> seen = Collections.newSetFromMap(new IdentityHashMap<>(n * 2));
-        for (int i = 0; i < n; i++)
-        {
-            final IoRequest request = requests[i];
-            if (request == null)
-            {
-                throw new NullPointerException("batch member null: index=" + i);
-            }
-            if (request.op == null || request.file == null)
-            {
-                throw new IllegalArgumentException("batch holds a request with no operation described: index=" + i +
-                    " request=" + request);
-            }
-            if (request.status() == IoStatus.IN_PROGRESS)
-            {
-                throw new IllegalStateException("batch holds a request in progress: index=" + i + " request=" + request);
-            }
-            if (!seen.add(request))
-            {
-                throw new IllegalArgumentException("batch holds the same request twice: index=" + i + " request=" + request);
-            }
-            if (request.file.ring() != this)
-            {
-                throw new IllegalArgumentException("request's file is on another ring: index=" + i + " file=" + request.file);
-            }
-            try
-            {
-                lengths[i] = submission.check(request.file.state(), request.op, request.fileOffset, request.buffer,
-                    request.buffers, IoRequest.HANDLER);
-            }
-            catch (final IllegalArgumentException e)
-            {
-                throw new IllegalArgumentException(e.getMessage() + " (batch member index=" + i + ")", e);
-            }
-        }
-        final Slot[] slots = submission.acquireAll(n);
-        final Batch batch = new Batch(requests);
-        for (int i = 0; i < n; i++)
-        {
-            final IoRequest request = requests[i];
-            try
-            {
-                request.begin(batch);
-            }
-            catch (final IllegalStateException e)
-            {
-                // Submitted by another thread since the check: not ours to fail; the batch counts it as failed.
-                submission.releaseUnfilled(slots[i]);
-                batch.onDone(request, true);
-                continue;
-            }
-            try
-            {
-                final Slot slot = submission.fillSlot(slots[i], request.file.state(), request.op, request.fileOffset,
-                    lengths[i], request.buffer, request.buffers, IoRequest.HANDLER, request, 0);
-                request.slot = slot;
-                request.slotGeneration = slot.generation();
-                submission.publish(slot);
-            }
-            catch (final QueueFullException e)
-            {
-                request.notAccepted(Errno.EAGAIN, e);
-            }
-            catch (final RingInterruptedException e)
-            {
-                request.notAccepted(Errno.EINTR, e);
-            }
-            catch (final RuntimeException e)
-            {
-                request.notAccepted(Errno.ECANCELED, e);
-            }
-        }
-        if (mode == BatchMode.WAIT)
-        {
-            driver.awaitFuture(batch.future, "batch of " + n);
-        }
-        return batch.future;
-    }
-
-    /** Counts the members of a batch down to its one completion, noting those that failed (lio_listio's EIO). */
-    static final class Batch
-    {
-        final IoRequest[] members;
-        final boolean[] failed;
-        final AtomicInteger remaining;
-        final CompletableFuture<Void> future = new CompletableFuture<>();
-
-        Batch(final IoRequest[] members)
-        {
-            this.members = members.clone();
-            this.failed = new boolean[members.length];
-            remaining = new AtomicInteger(members.length);
-            if (members.length == 0)
-            {
-                future.complete(null);
-            }
-        }
-
-        /** A member is done ({@code failed}: failed or canceled); any thread. */
-        void onDone(final IoRequest member, final boolean memberFailed)
-        {
-            if (memberFailed)
-            {
-                for (int i = 0; i < members.length; i++)
-                {
-                    if (members[i] == member)
-                    {
-                        // plain write, published to the last member by the decrement below
-                        failed[i] = true;
-                    }
-                }
-            }
-            if (remaining.decrementAndGet() == 0)
-            {
-                final List<IoRequest> bad = new ArrayList<>();
-                for (int i = 0; i < members.length; i++)
-                {
-                    if (failed[i])
-                    {
-                        bad.add(members[i]);
-                    }
-                }
-                if (bad.isEmpty())
-                {
-                    future.complete(null);
-                }
-                else
-                {
-                    future.completeExceptionally(new BatchFailedException(bad, members.length));
-                }
-            }
-        }
+        return RequestBatch.submit(this, submission, driver, mode, requests);
     }
 
     CompletableFuture<CancelOutcome> cancel(final IoRequest request)
@@ -605,7 +436,7 @@ public final class IoRing implements AutoCloseable
             answer.complete(CancelOutcome.ALREADY_DONE);
             return answer;
         }
-        agent.execute(() -> agent.cancel(slot, generation, answer));
+        driver.cancel(slot, generation, answer);
         return answer;
     }
 
@@ -620,25 +451,7 @@ public final class IoRing implements AutoCloseable
     public <T> CompletableFuture<T> onAgent(final Function<RingBackend, T> action)
     {
         checkOpen();
-        final CompletableFuture<T> result = new CompletableFuture<>();
-        final Runnable command = () ->
-        {
-            try
-            {
-                result.complete(action.apply(backend));
-            }
-            catch (final RuntimeException e)
-            {
-                result.completeExceptionally(e);
-            }
-        };
-        if (driver.onAgentThread())
-        {
-            command.run();
-            return result;
-        }
-        agent.execute(command);
-        return result;
+        return driver.onAgent(() -> action.apply(backend));
     }
 
     // ------------------------------------------------------------------------------------------------ driving
@@ -708,21 +521,8 @@ public final class IoRing implements AutoCloseable
     @Override
     public void close() throws IoFailure
     {
-        final List<IoFile> closing = new ArrayList<>();
-        final boolean first = closeStarted.compareAndSet(false, true);
-        if (first)
-        {
-            // Files first, while the ring still takes their barriers; a file adopted meanwhile is closed by adopt().
-            for (final IoFile file : List.copyOf(files.values()))
-            {
-                if (file.isClosed())
-                {
-                    continue; // its close began before: its own future (closeAsync) reports it
-                }
-                file.closeAsync();
-                closing.add(file);
-            }
-        }
+        // Files first, while the ring still takes their barriers; a file adopted meanwhile is closed by adopt().
+        final List<IoFile> closing = closeStarted.compareAndSet(false, true) ? files.startClosing() : List.of();
         submission.close();
         if (driver.onAgentThread())
         {
@@ -730,28 +530,7 @@ public final class IoRing implements AutoCloseable
             return;
         }
         driver.close(config.closeTimeoutNs());
-        IoFailure failure = null;
-        for (final IoFile file : closing)
-        {
-            final IoFailure f = file.closeFailure();
-            if (f == null)
-            {
-                continue;
-            }
-            file.closeFailureReported();
-            if (failure == null)
-            {
-                failure = f;
-            }
-            else if (f != failure)
-            {
-                failure.addSuppressed(f);
-            }
-        }
-        if (failure != null)
-        {
-            throw failure;
-        }
+        RingFiles.throwFirstFailure(closing);
     }
 
     /** @return completes when the ring has shut down and freed its resources. */
@@ -769,7 +548,7 @@ public final class IoRing implements AutoCloseable
     /** @return the VirtualMachineError a handler threw, which made the ring close itself, or null. */
     public Throwable failure()
     {
-        return agent.fatal();
+        return driver.fatal();
     }
 
     /** Agent's last step: close what is left. */
@@ -781,11 +560,7 @@ public final class IoRing implements AutoCloseable
         {
             registration.close();
         }
-        for (final IoFile file : List.copyOf(files.values()))
-        {
-            file.closeAsync();
-        }
-        files.clear();
+        files.closeAll();
         terminated.complete(null);
     }
 

@@ -9,8 +9,8 @@ import org.agrona.ErrorHandler;
 import org.agrona.concurrent.Agent;
 import org.agrona.concurrent.AgentTerminationException;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
-import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 import org.jctools.queues.varhandle.MpscUnboundedVarHandleArrayQueue;
+import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -23,7 +23,9 @@ import java.util.concurrent.TimeUnit;
  * submit once per batch, reap completions, finish requests (resubmitting short transfers, EINTR and EAGAIN) and
  * run their handlers. An Agrona {@link Agent}: {@link RingDriver} runs it on the ring's own thread
  * ({@code AgentRunner}) or in the caller's polls ({@code AgentInvoker}). It is given the slot table, the queues,
- * the open files' {@link FileState}s and a termination callback, and knows nothing of the API objects.
+ * the open files' {@link FileState}s and a termination callback, and knows nothing of the API objects. Two rooms
+ * of its own: {@link RequestEnding}, the one way a request ends (and the pending cancel answers), and
+ * {@link RingClose}, the cancels and the close's steps.
  *
  * <p>Sleeping: after {@code sleepAfterIdleNs} without work (or at once, when its adaptive spin expects the
  * completion to take longer), {@link RingIdleStrategy} calls {@link #sleepInKernel()},
@@ -56,13 +58,9 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     private final String engineName;
     private final RingBackend backend;
     private final RingCounters counters;
-    /** Per-operation latencies, or null when the configuration does not ask for them. */
-    private final LatencyRecorder latency;
     private final MpscVarHandleArrayQueue<Slot> submissions;
     private final MpscUnboundedVarHandleArrayQueue<Runnable> control;
-    private final MpmcVarHandleArrayQueue<Slot> freeSlots;
     private final Slot[] slots;
-    private final Collection<FileState> files;
     private final Runnable onTerminated;
     private final ErrorHandler errorHandler;
     private final int batchMax;
@@ -74,26 +72,22 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     /** Requests to hand to the backend again (short transfers, EINTR, EAGAIN, or refused when it was full). */
     private final Slot[] retries;
     private int retryCount;
-    /** Pending cancel answers, by slot index. */
-    private final CompletableFuture<CancelOutcome>[] cancels;
+    /** The one way a request ends; it keeps the pending cancel answers. */
+    private final RequestEnding ending;
+    /** The cancels and the close's steps. */
+    private final RingClose close;
 
     @SuppressWarnings("unused") // through SLEEPING
     private volatile int sleeping;
     private volatile boolean paused;
     private boolean deferredSubmit;
     private volatile boolean closing;
-    private boolean closeStarted;
-    private long closeDeadlineNs;
-    private long closeCancelAllNs;
-    private boolean closeCanceledAll;
-    private final long closeTimeoutNs;
     private boolean terminated;
     /** The VirtualMachineError a handler threw: the ring closed itself (agent thread; read after termination). */
     private volatile Throwable fatal;
     private final Runnable onFatal;
 
     /** {@code slots} is indexed by {@code Request.index}; {@code files} is a live view; {@code onTerminated} runs once. */
-    @SuppressWarnings({"unchecked", "rawtypes"}) // the generic array of pending cancel answers
     RingAgent(
         final RingConfig config,
         final RingBackend backend,
@@ -112,19 +106,17 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         this.engineName = backend.name();
         this.backend = backend;
         this.counters = counters;
-        this.latency = latency;
         this.submissions = submissions;
         this.control = new MpscUnboundedVarHandleArrayQueue<>(64);
-        this.freeSlots = freeSlots;
         this.slots = slots;
-        this.files = files;
         this.onTerminated = onTerminated;
         this.errorHandler = config.errorHandler();
         this.batchMax = Math.min(config.submitBatchMax(), slots.length);
-        this.closeTimeoutNs = config.closeTimeoutNs();
         this.submitsInAwait = backend.submitsInAwait();
         this.retries = new Slot[slots.length];
-        this.cancels = new CompletableFuture[slots.length];
+        this.ending = new RequestEnding(this, ringName, engineName, slots.length, freeSlots, counters, latency);
+        this.close = new RingClose(this, ending, backend, slots, submissions, freeSlots, files, errorHandler,
+            config.closeTimeoutNs());
     }
 
     /** Set once by {@link RingDriver} before the agent's thread starts. */
@@ -157,7 +149,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         SLEEPING.setVolatile(this, 1);
         // Look again after announcing the sleep: a submitter that offered before it saw 0 will not wake us.
         // A close under way sleeps too, between its steps (closeStep): waiting for the kernel must not spin.
-        if (((paused && !closing) || submissions.isEmpty()) && control.isEmpty() && (!closing || closeStarted) &&
+        if (((paused && !closing) || submissions.isEmpty()) && control.isEmpty() && (!closing || close.started()) &&
             retryCount == 0)
         {
             counters.increment(RingCounters.AGENT_SLEEPS);
@@ -237,7 +229,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         }
         if (closing)
         {
-            work += closeStep();
+            work += close.step();
         }
         return work;
     }
@@ -272,7 +264,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             retries[retryCount] = null;
             if (closing && slot.transferred == 0 && !slot.carriesSync)
             {
-                fail(slot, Errno.ECANCELED, closedReason());
+                ending.fail(slot, Errno.ECANCELED, closedReason());
                 handled++;
                 continue;
             }
@@ -299,10 +291,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             if (!slot.casState(Slot.QUEUED, Slot.ACTIVE))
             {
                 // Canceled while queued: its handler already ran; only the slot comes back now.
-                freeSlot(slot);
+                ending.free(slot);
                 continue;
             }
-            final IoOp op = slot.request.op;
+            final IoOp op = IoOp.of(slot.request.op);
             counters.increment(RingCounters.SUBMITTED + op.ordinal());
             if (op == IoOp.BARRIER)
             {
@@ -317,12 +309,12 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             }
             if (closing)
             {
-                fail(slot, Errno.ECANCELED, closedReason());
+                ending.fail(slot, Errno.ECANCELED, closedReason());
                 continue;
             }
             if (op.transfersData() && slot.request.length == 0)
             {
-                finish(slot, 0);
+                ending.finish(slot, 0);
                 continue;
             }
             final int outcome = prepare(slot);
@@ -397,10 +389,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         errorHandler.onError(e);
         if (slot.carriesSync)
         {
-            syncDone(slot, -Errno.EINVAL);
+            ending.syncDone(slot, -Errno.EINVAL);
             return;
         }
-        fail(slot, Errno.EINVAL, "engine " + backend.name() + " refused the request: " + e.getMessage());
+        ending.fail(slot, Errno.EINVAL, "engine " + backend.name() + " refused the request: " + e.getMessage());
     }
 
     @Override
@@ -414,7 +406,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 retries[retryCount++] = slot;
                 return;
             }
-            syncDone(slot, result);
+            ending.syncDone(slot, result);
             return;
         }
         if (result < 0)
@@ -425,21 +417,21 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 retries[retryCount++] = slot;
                 return;
             }
-            fail(slot, errno, null);
+            ending.fail(slot, errno, null);
             return;
         }
-        final IoOp op = request.op;
+        final IoOp op = IoOp.of(request.op);
         if (op.transfersData())
         {
             if (result == 0 || result > request.length)
             {
                 if (result > request.length || (op.writes() && request.length > 0))
                 {
-                    fail(slot, Errno.EIO, result == 0 ? "write made no progress" : "kernel reported more bytes than asked: " + result);
+                    ending.fail(slot, Errno.EIO, result == 0 ? "write made no progress" : "kernel reported more bytes than asked: " + result);
                 }
                 else
                 {
-                    finish(slot, slot.transferred);
+                    ending.finish(slot, slot.transferred);
                 }
                 return;
             }
@@ -453,10 +445,10 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 retries[retryCount++] = slot;
                 return;
             }
-            finish(slot, slot.transferred);
+            ending.finish(slot, slot.transferred);
             return;
         }
-        finish(slot, 0);
+        ending.finish(slot, 0);
     }
 
     /** @return true when {@code bytes} keeps an O_DIRECT transfer aligned (4096, or the file's larger alignment). */
@@ -466,93 +458,25 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         return bytes % alignment == 0;
     }
 
-    /** A barrier's sync completed ({@code result} 0 or -errno): its event, then the tracker. */
-    private void syncDone(final Slot slot, final long result)
-    {
-        final SlotEvents events = slot.events;
-        if (events != null)
-        {
-            final BarrierTracker barriers = slot.file.barriers;
-            final long covers = barriers.syncCovers(slot);
-            events.endBarrierSync(slot.file.pathText, barriers.syncFull(slot), covers,
-                Math.max(0, covers - barriers.durableData()), (int)-result, engineName, ringName);
-        }
-        slot.file.barriers.syncDone(slot, result, this);
-    }
-
     @Override
     public void cancelResult(final Request request, final int result)
     {
-        final CompletableFuture<CancelOutcome> answer = cancels[request.index];
-        if (answer != null && result != 0 && result != -Errno.ENOENT)
-        {
-            // In progress where it cannot be stopped: it completes normally later.
-            cancels[request.index] = null;
-            answer.complete(CancelOutcome.NOT_CANCELED);
-        }
-        // 0 (canceled) and ENOENT (no longer there) are answered when the request's own completion arrives.
+        ending.cancelResult(request, result);
     }
 
     /** Control command: a cancel for a slot in the given generation. */
     void cancel(final Slot slot, final long generation, final CompletableFuture<CancelOutcome> answer)
     {
-        if (slot.generation() != generation || slot.state() == Slot.FREE || slot.state() == Slot.CANCELED)
-        {
-            answer.complete(CancelOutcome.ALREADY_DONE);
-            return;
-        }
-        final int index = slot.index();
-        if (cancels[index] != null)
-        {
-            cancels[index].whenComplete((outcome, error) -> answer.complete(outcome));
-            return;
-        }
-        if (slot.casState(Slot.QUEUED, Slot.CANCELED))
-        {
-            // Still in the submission queue (which cannot remove it): complete it now, free the slot when drained.
-            final FileState file = slot.file;
-            final Request r = slot.request;
-            final IoFailure failure = IoFailure.of(r.op, file.pathText, r.fd, slot.requestedOffset,
-                slot.requestedLength, Errno.ECANCELED, "canceled while queued", null);
-            final IoHandler<Object> handler = slot.handler;
-            final Object attachment = slot.attachment;
-            final long token = slot.token;
-            counters.increment(RingCounters.SUBMITTED + r.op.ordinal());
-            counters.increment(RingCounters.FAILED + r.op.ordinal());
-            final SlotEvents events = slot.events;
-            if (events != null && events.begun())
-            {
-                events.endRequest(r.op, file.pathText, slot.requestedOffset, slot.requestedLength, 0,
-                    Errno.ECANCELED, engineName, ringName);
-            }
-            slot.handler = null;
-            slot.attachment = null;
-            slot.file = null;
-            try
-            {
-                handler.failed(failure, attachment, token);
-            }
-            catch (final Throwable t)
-            {
-                handlerThrew(t);
-            }
-            if (r.op.writes())
-            {
-                file.barriers.writeDone(slot.writeSeq, r.op, r.fd, slot.requestedOffset, slot.requestedLength,
-                    Errno.ECANCELED, this);
-            }
-            file.exit();
-            answer.complete(CancelOutcome.CANCELED);
-            return;
-        }
-        if (isRetry(slot))
-        {
-            // Between two kernel submissions: part of it may be done, so it completes normally.
-            answer.complete(CancelOutcome.NOT_CANCELED);
-            return;
-        }
-        cancels[index] = answer;
-        backend.cancel(slot.request);
+        close.cancel(slot, generation, answer);
+    }
+
+    /**
+     * Control command of a file's close ({@code IoFile.closeAsync()}): the file's requests in the kernel that
+     * neither write nor sync are canceled through it (a read on a FIFO would otherwise hold the close for ever).
+     */
+    void cancelReadsOf(final FileState file)
+    {
+        close.cancelReadsOf(file);
     }
 
     /**
@@ -562,7 +486,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
      * (new requests refused with {@link ClosedRingException}, queued ones fail with ECANCELED naming the error,
      * the close's steps as for {@link IoRing#close()}).
      */
-    private void handlerThrew(final Throwable t)
+    void handlerThrew(final Throwable t)
     {
         try
         {
@@ -592,113 +516,17 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         return fatal;
     }
 
-    private void fail(final Slot slot, final int errno, final String detail)
-    {
-        end(slot, 0, IoFailure.of(slot.request.op, slot.file.pathText, slot.request.fd, slot.requestedOffset,
-            slot.requestedLength, errno, detail, null));
-    }
-
-    private void finish(final Slot slot, final long result)
-    {
-        end(slot, result, null);
-    }
-
-    /**
-     * The one way a request ends: the slot is freed first (so that the handler can submit again at once), then the
-     * handler runs, then a pending cancel is answered, then the file's barrier state and request count learn of it.
-     */
-    private void end(final Slot slot, final long result, final IoFailure failure)
-    {
-        final FileState file = slot.file;
-        final IoHandler<Object> handler = slot.handler;
-        final Object attachment = slot.attachment;
-        final long token = slot.token;
-        final IoOp op = slot.request.op;
-        final boolean write = op.writes();
-        final long seq = slot.writeSeq;
-        final int fd = slot.request.fd;
-        final long offset = slot.requestedOffset;
-        final long length = slot.requestedLength;
-        if (failure == null)
-        {
-            counters.increment(RingCounters.COMPLETED + op.ordinal());
-            if (op.transfersData())
-            {
-                counters.add(write ? RingCounters.BYTES_WRITTEN : RingCounters.BYTES_READ, result);
-            }
-        }
-        else
-        {
-            counters.increment(RingCounters.FAILED + op.ordinal());
-        }
-        if (latency != null)
-        {
-            latency.record(op, System.nanoTime() - slot.startNs);
-        }
-        final SlotEvents events = slot.events;
-        if (events != null && events.begun())
-        {
-            endEvent(slot, events, op, result, failure);
-        }
-        final CompletableFuture<CancelOutcome> answer = freeSlot(slot);
-        try
-        {
-            if (failure == null)
-            {
-                handler.completed(result, attachment, token);
-            }
-            else
-            {
-                handler.failed(failure, attachment, token);
-            }
-        }
-        catch (final Throwable t)
-        {
-            handlerThrew(t);
-        }
-        if (answer != null)
-        {
-            answer.complete(failure != null && failure.canceled() ? CancelOutcome.CANCELED : CancelOutcome.ALREADY_DONE);
-        }
-        if (write)
-        {
-            file.barriers.writeDone(seq, op, fd, offset, length, failure == null ? 0 : failure.errno(), this);
-        }
-        else if (failure != null && op.syncs())
-        {
-            // a plain fsync may be the one that reports a writeback error: the file's barriers must learn of it
-            file.barriers.plainSyncFailed(op, fd, failure.errno(), this);
-        }
-        file.exit();
-    }
-
-    /** Commits the JFR event of a request that ends now (before its slot is freed and reused). */
-    private void endEvent(final Slot slot, final SlotEvents events, final IoOp op, final long result,
-        final IoFailure failure)
-    {
-        final int errno = failure == null ? 0 : failure.errno();
-        if (op == IoOp.BARRIER)
-        {
-            final BarrierTracker barriers = slot.file.barriers;
-            events.endBarrier(slot.file.pathText, slot.barrierMode, slot.barrierSeq, barriers.group(),
-                barriers.syncs() - events.barrierSyncsBefore, errno, engineName, ringName);
-            return;
-        }
-        events.endRequest(op, slot.file.pathText, slot.requestedOffset, slot.requestedLength,
-            failure == null && op.transfersData() ? result : 0, errno, engineName, ringName);
-    }
-
     @Override
     public void barrierSucceeded(final Slot barrier)
     {
         // A user's fsync/fdatasync answers 0, as fsync(2) and aio_return do; a barrier its covered seq.
-        finish(barrier, barrier.forcedSync ? 0 : barrier.barrierSeq);
+        ending.finish(barrier, barrier.forcedSync ? 0 : barrier.barrierSeq);
     }
 
     @Override
     public void barrierFailed(final Slot barrier, final IoFailure cause)
     {
-        end(barrier, 0, cause);
+        ending.end(barrier, 0, cause);
     }
 
     @Override
@@ -713,147 +541,20 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         retries[retryCount++] = carrier;
     }
 
-    /** Frees the slot before the handler runs, so that the handler can submit again at once. */
-    private CompletableFuture<CancelOutcome> freeSlot(final Slot slot)
+    /** @return the next request waiting to be handed to the backend again, taken off the stack, or null. */
+    Slot pollRetry()
     {
-        final int index = slot.index();
-        final CompletableFuture<CancelOutcome> answer = cancels[index];
-        cancels[index] = null;
-        slot.clear();
-        slot.nextGeneration();
-        slot.setState(Slot.FREE);
-        freeSlots.offer(slot);
-        return answer;
+        if (retryCount == 0)
+        {
+            return null;
+        }
+        final Slot slot = retries[--retryCount];
+        retries[retryCount] = null;
+        return slot;
     }
 
-    private int slotsInUse()
-    {
-        return slots.length - freeSlots.size();
-    }
-
-    /**
-     * The close, step by step (docs/DURABILITY.md rule 11; issue 11 items 7 and 8). At the start, requests that
-     * neither write nor sync (reads, no-ops) are canceled through the kernel: nothing waits on them, and one may
-     * never end on its own (a read on a FIFO). Writes, syncs and barriers go on, so that each file's closing
-     * barrier covers its writes. Half of {@code closeTimeoutNs} later, whatever is still in the kernel is canceled
-     * too; at {@code closeTimeoutNs} what is left fails with ETIMEDOUT and the ring is freed. Between steps the
-     * agent blocks in the kernel ({@link #sleepInKernel()}): a close that waits does not spin.
-     */
-    private int closeStep()
-    {
-        final long now = System.nanoTime();
-        if (!closeStarted)
-        {
-            closeStarted = true;
-            closeDeadlineNs = now + closeTimeoutNs;
-            closeCancelAllNs = now + closeTimeoutNs / 2;
-            cancelInKernel(null, false);
-        }
-        if (slotsInUse() == 0 && backend.inFlight() == 0 && submissions.isEmpty())
-        {
-            terminate(null);
-            return 1;
-        }
-        if (!closeCanceledAll && now - closeCancelAllNs > 0)
-        {
-            closeCanceledAll = true;
-            cancelInKernel(null, true);
-        }
-        if (now - closeDeadlineNs > 0)
-        {
-            terminate("requests still in the kernel " + TimeUnit.NANOSECONDS.toMillis(closeTimeoutNs) +
-                " ms after the close canceled them: inFlight=" + backend.inFlight() + " slotsInUse=" + slotsInUse());
-            return 1;
-        }
-        return 0;
-    }
-
-    /**
-     * Control command of a file's close ({@link IoFile#closeAsync()}): the file's requests in the kernel that
-     * neither write nor sync are canceled through it (a read on a FIFO would otherwise hold the close for ever).
-     */
-    void cancelReadsOf(final FileState file)
-    {
-        cancelInKernel(file, false);
-    }
-
-    /**
-     * Asks the kernel to cancel the requests in it, of {@code file} (null: of every file): those that neither write
-     * nor sync, or ({@code all}) every one.
-     */
-    private void cancelInKernel(final FileState file, final boolean all)
-    {
-        for (final Slot slot : slots)
-        {
-            if (slot.state() != Slot.ACTIVE || cancels[slot.index()] != null || isRetry(slot) ||
-                slot.request.op == IoOp.BARRIER || (file != null && slot.file != file))
-            {
-                continue;
-            }
-            if (!all && (slot.carriesSync || slot.request.op.writes() || slot.request.op.syncs()))
-            {
-                continue;
-            }
-            cancels[slot.index()] = new CompletableFuture<>();
-            try
-            {
-                backend.cancel(slot.request);
-            }
-            catch (final RuntimeException e)
-            {
-                errorHandler.onError(e);
-            }
-        }
-    }
-
-    /**
-     * A forced end of the close: every request not ended fails with ETIMEDOUT (barriers with it too), after the
-     * backend is closed, so that no handler runs while the kernel may still use its buffer.
-     */
-    private void failLeftovers(final String problem)
-    {
-        for (final Slot slot : slots)
-        {
-            if (slot.state() != Slot.ACTIVE || slot.file == null)
-            {
-                continue;
-            }
-            final FileState file = slot.file;
-            if (slot.carriesSync)
-            {
-                file.barriers.syncDone(slot, -Errno.ETIMEDOUT, this);
-            }
-            else if (slot.request.op != IoOp.BARRIER)
-            {
-                fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
-            }
-        }
-        // a barrier's sync queued for submission (by the failures above, or before) will never be submitted now
-        while (retryCount > 0)
-        {
-            final Slot slot = retries[--retryCount];
-            retries[retryCount] = null;
-            if (slot.state() != Slot.ACTIVE || slot.file == null)
-            {
-                continue;
-            }
-            if (slot.carriesSync)
-            {
-                slot.file.barriers.syncDone(slot, -Errno.ETIMEDOUT, this);
-            }
-            else if (slot.request.op != IoOp.BARRIER)
-            {
-                fail(slot, Errno.ETIMEDOUT, "ring closed: " + problem);
-            }
-        }
-        for (final FileState file : files)
-        {
-            file.barriers.abortWaiting(IoFailure.of(IoOp.BARRIER, file.pathText, file.access.fd(), 0, 0,
-                Errno.ETIMEDOUT, "ring closed: " + problem, null), this);
-        }
-    }
-
-    private boolean isRetry(final Slot slot)
+    /** @return true when {@code slot} waits to be handed to the backend again. */
+    boolean isRetry(final Slot slot)
     {
         for (int i = 0; i < retryCount; i++)
         {
@@ -885,7 +586,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         CloseHelper.close(errorHandler, backend);
         if (problem != null)
         {
-            failLeftovers(problem);
+            close.failLeftovers(problem);
         }
         onTerminated.run();
     }

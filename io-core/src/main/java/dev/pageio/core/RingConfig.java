@@ -1,5 +1,7 @@
 package dev.pageio.core;
 
+import dev.pageio.core.spi.BackendConfig;
+
 import org.agrona.BitUtil;
 import org.agrona.ErrorHandler;
 import org.agrona.concurrent.BackoffIdleStrategy;
@@ -213,6 +215,16 @@ public final class RingConfig
     public boolean deferTaskRun()
     {
         return deferTaskRun;
+    }
+
+    /**
+     * @return what a backend reads of this configuration, the SPI's value for {@code IoEngine.openBackend}: the name,
+     * queue depth, segments, worker threads and io_uring's setup flags, and whether the agent is a dedicated thread.
+     */
+    public BackendConfig backendConfig()
+    {
+        return new BackendConfig(name, queueDepth, maxSegments, workerThreads, sqPoll, coopTaskRun, deferTaskRun,
+            threadMode == ThreadMode.DEDICATED);
     }
 
     /** @return the ring's name, used for its thread and in messages. */

@@ -10,6 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Who drives a ring's {@link RingAgent}: an Agrona {@link AgentRunner} on the ring's own daemon thread
@@ -83,6 +84,46 @@ final class RingDriver implements Progress
     void cancelReadsOf(final FileState file)
     {
         agent.execute(() -> agent.cancelReadsOf(file));
+    }
+
+    /** Any thread: has the agent answer a cancel of the slot's request of the given generation. */
+    void cancel(final Slot slot, final long generation, final CompletableFuture<CancelOutcome> answer)
+    {
+        agent.execute(() -> agent.cancel(slot, generation, answer));
+    }
+
+    /**
+     * Any thread: runs {@code action} on the agent (at once when called there; in CALLER mode, during a poll).
+     *
+     * @return completes with the action's result, or its exception.
+     */
+    <T> CompletableFuture<T> onAgent(final Supplier<T> action)
+    {
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        final Runnable command = () ->
+        {
+            try
+            {
+                result.complete(action.get());
+            }
+            catch (final RuntimeException e)
+            {
+                result.completeExceptionally(e);
+            }
+        };
+        if (onAgentThread())
+        {
+            command.run();
+            return result;
+        }
+        agent.execute(command);
+        return result;
+    }
+
+    /** @return the VirtualMachineError a handler threw, which made the ring close itself, or null. */
+    Throwable fatal()
+    {
+        return agent.fatal();
     }
 
     /** Holds new requests in the ring's queue until {@link #resume()}. */

@@ -1,6 +1,7 @@
 package dev.pageio.core;
 
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
 import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
 
@@ -180,7 +181,7 @@ final class Submission
             }
         }
         final Request r = slot.request;
-        r.op = op;
+        r.op = op.requestOp();
         r.file = file.access;
         r.fd = file.access.fd();
         r.fileOffset = fileOffset;
@@ -218,7 +219,7 @@ final class Submission
         {
             // A user's sync is a forced barrier (docs/DURABILITY.md rule 11): it covers every write accepted
             // before this call, never a raw sync that races the writes in flight.
-            r.op = IoOp.BARRIER;
+            r.op = RequestOp.BARRIER;
             slot.barrierSeq = file.barriers.lastSeq();
             slot.barrierMode = op == IoOp.FSYNC ? BarrierMode.FULL : BarrierMode.DATA;
             slot.forcedSync = true;
@@ -272,7 +273,7 @@ final class Submission
             release(slot);
             throw e;
         }
-        slot.request.op = IoOp.BARRIER;
+        slot.request.op = RequestOp.BARRIER;
         slot.request.file = file.access;
         slot.request.fd = file.access.fd();
         slot.file = file;

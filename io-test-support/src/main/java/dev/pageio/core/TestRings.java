@@ -28,13 +28,22 @@ public final class TestRings
         return IoRing.open(config, engine, BarrierPolicy.NAIVE_FOR_TESTING);
     }
 
-    /** {@link #openWithNaiveBarriers(RingConfig, IoEngine)} on the engine the configuration names. */
+    /**
+     * {@link #openWithNaiveBarriers(RingConfig, IoEngine)} on the engine the configuration names.
+     *
+     * @param config the configuration.
+     * @return the ring, running.
+     * @throws IOException when the engine could not open it.
+     */
     public static IoRing openWithNaiveBarriers(final RingConfig config) throws IOException
     {
         return openWithNaiveBarriers(config, Engines.select(config.engine()).engine());
     }
 
-    /** @return the slots of {@code ring} taken by requests not yet completed (0 when idle). */
+    /**
+     * @param ring a ring.
+     * @return the slots of {@code ring} taken by requests not yet completed (0 when idle).
+     */
     public static int slotsInUse(final IoRing ring)
     {
         return ring.slotsInUse();

@@ -1,6 +1,6 @@
 package dev.pageio.testing;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.BatchFailedException;
 import dev.pageio.core.BatchMode;
 import dev.pageio.core.Errno;
@@ -46,7 +46,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 public abstract class PosixAioConformanceTest
 {
+    /** The ring each test gets, opened before it and closed after it. */
     protected IoRing ring;
+    /** A fresh directory for the test's files, removed after it. */
     protected Path dir;
     private final List<IoRing> extraRings = new ArrayList<>();
 
@@ -56,18 +58,33 @@ public abstract class PosixAioConformanceTest
     /** @return a directory for test files (created if missing). */
     protected abstract Path directory();
 
-    /** Opens (creating) a read-write file on the ring: buffered by default; O_DIRECT subclasses override. */
+    /**
+     * Opens (creating) a read-write file on the ring: buffered by default; O_DIRECT subclasses override.
+     *
+     * @param ring the ring.
+     * @param path the file.
+     * @return the file, open on {@code ring}.
+     * @throws IOException as the operating system reported it.
+     */
     protected IoFile openFile(final IoRing ring, final Path path) throws IOException
     {
         return ring.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
     }
 
-    /** Opens an existing file write-only: reads on it fail with EBADF from the operating system. */
+    /**
+     * Opens an existing file write-only: reads on it fail with EBADF from the operating system.
+     *
+     * @param ring the ring.
+     * @param path the file.
+     * @return the file, open on {@code ring}.
+     * @throws IOException as the operating system reported it.
+     */
     protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
     {
         return ring.open(path, StandardOpenOption.WRITE);
     }
 
+    /** @return the configuration of the test's rings: the engine, queue depth 64; subclasses add to it. */
     protected RingConfig.Builder config()
     {
         return RingConfig.builder().engine(engine()).queueDepth(64).name("posix-" + engine());
@@ -108,6 +125,13 @@ public abstract class PosixAioConformanceTest
         }
     }
 
+    /**
+     * Opens another ring for the test, closed after it.
+     *
+     * @param config its configuration.
+     * @return the ring.
+     * @throws IOException when the engine could not open it.
+     */
     protected IoRing extraRing(final RingConfig config) throws IOException
     {
         final IoRing r = IoRing.open(config);
@@ -413,7 +437,7 @@ public abstract class PosixAioConformanceTest
     void shouldOpenDirectAlikeOnEveryEngineWithTheAlignmentCheckedAtTheCall() throws Exception
     {
         try (IoFile file = ring.open(dir.resolve("direct"), StandardOpenOption.READ, StandardOpenOption.WRITE,
-            StandardOpenOption.CREATE, ExtendedOpenOption.DIRECT))
+            StandardOpenOption.CREATE, DirectOpenOption.DIRECT))
         {
             assertTrue(file.access().direct(), "O_DIRECT");
             final int alignment = file.access().offsetAlignment();

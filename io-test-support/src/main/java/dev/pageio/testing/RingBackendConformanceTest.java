@@ -1,8 +1,8 @@
 package dev.pageio.testing;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.RequestOp;
 
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
@@ -41,7 +41,9 @@ public abstract class RingBackendConformanceTest
     private static final int MAX_SEGMENTS = 4;
     private static final long AWAIT_NS = TimeUnit.MILLISECONDS.toNanos(10);
 
+    /** The backend under test, opened before each test and closed after it. */
     protected RingBackend backend;
+    /** The test's file, opened before each test and deleted after it. */
     protected FileAccess file;
     private Recording sink;
 
@@ -49,16 +51,29 @@ public abstract class RingBackendConformanceTest
      * @param queueDepth the ring's queue depth.
      * @param maxSegments the most segments of a vectored request.
      * @return a new backend, as its engine opens it.
+     * @throws IOException when the engine could not open it.
      */
     protected abstract RingBackend openBackend(int queueDepth, int maxSegments) throws IOException;
 
-    /** @return an empty read-write file the backend can serve (O_DIRECT where the backend needs it). */
+    /**
+     * @return an empty read-write file the backend can serve (O_DIRECT where the backend needs it).
+     * @throws IOException as the operating system reported it.
+     */
     protected abstract FileAccess openFile() throws IOException;
 
-    /** Closes and removes the file. */
+    /**
+     * Closes and removes the file.
+     *
+     * @param file the file {@link #openFile()} opened.
+     * @throws IOException as the operating system reported it.
+     */
     protected abstract void deleteFile(FileAccess file) throws IOException;
 
-    /** @return the RingConfig the backends of this suite are opened with. */
+    /**
+     * @param queueDepth  the ring's queue depth.
+     * @param maxSegments the most segments of a vectored request.
+     * @return the RingConfig the backends of this suite are opened with.
+     */
     protected static RingConfig config(final int queueDepth, final int maxSegments)
     {
         return RingConfig.builder().queueDepth(queueDepth).maxSegments(maxSegments).name("backend-conformance").build();
@@ -85,13 +100,16 @@ public abstract class RingBackendConformanceTest
         }
     }
 
-    /** @return a page-aligned direct buffer of {@code size} bytes. */
+    /**
+     * @param size bytes.
+     * @return a page-aligned direct buffer of {@code size} bytes.
+     */
     protected static ByteBuffer buffer(final int size)
     {
         return ByteBuffer.allocateDirect(size + PAGE).alignedSlice(PAGE).limit(size).slice();
     }
 
-    private Request request(final int index, final IoOp op, final long fileOffset, final ByteBuffer buffer,
+    private Request request(final int index, final RequestOp op, final long fileOffset, final ByteBuffer buffer,
         final int position, final int length)
     {
         final Request r = new Request(index, MAX_SEGMENTS);
@@ -133,7 +151,7 @@ public abstract class RingBackendConformanceTest
     private void writePages(final int pages)
     {
         final int before = sink.completions;
-        prepareAndSubmit(request(0, IoOp.WRITE, 0, buffer(pages * PAGE), 0, pages * PAGE));
+        prepareAndSubmit(request(0, RequestOp.WRITE, 0, buffer(pages * PAGE), 0, pages * PAGE));
         driveUntil(() -> sink.completions == before + 1);
         assertEquals(pages * PAGE, sink.results[0], "the setup write");
     }
@@ -149,7 +167,7 @@ public abstract class RingBackendConformanceTest
             for (int i = 0; i < QUEUE_DEPTH; i++)
             {
                 // a prepare that answers false keeps nothing: the request is offered again after reaping
-                prepareAndSubmit(request(i, IoOp.READ, 0, buffer(PAGE), 0, PAGE));
+                prepareAndSubmit(request(i, RequestOp.READ, 0, buffer(PAGE), 0, PAGE));
             }
             driveUntil(() -> sink.completions == before + QUEUE_DEPTH);
             for (int i = 0; i < QUEUE_DEPTH; i++)
@@ -166,9 +184,9 @@ public abstract class RingBackendConformanceTest
     void shouldCompleteUnencodableRequestsWithEinvalThroughTheSink()
     {
         final ByteBuffer page = buffer(PAGE);
-        prepareAndSubmit(request(0, IoOp.READ, -PAGE, page, 0, PAGE));
-        prepareAndSubmit(request(1, IoOp.READ, 0, page, PAGE, PAGE));
-        final Request segment = request(2, IoOp.READV, 0, null, 0, PAGE);
+        prepareAndSubmit(request(0, RequestOp.READ, -PAGE, page, 0, PAGE));
+        prepareAndSubmit(request(1, RequestOp.READ, 0, page, PAGE, PAGE));
+        final Request segment = request(2, RequestOp.READV, 0, null, 0, PAGE);
         segment.buffers = new ByteBuffer[] {page};
         segment.segmentCount = 1;
         segment.segmentBuffers[0] = 5;
@@ -185,10 +203,10 @@ public abstract class RingBackendConformanceTest
     void shouldReportAShortReadAtTheEndOfTheFile()
     {
         writePages(1);
-        prepareAndSubmit(request(1, IoOp.READ, 0, buffer(2 * PAGE), 0, 2 * PAGE));
+        prepareAndSubmit(request(1, RequestOp.READ, 0, buffer(2 * PAGE), 0, 2 * PAGE));
         driveUntil(() -> sink.completions == 2);
         assertEquals(PAGE, sink.results[1], "one page of two: the backend reports the short read, not an error");
-        prepareAndSubmit(request(2, IoOp.READ, PAGE, buffer(PAGE), 0, PAGE));
+        prepareAndSubmit(request(2, RequestOp.READ, PAGE, buffer(PAGE), 0, PAGE));
         driveUntil(() -> sink.completions == 3);
         assertEquals(0, sink.results[2], "a read at the end of the file transfers nothing");
     }
@@ -210,7 +228,7 @@ public abstract class RingBackendConformanceTest
     void shouldCompleteACanceledRequestExactlyOnceWithAnAnswer()
     {
         writePages(1);
-        final Request read = request(1, IoOp.READ, 0, buffer(PAGE), 0, PAGE);
+        final Request read = request(1, RequestOp.READ, 0, buffer(PAGE), 0, PAGE);
         prepareAndSubmit(read);
         backend.cancel(read);
         driveUntil(() -> sink.completions == 2 && sink.cancelAnswers == 1);
@@ -274,7 +292,7 @@ public abstract class RingBackendConformanceTest
     void shouldReturnFromAwaitWhenARequestCompletes()
     {
         writePages(1);
-        prepareAndSubmit(request(1, IoOp.READ, 0, buffer(PAGE), 0, PAGE));
+        prepareAndSubmit(request(1, RequestOp.READ, 0, buffer(PAGE), 0, PAGE));
         while (sink.completions < 2)
         {
             backend.await(TimeUnit.MINUTES.toNanos(5));

@@ -64,7 +64,6 @@ public final class AlignedBufferPool implements AutoCloseable
 
     /** The byte a released buffer is filled with in {@link Mode#CHECKED}. */
     public static final byte POISON = (byte)0xDB;
-    private static final long POISON_LONG = 0xDBDB_DBDB_DBDB_DBDBL;
     private static final int FREE = 0;
     private static final int LEASED = 1;
     /** In {@link #io}: a FAST release waits for the slot's in-flight I/O to end. */
@@ -263,41 +262,19 @@ public final class AlignedBufferPool implements AutoCloseable
             buffer.order(ByteOrder.nativeOrder());
             return buffer;
         }
-        final int dirty = firstNonPoison(buffer);
+        final int dirty = BufferPoison.firstNonPoison(buffer);
         if (dirty >= 0)
         {
             final byte found = buffer.get(dirty);
-            Linux.memset(baseAddress + (long)i * strideBytes, POISON, bufferSizeBytes);
+            BufferPoison.poison(baseAddress + (long)i * strideBytes, bufferSizeBytes);
             state.set(i, FREE);
             free.offer(index);
             returnOutstanding();
-            throw new IllegalStateException("buffer written after release: index=" + i + " offset=" + dirty +
-                " expected=0x" + Integer.toHexString(POISON & 0xFF) + " found=0x" + Integer.toHexString(found & 0xFF));
+            throw BufferPoison.writtenAfterRelease(i, dirty, found);
         }
         final ByteBuffer view = buffer.duplicate().order(ByteOrder.nativeOrder());
         leases.set(i, view);
         return view;
-    }
-
-    private static int firstNonPoison(final ByteBuffer buffer)
-    {
-        final int capacity = buffer.capacity();
-        int i = 0;
-        for (; i + 8 <= capacity; i += 8)
-        {
-            if (buffer.getLong(i) != POISON_LONG)
-            {
-                break;
-            }
-        }
-        for (; i < capacity; i++)
-        {
-            if (buffer.get(i) != POISON)
-            {
-                return i;
-            }
-        }
-        return -1;
     }
 
     /**
@@ -425,7 +402,7 @@ public final class AlignedBufferPool implements AutoCloseable
             {
                 throw new IllegalArgumentException("double release: buffer already released: index=" + i);
             }
-            Linux.memset(baseAddress + (long)i * strideBytes, POISON, bufferSizeBytes);
+            BufferPoison.poison(baseAddress + (long)i * strideBytes, bufferSizeBytes);
         }
         if (!state.compareAndSet(i, LEASED, FREE))
         {

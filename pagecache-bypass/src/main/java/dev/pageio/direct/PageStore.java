@@ -1,12 +1,10 @@
 package dev.pageio.direct;
 
 import dev.pageio.core.BarrierMode;
-import dev.pageio.core.Errno;
 import dev.pageio.core.IoFailure;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
 import dev.pageio.core.IoRing;
-import dev.pageio.linux.Linux;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -17,12 +15,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Supplier;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Fixed-size pages of one file, by number, on any engine: what a B-tree or a key-value store calls. Page
@@ -59,57 +53,6 @@ public final class PageStore implements AutoCloseable
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Null when the pool is registered with the ring, else why not. */
     private final String bufferRegistrationCause;
-
-    /** Set once the first registration failure was logged: the warning comes once per process, not per store. */
-    private static final AtomicBoolean REGISTRATION_FAILURE_LOGGED = new AtomicBoolean();
-
-    /**
-     * On a ring the store owns, registers the pool's whole region as one buffer ({@link IoRing#registerBuffers}),
-     * so that on io_uring page I/O from pool buffers goes as READ_FIXED/WRITE_FIXED (the kernel skips pinning the
-     * pages per request). An optimisation that fails soft: where the engine has no registered buffers
-     * (-EOPNOTSUPP) or the kernel refuses (-ENOMEM over RLIMIT_MEMLOCK), the store runs with plain READ/WRITE and
-     * keeps the reason ({@link #bufferRegistrationCause()}); a refusal is logged once per process.
-     *
-     * @return null when registered, else why not.
-     */
-    private static String registerBuffers(final IoRing ring, final AlignedBufferPool pool)
-    {
-        if (pool.regionBytes() > Integer.MAX_VALUE)
-        {
-            return "pool region too large to register: regionBytes=" + pool.regionBytes() + " max=" + Integer.MAX_VALUE;
-        }
-        final ByteBuffer region = Linux.wrap(pool.baseAddress(), (int)pool.regionBytes());
-        String cause;
-        try
-        {
-            final int r = ring.registerBuffers(region).get();
-            if (r >= 0)
-            {
-                return null;
-            }
-            if (r == -Errno.EOPNOTSUPP)
-            {
-                return "engine has no registered buffers: engine=" + ring.engineName();
-            }
-            cause = "registerBuffers failed: errno=" + Errno.name(-r) + " engine=" + ring.engineName() +
-                " regionBytes=" + pool.regionBytes() + (r == -Errno.ENOMEM ? " (RLIMIT_MEMLOCK: ulimit -l)" : "");
-        }
-        catch (final ExecutionException e)
-        {
-            cause = "registerBuffers failed: " + e.getCause();
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            return "registerBuffers interrupted";
-        }
-        if (REGISTRATION_FAILURE_LOGGED.compareAndSet(false, true))
-        {
-            System.getLogger(PageStore.class.getName()).log(System.Logger.Level.WARNING,
-                "page buffers not registered, running with plain READ/WRITE (logged once): " + cause);
-        }
-        return cause;
-    }
 
     private PageStore(final PageStoreConfig config, final DirectFile file, final IoRing ring, final boolean ownsRing,
         final IoFile ioFile, final AlignedBufferPool pool, final long pageCount, final String bufferRegistrationCause)
@@ -171,7 +114,7 @@ public final class PageStore implements AutoCloseable
             ioFile = ring.adopt(file);
             final AlignedBufferPool pool = AlignedBufferPool.forFile(file, config.bufferCount(), pageSize,
                 config.bufferPoolMode());
-            final String registration = ownsRing ? registerBuffers(ring, pool) : "the ring is the caller's";
+            final String registration = ownsRing ? PoolRegistration.register(ring, pool) : "the ring is the caller's";
             return new PageStore(config, file, ring, ownsRing, ioFile, pool, size / pageSize, registration);
         }
         catch (final IOException | RuntimeException e)
@@ -327,7 +270,7 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(dst, -1);
-        return tracked(dst, () -> ioFile.read(page << pageShift, dst));
+        return PoolIoMarks.tracked(pool, dst, () -> ioFile.read(page << pageShift, dst));
     }
 
     /**
@@ -399,31 +342,7 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(src, -1);
-        return tracked(src, () -> ioFile.write(page << pageShift, src));
-    }
-
-    /**
-     * Runs {@code io} with {@code buffer} marked in flight in the store's pool while it runs (when it is a pool
-     * buffer), so that the pool refuses (CHECKED) or defers (FAST) its release until the I/O ended. The
-     * handler-based methods do not mark (they allocate nothing): release a buffer after its handler ran.
-     */
-    private CompletableFuture<Long> tracked(final ByteBuffer buffer, final Supplier<CompletableFuture<Long>> io)
-    {
-        if (!pool.ioStarted(buffer))
-        {
-            return io.get();
-        }
-        final CompletableFuture<Long> f;
-        try
-        {
-            f = io.get();
-        }
-        catch (final RuntimeException e)
-        {
-            pool.ioEnded(buffer);
-            throw e;
-        }
-        return f.whenComplete((bytes, error) -> pool.ioEnded(buffer));
+        return PoolIoMarks.tracked(pool, src, () -> ioFile.write(page << pageShift, src));
     }
 
     // -------------------------------------------------------------------------------------------------- runs
@@ -470,30 +389,7 @@ public final class PageStore implements AutoCloseable
         {
             checkBuffer(buffers[i], i);
         }
-        final boolean[] marked = new boolean[buffers.length];
-        for (int i = 0; i < buffers.length; i++)
-        {
-            marked[i] = pool.ioStarted(buffers[i]);
-        }
-        final Runnable ended = () ->
-        {
-            for (int i = 0; i < buffers.length; i++)
-            {
-                if (marked[i])
-                {
-                    pool.ioEnded(buffers[i]);
-                }
-            }
-        };
-        try
-        {
-            return runMarked(firstPage, buffers, write).whenComplete((bytes, error) -> ended.run());
-        }
-        catch (final RuntimeException e)
-        {
-            ended.run();
-            throw e;
-        }
+        return PoolIoMarks.trackedAll(pool, buffers, () -> runMarked(firstPage, buffers, write));
     }
 
     private CompletableFuture<Long> runMarked(final long firstPage, final ByteBuffer[] buffers, final boolean write)

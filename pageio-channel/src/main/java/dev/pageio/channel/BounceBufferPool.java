@@ -23,8 +23,9 @@ final class BounceBufferPool
 
     static final BounceBufferPool SHARED = new BounceBufferPool();
 
-    @SuppressWarnings("unchecked")
-    private final MpmcVarHandleArrayQueue<ByteBuffer>[] classes = new MpmcVarHandleArrayQueue[MAX_SHIFT - MIN_SHIFT + 1];
+    @SuppressWarnings("unchecked") // an array of a generic type is created raw and cast: no other way in Java
+    private final MpmcVarHandleArrayQueue<ByteBuffer>[] classes =
+        (MpmcVarHandleArrayQueue<ByteBuffer>[])new MpmcVarHandleArrayQueue<?>[MAX_SHIFT - MIN_SHIFT + 1];
 
     BounceBufferPool()
     {

@@ -1,10 +1,10 @@
 package dev.pageio.channel;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import dev.pageio.core.Engines;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.spi.ChannelFileAccess;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 
@@ -39,7 +39,7 @@ final class ChannelOpener
      *
      * @param ring     the ring, or null for the default ring.
      * @param file     the file.
-     * @param options  as for the JDK; {@link ExtendedOpenOption#DIRECT} for O_DIRECT.
+     * @param options  as for the JDK; {@code ExtendedOpenOption.DIRECT} for O_DIRECT.
      * @param executor where handlers run; null for the default pool.
      * @param attrs    attributes of a file created by the open.
      * @return the channel.
@@ -66,7 +66,7 @@ final class ChannelOpener
             {
                 throw new UnsupportedOperationException("APPEND not allowed: an asynchronous channel has no position");
             }
-            if (option == ExtendedOpenOption.DIRECT)
+            if (option == DirectOpenOption.DIRECT)
             {
                 direct = true;
                 ringOptions.add(option);

@@ -1,6 +1,5 @@
 package dev.pageio.channel;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import dev.pageio.core.ClosedFileException;
 import dev.pageio.core.ClosedRingException;
 import dev.pageio.core.IoFile;
@@ -80,7 +79,7 @@ import java.util.concurrent.Future;
  * thread, as the JDK's does, and fails with {@link AsynchronousCloseException} when the channel closes. As on every
  * POSIX system, closing any descriptor of the file in this process drops the process's locks on it.
  *
- * <p><b>O_DIRECT.</b> {@link ExtendedOpenOption#DIRECT} opens the file O_DIRECT. The alignment is discovered at open
+ * <p><b>O_DIRECT.</b> {@code ExtendedOpenOption.DIRECT} opens the file O_DIRECT. The alignment is discovered at open
  * as the JDK's {@link FileChannel} discovers it (the file store's block size, {@code f_frsize}); positions and
  * lengths that are not multiples of it are refused at the call with an {@link IllegalArgumentException} naming the
  * value and the alignment (the JDK's asynchronous channel checks nothing and fails later with EINVAL). Heap buffers
@@ -133,7 +132,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
      * {@link AsynchronousFileChannel#open(Path, OpenOption...)} does.
      *
      * @param file    the file.
-     * @param options as for the JDK; {@link ExtendedOpenOption#DIRECT} for O_DIRECT.
+     * @param options as for the JDK; {@code ExtendedOpenOption.DIRECT} for O_DIRECT.
      * @return the channel.
      * @throws IOException as the JDK's open throws it (typed: NoSuchFileException, FileAlreadyExistsException...).
      */
@@ -147,7 +146,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
      * FileAttribute[])} does.
      *
      * @param file     the file.
-     * @param options  as for the JDK; {@link ExtendedOpenOption#DIRECT} for O_DIRECT.
+     * @param options  as for the JDK; {@code ExtendedOpenOption.DIRECT} for O_DIRECT.
      * @param executor where handlers run; null for the default pool.
      * @param attrs    attributes of a file created by the open.
      * @return the channel.
@@ -165,7 +164,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
      *
      * @param ring    the ring; it stays open when the channel closes.
      * @param file    the file.
-     * @param options as for the JDK; {@link ExtendedOpenOption#DIRECT} for O_DIRECT.
+     * @param options as for the JDK; {@code ExtendedOpenOption.DIRECT} for O_DIRECT.
      * @return the channel.
      * @throws IOException as the JDK's open throws it.
      */
@@ -180,7 +179,7 @@ public final class PageioFileChannel extends AsynchronousFileChannel
      *
      * @param ring     the ring, or null for the default ring; it stays open when the channel closes.
      * @param file     the file.
-     * @param options  as for the JDK; {@link ExtendedOpenOption#DIRECT} for O_DIRECT.
+     * @param options  as for the JDK; {@code ExtendedOpenOption.DIRECT} for O_DIRECT.
      * @param executor where handlers run; null for the default pool.
      * @param attrs    attributes of a file created by the open.
      * @return the channel.

@@ -495,6 +495,7 @@ class ChannelContractTest
     @ParameterizedTest(name = "{0}")
     @MethodSource("subjects")
     @Timeout(60)
+    @SuppressWarnings("try") // a LockHolder.Child is held for its block (another JVM's lock), never read
     void shouldCancelConsistentlyWithIsDoneAndIsCancelled(final Subject subject) throws Exception
     {
         assertSameAsJdk(subject, (s, path, a, out) ->
@@ -533,6 +534,7 @@ class ChannelContractTest
     @ParameterizedTest(name = "{0}")
     @MethodSource("subjects")
     @Timeout(120)
+    @SuppressWarnings("try") // a LockHolder.Child is held for its block (another JVM's lock), never read
     void shouldSeeAndWaitForLocksOfAnotherProcess(final Subject subject) throws Exception
     {
         final List<String> log = assertSameAsJdk(subject, (s, path, a, out) ->

@@ -1,6 +1,6 @@
 package dev.pageio.channel;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
 import org.junit.jupiter.api.BeforeAll;
@@ -85,7 +85,7 @@ class HandlerLaneTest
         final AtomicInteger bytes = new AtomicInteger();
         try (IoRing ring = IoRing.open(RingConfig.builder().engine(engine).name("lane-throw-" + engine).build());
              PageioFileChannel ch = PageioFileChannel.open(ring, filled("throw-" + engine),
-                 Set.of(READ, ExtendedOpenOption.DIRECT), executor))
+                 Set.of(READ, DirectOpenOption.DIRECT), executor))
         {
             final CompletionHandler<Integer, Integer> handler = new CompletionHandler<>()
             {
@@ -152,7 +152,7 @@ class HandlerLaneTest
         final AtomicInteger started = new AtomicInteger(concurrent);
         try (IoRing ring = IoRing.open(RingConfig.builder().engine(engine).name("lane-wait-" + engine).build());
              PageioFileChannel ch = PageioFileChannel.open(ring, filled("wait-" + engine),
-                 Set.of(READ, WRITE, CREATE, ExtendedOpenOption.DIRECT), null))
+                 Set.of(READ, WRITE, CREATE, DirectOpenOption.DIRECT), null))
         {
             final CompletionHandler<Integer, Integer> inner = new CompletionHandler<>()
             {

@@ -1,12 +1,14 @@
 package dev.pageio.channel;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The other process of the lock tests: takes a POSIX lock with the JDK's {@link FileChannel}, says "locked", holds
@@ -70,12 +72,21 @@ final class LockHolder
         }
 
         @Override
-        public void close() throws Exception
+        public void close() throws IOException
         {
             process.getOutputStream().close();
-            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS))
+            try
             {
+                if (!process.waitFor(30, TimeUnit.SECONDS))
+                {
+                    process.destroyForcibly();
+                }
+            }
+            catch (final InterruptedException e)
+            {
+                // no InterruptedException from close (javac -Xlint:try): the child is killed, the flag kept
                 process.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -1,6 +1,6 @@
 package dev.pageio.channel;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.BarrierObserver;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoRing;
@@ -117,7 +117,7 @@ class PageioChannelTest
             final int rounds = 20;
             final int writes = 32;
             try (PageioFileChannel ch = PageioFileChannel.open(ring, path, Set.of(READ, WRITE, CREATE,
-                ExtendedOpenOption.DIRECT), null))
+                DirectOpenOption.DIRECT), null))
             {
                 int inFlightAtForce = 0;
                 for (int round = 0; round < rounds; round++)

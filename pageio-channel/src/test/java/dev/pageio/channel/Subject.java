@@ -1,6 +1,6 @@
 package dev.pageio.channel;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
 
@@ -80,7 +80,7 @@ record Subject(String engine, boolean direct)
         final Set<OpenOption> set = new HashSet<>(List.of(options));
         if (direct)
         {
-            set.add(ExtendedOpenOption.DIRECT);
+            set.add(DirectOpenOption.DIRECT);
         }
         if (isJdk())
         {

@@ -1,7 +1,5 @@
 package dev.pageio.core.spi;
 
-import com.sun.nio.file.ExtendedOpenOption;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -38,7 +36,7 @@ public final class ChannelFileAccess extends FileAccess
         this.channel = FileChannel.open(path, options);
         this.syncWrites = options.contains(StandardOpenOption.DSYNC) || options.contains(StandardOpenOption.SYNC);
         int alignment = 1;
-        if (options.contains(ExtendedOpenOption.DIRECT))
+        if (options.contains(DirectOpenOption.DIRECT))
         {
             try
             {

@@ -1,7 +1,5 @@
 package dev.pageio.core.spi;
 
-import dev.pageio.core.RingConfig;
-
 import java.io.IOException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -35,11 +33,11 @@ public interface IoEngine
     }
 
     /**
-     * @param config the ring's configuration.
+     * @param config what the backend reads of the ring's configuration.
      * @return a new backend, owned by the caller.
      * @throws IOException when the kernel refuses the context.
      */
-    RingBackend openBackend(RingConfig config) throws IOException;
+    RingBackend openBackend(BackendConfig config) throws IOException;
 
     /**
      * Refuses a file this engine cannot serve, before it is put on a ring (kernel AIO: files not opened

@@ -1,7 +1,5 @@
 package dev.pageio.core.spi;
 
-import dev.pageio.core.IoOp;
-
 import java.nio.ByteBuffer;
 
 /**
@@ -32,7 +30,7 @@ public final class Request
     private long generation;
 
     /** The operation. */
-    public IoOp op;
+    public RequestOp op;
     /** The file. */
     public FileAccess file;
     /** The file's descriptor ({@code file.fd()}), -1 where the file has none. */

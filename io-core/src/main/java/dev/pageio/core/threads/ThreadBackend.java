@@ -1,11 +1,11 @@
 package dev.pageio.core.threads;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
-import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.core.spi.RingBackend;
 import org.jctools.queues.varhandle.MpmcVarHandleArrayQueue;
 import org.jctools.queues.varhandle.MpscVarHandleArrayQueue;
@@ -72,12 +72,12 @@ final class ThreadBackend implements RingBackend
     /** The outer backend's wakeup when nested ({@link ThreadEngine#openNested}), else null. */
     private final Runnable outerWakeup;
 
-    ThreadBackend(final RingConfig config)
+    ThreadBackend(final BackendConfig config)
     {
         this(config, null);
     }
 
-    ThreadBackend(final RingConfig config, final Runnable outerWakeup)
+    ThreadBackend(final BackendConfig config, final Runnable outerWakeup)
     {
         this.outerWakeup = outerWakeup;
         final int depth = Math.max(2, config.queueDepth());
@@ -150,7 +150,7 @@ final class ThreadBackend implements RingBackend
 
     private static boolean executable(final Request r)
     {
-        if (r.op == null || r.file == null || r.op == IoOp.BARRIER)
+        if (r.op == null || r.file == null || r.op == RequestOp.BARRIER)
         {
             return false;
         }
@@ -426,7 +426,7 @@ final class ThreadBackend implements RingBackend
     /** @return true when the request names an operation, a file offset &ge; 0 and buffer ranges inside buffers. */
     private static boolean encodable(final Request r)
     {
-        if (r.op == null || r.fileOffset < 0 && r.op != IoOp.FSYNC && r.op != IoOp.FDATASYNC && r.op != IoOp.NOP)
+        if (r.op == null || r.fileOffset < 0 && r.op != RequestOp.FSYNC && r.op != RequestOp.FDATASYNC && r.op != RequestOp.NOP)
         {
             return false;
         }
@@ -456,7 +456,7 @@ final class ThreadBackend implements RingBackend
         }
     }
 
-    private static boolean inside(final IoOp op, final ByteBuffer buffer, final int position, final long length)
+    private static boolean inside(final RequestOp op, final ByteBuffer buffer, final int position, final long length)
     {
         return buffer != null && position >= 0 && length > 0 && length <= buffer.capacity() - (long)position &&
             !(buffer.isReadOnly() && !op.writes());

@@ -1,8 +1,11 @@
 package dev.pageio.core.threads;
 
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.RingBackend;
+
+import java.util.Objects;
 
 /**
  * The portable engine: positional {@code FileChannel} (or descriptor) I/O on a bounded pool of worker threads,
@@ -33,7 +36,7 @@ public final class ThreadEngine implements IoEngine
     }
 
     @Override
-    public RingBackend openBackend(final RingConfig config)
+    public RingBackend openBackend(final BackendConfig config)
     {
         return new ThreadBackend(config, null);
     }
@@ -47,8 +50,20 @@ public final class ThreadEngine implements IoEngine
      * @param wakeup the outer backend's wakeup: any thread.
      * @return the backend.
      */
+    public static RingBackend openNested(final BackendConfig config, final Runnable wakeup)
+    {
+        return new ThreadBackend(config, Objects.requireNonNull(wakeup, "wakeup"));
+    }
+
+    /**
+     * {@link #openNested(BackendConfig, Runnable)} with a ring's configuration.
+     *
+     * @param config the ring's configuration (queue depth, worker threads, name).
+     * @param wakeup the outer backend's wakeup: any thread.
+     * @return the backend.
+     */
     public static RingBackend openNested(final RingConfig config, final Runnable wakeup)
     {
-        return new ThreadBackend(config, java.util.Objects.requireNonNull(wakeup, "wakeup"));
+        return openNested(config.backendConfig(), wakeup);
     }
 }

@@ -1,11 +1,11 @@
 package dev.pageio.core.threads;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.ChannelFileAccess;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -30,19 +30,19 @@ class ThreadBackendBadRequestTest
     {
         final Path path = Files.createTempFile("pageio-bad-request", ".dat");
         try (ChannelFileAccess file = new ChannelFileAccess(path, Set.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
-             ThreadBackend backend = new ThreadBackend(RingConfig.builder().engine("threads").queueDepth(8).build()))
+             ThreadBackend backend = new ThreadBackend(RingConfig.builder().engine("threads").queueDepth(8).build().backendConfig()))
         {
             final Request noFile = new Request(0, 4);
-            noFile.op = IoOp.READ;
+            noFile.op = RequestOp.READ;
             final Request noBuffer = new Request(1, 4);
-            noBuffer.op = IoOp.WRITE;
+            noBuffer.op = RequestOp.WRITE;
             noBuffer.file = file;
             noBuffer.length = 512;
             final Request barrier = new Request(2, 4);
-            barrier.op = IoOp.BARRIER;
+            barrier.op = RequestOp.BARRIER;
             barrier.file = file;
             final Request noBuffers = new Request(3, 4);
-            noBuffers.op = IoOp.READV;
+            noBuffers.op = RequestOp.READV;
             noBuffers.file = file;
 
             final Request[] bad = {noFile, noBuffer, barrier, noBuffers};

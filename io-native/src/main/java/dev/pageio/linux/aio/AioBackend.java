@@ -1,11 +1,11 @@
 package dev.pageio.linux.aio;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
-import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.core.spi.RingBackend;
 import dev.pageio.core.threads.ThreadEngine;
 import dev.pageio.linux.AddressCache;
@@ -14,7 +14,6 @@ import dev.pageio.linux.LocalCompletions;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One kernel AIO context ({@code io_setup}) driven by its ring agent: iocbs written in native memory, one
@@ -62,8 +61,6 @@ public final class AioBackend implements RingBackend
 {
     /** aio_data bit marking the backend's internal iocbs (the wakeup POLL). */
     static final long INTERNAL_TAG = 1L << 63;
-    private static final long WAKE_POLL_DATA = INTERNAL_TAG | 1;
-    private static final long NO_POLL_SLICE_NS = 1_000_000L;
 
     private static final byte FREE = 0;
     private static final byte PENDING = 1;
@@ -85,38 +82,18 @@ public final class AioBackend implements RingBackend
     private final AioBlockDescriptor block;
     private final long iocbs;
     private final AioPendingIocbs pending;
-    private final long wakePtr;
-    private final long wakeRead;
-    private final long one;
 
-    private final int wakeFd;
     private final int completionFd;
+    /** The wakeup of the wait: an eventfd and the internal POLL on it. */
+    private final AioWakeup wake;
 
     private final Request[] slots;
     private final byte[] slotState;
     private int inFlight;
     private int kernelInFlight;
-    private boolean pollArmed;
-    private boolean pollBroken;
     private CompletionSink reapSink;
-    /** The thread engine's path for files not opened O_DIRECT: created at the first such request. */
-    private RingBackend buffered;
-    private long bufferedRequests;
-    private final RingConfig config;
-    private final CompletionSink bufferedSink = new CompletionSink()
-    {
-        @Override
-        public void complete(final Request request, final long result)
-        {
-            reapSink.complete(release(request.index), result);
-        }
-
-        @Override
-        public void cancelResult(final Request request, final int result)
-        {
-            reapSink.cancelResult(request, result);
-        }
-    };
+    /** The thread engine's path for files not opened O_DIRECT. */
+    private final AioBufferedPath buffered;
 
     private final LocalCompletions local;
     private final LocalCompletions.Release releaseLocal = this::release;
@@ -125,11 +102,9 @@ public final class AioBackend implements RingBackend
     private final AioIocbWriter iocbWriter;
 
     private volatile boolean closed;
-    private final AtomicInteger wakers = new AtomicInteger();
 
     private long partialSubmits;
     private long requestsSubmitted;
-    private long wakeReads;
     private long submitBackPressure;
     private long strayEvents;
 
@@ -141,10 +116,9 @@ public final class AioBackend implements RingBackend
      *                   owns it from now on, and closes it when this constructor fails.
      * @throws IOException when malloc or eventfd fails, with the reason.
      */
-    AioBackend(final RingConfig config, final boolean kernelSync, final boolean kernelPoll, final AioContext context)
+    AioBackend(final BackendConfig config, final boolean kernelSync, final boolean kernelPoll, final AioContext context)
         throws IOException
     {
-        this.config = config;
         this.queueDepth = config.queueDepth();
         this.addressCache = new AddressCache(queueDepth);
         this.maxSegments = config.maxSegments();
@@ -153,7 +127,7 @@ public final class AioBackend implements RingBackend
         this.context = context;
 
         long address = 0;
-        int wake = -1;
+        int wakeFd = -1;
         int completion = -1;
         try
         {
@@ -164,10 +138,10 @@ public final class AioBackend implements RingBackend
                 throw new IOException("malloc failed: bytes=" + block.size);
             }
             Linux.memset(address, 0, block.size);
-            wake = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
-            if (wake < 0)
+            wakeFd = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
+            if (wakeFd < 0)
             {
-                throw new IOException("eventfd failed: " + Errno.name(-wake));
+                throw new IOException("eventfd failed: " + Errno.name(-wakeFd));
             }
             completion = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
             if (completion < 0)
@@ -177,9 +151,9 @@ public final class AioBackend implements RingBackend
         }
         catch (final IOException | RuntimeException e)
         {
-            if (wake >= 0)
+            if (wakeFd >= 0)
             {
-                Linux.close(wake);
+                Linux.close(wakeFd);
             }
             if (address != 0)
             {
@@ -191,26 +165,17 @@ public final class AioBackend implements RingBackend
 
         this.memory = address;
         this.mem = Linux.wrap(address, block.size);
-        this.wakeFd = wake;
         this.completionFd = completion;
         this.iocbs = address + block.iocbs;
         this.pending = new AioPendingIocbs(mem, address, block, queueDepth);
-        this.wakePtr = address + block.wakePtr;
-        this.wakeRead = address + block.wakeRead;
-        this.one = address + block.one;
-
-        mem.putLong(block.one, 1L);
-        mem.putLong(block.wakePtr, address + block.wakeIocb);
-        mem.putLong(block.wakeIocb + IocbDescriptor.DATA, WAKE_POLL_DATA);
-        mem.putShort(block.wakeIocb + IocbDescriptor.LIO_OPCODE, IocbDescriptor.CMD_POLL);
-        mem.putInt(block.wakeIocb + IocbDescriptor.FILDES, wakeFd);
-        mem.putLong(block.wakeIocb + IocbDescriptor.BUF, IocbDescriptor.POLLIN);
+        this.wake = new AioWakeup(mem, address, block, wakeFd, kernelPoll);
 
         this.slots = new Request[queueDepth];
         this.slotState = new byte[queueDepth];
         this.local = new LocalCompletions(queueDepth);
         this.iocbWriter = new AioIocbWriter(mem, memory, block, maxSegments, addressCache, completionFd);
         this.syncer = kernelSync ? null : new AioSyncer(config.name() + "-aio-syncer", queueDepth, this::wakeup);
+        this.buffered = new AioBufferedPath(config, this::wakeup, this::release);
     }
 
     @Override
@@ -280,7 +245,7 @@ public final class AioBackend implements RingBackend
     @Override
     public long systemCalls()
     {
-        return context.ioSubmitCalls() + context.ioGeteventsCalls() + wakeReads;
+        return context.ioSubmitCalls() + context.ioGeteventsCalls() + wake.reads();
     }
 
     /** @return io_submit calls (requests, and the internal IOCB_CMD_POLL when it is re-armed). */
@@ -293,7 +258,7 @@ public final class AioBackend implements RingBackend
     @Override
     public long requestsSubmitted()
     {
-        return requestsSubmitted;
+        return requestsSubmitted + wake.pollSubmits();
     }
 
     /** @return io_getevents calls made (await, and reaping in fallback mode). */
@@ -360,10 +325,6 @@ public final class AioBackend implements RingBackend
         if (file != null && !file.direct())
         {
             // io_submit would run a buffered file's I/O synchronously and block the ring: the thread path does it
-            if (buffered == null)
-            {
-                buffered = ThreadEngine.openNested(config, this::wakeup);
-            }
             if (!buffered.prepare(request))
             {
                 return false;
@@ -371,13 +332,12 @@ public final class AioBackend implements RingBackend
             slots[index] = request;
             slotState[index] = BUFFERED;
             inFlight++;
-            bufferedRequests++;
             return true;
         }
         slots[index] = request;
         inFlight++;
-        final IoOp op = request.op;
-        if (op == IoOp.NOP)
+        final RequestOp op = request.op;
+        if (op == RequestOp.NOP)
         {
             // kernel AIO has no no-op command (IOCB_CMD_NOOP is refused): complete it here
             completeLocally(index, 0);
@@ -402,7 +362,7 @@ public final class AioBackend implements RingBackend
     @Override
     public int submit()
     {
-        if (buffered != null && !closed)
+        if (!closed)
         {
             buffered.submit();
         }
@@ -454,23 +414,14 @@ public final class AioBackend implements RingBackend
             throw new IllegalStateException("backend closed: engine=aio");
         }
         int count = local.deliver(sink, releaseLocal);
-        if (syncer != null && syncer.doneCount.get() > 0)
+        if (syncer != null)
         {
-            Request request;
-            while ((request = syncer.done.poll()) != null)
-            {
-                syncer.doneCount.decrementAndGet();
-                count++;
-                sink.complete(release(request.index), request.result);
-            }
+            count += syncer.deliver(sink, releaseLocal);
         }
 
+        count += buffered.reap(sink);
         reapSink = sink;
-        if (buffered != null)
-        {
-            count += buffered.reap(bufferedSink);
-        }
-        count += context.reap(onEvent, kernelInFlight > 0 || pollArmed);
+        count += context.reap(onEvent, kernelInFlight > 0 || wake.pollArmed());
         reapSink = null;
         return count;
     }
@@ -489,9 +440,9 @@ public final class AioBackend implements RingBackend
     {
         if (data < 0)
         {
-            if (data == WAKE_POLL_DATA)
+            if (data == AioWakeup.POLL_DATA)
             {
-                pollArmed = false;
+                wake.pollCompleted();
             }
             return 0;
         }
@@ -528,32 +479,10 @@ public final class AioBackend implements RingBackend
         {
             return;
         }
-        long waitNs = Math.max(0, timeoutNs);
-        if (!pollArmed)
+        final long waitNs = wake.beforeWait(context, timeoutNs);
+        if (waitNs < 0)
         {
-            // a wakeup since the poll last completed left the eventfd readable: consume it and return at once
-            wakeReads++;
-            if (Linux.read(wakeFd, wakeRead, 8) == 8)
-            {
-                return;
-            }
-            if (kernelPoll && !pollBroken)
-            {
-                final long r = context.submit(1, wakePtr);
-                if (r == 1)
-                {
-                    requestsSubmitted++;
-                    pollArmed = true;
-                }
-                else if (r != -Errno.EAGAIN)
-                {
-                    pollBroken = true;
-                }
-            }
-            if (!pollArmed)
-            {
-                waitNs = Math.min(waitNs, NO_POLL_SLICE_NS);
-            }
+            return;
         }
         context.await(waitNs);
     }
@@ -561,20 +490,7 @@ public final class AioBackend implements RingBackend
     @Override
     public void wakeup()
     {
-        wakers.incrementAndGet();
-        try
-        {
-            // closed is read after the increment: close() sets closed, then waits for wakers == 0 before it
-            // closes the eventfd, so a write never reaches a closed (or reused) descriptor
-            if (!closed)
-            {
-                Linux.write(wakeFd, one, 8);
-            }
-        }
-        finally
-        {
-            wakers.decrementAndGet();
-        }
+        wake.wakeup();
     }
 
     @Override
@@ -641,31 +557,19 @@ public final class AioBackend implements RingBackend
             return;
         }
         closed = true;
+        wake.closing();
         if (syncer != null)
         {
             syncer.stop();
         }
-        RuntimeException bufferedFailure = null;
-        if (buffered != null)
-        {
-            try
-            {
-                buffered.close();
-            }
-            catch (final RuntimeException e)
-            {
-                bufferedFailure = e; // a worker still blocked: reported once the native resources are freed
-            }
-        }
-        while (wakers.get() != 0)
-        {
-            Thread.onSpinWait();
-        }
+        // a worker still blocked: reported once the native resources are freed
+        final RuntimeException bufferedFailure = buffered.close();
+        wake.awaitWakers();
         final boolean idle = kernelInFlight == 0 &&
-            context.quiesce(WAKE_POLL_DATA, memory + block.wakeIocb, pollArmed);
-        pollArmed = false;
+            context.quiesce(AioWakeup.POLL_DATA, memory + block.wakeIocb, wake.pollArmed());
+        wake.pollDisarmed();
         context.close(idle);
-        Linux.close(wakeFd);
+        wake.close();
         Linux.close(completionFd);
         Linux.free(memory);
         if (bufferedFailure != null)
@@ -677,7 +581,7 @@ public final class AioBackend implements RingBackend
     /** @return requests served by the thread engine's path because their file is not O_DIRECT (agent's count). */
     public long bufferedRequests()
     {
-        return bufferedRequests;
+        return buffered.requests();
     }
 
     @Override

@@ -1,7 +1,8 @@
 package dev.pageio.linux.aio;
 
-import com.sun.nio.file.ExtendedOpenOption;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.RingBackend;
@@ -20,7 +21,7 @@ import java.util.Set;
  *
  * <p><b>Buffered files go to the thread engine's path.</b> Kernel AIO is asynchronous only for files opened
  * O_DIRECT; on a buffered file io_submit performs the I/O synchronously and would stall the ring agent and every
- * request behind it. So a file not opened O_DIRECT ({@link #openFile} without {@link ExtendedOpenOption#DIRECT},
+ * request behind it. So a file not opened O_DIRECT ({@link #openFile} without {@code ExtendedOpenOption.DIRECT},
  * or adopted) is accepted, and its requests never reach io_submit: the backend serves them through a nested thread
  * backend on the same agent (same handlers, barriers, close; see {@link AioBackend}). The first such file is
  * logged once (WARNING, with {@link #BUFFERED_REASON}). This keeps the README's buffered
@@ -125,7 +126,7 @@ public final class AioEngine implements IoEngine
     }
 
     @Override
-    public RingBackend openBackend(final RingConfig config) throws IOException
+    public RingBackend openBackend(final BackendConfig config) throws IOException
     {
         return open(config);
     }
@@ -136,6 +137,16 @@ public final class AioEngine implements IoEngine
      * @throws IOException when the engine is unavailable or io_setup fails.
      */
     public AioBackend open(final RingConfig config) throws IOException
+    {
+        return open(config.backendConfig());
+    }
+
+    /**
+     * @param config what the backend reads of the ring's configuration.
+     * @return a new backend with nr_events = queueDepth + 1.
+     * @throws IOException when the engine is unavailable or io_setup fails.
+     */
+    public AioBackend open(final BackendConfig config) throws IOException
     {
         final AioProbe p = probe();
         if (p.cause != null)
@@ -148,19 +159,19 @@ public final class AioEngine implements IoEngine
     }
 
     /**
-     * Opens a file: with O_DIRECT when {@link ExtendedOpenOption#DIRECT} is among the options (served by the kernel),
+     * Opens a file: with O_DIRECT when {@code ExtendedOpenOption.DIRECT} is among the options (served by the kernel),
      * else buffered (served by the thread engine's path, see the class comment).
      */
     @Override
     public FileAccess openFile(final Path path, final Set<? extends OpenOption> options) throws IOException
     {
-        if (!options.contains(ExtendedOpenOption.DIRECT))
+        if (!options.contains(DirectOpenOption.DIRECT))
         {
             logBufferedOnce(String.valueOf(path));
             return FdFileAccess.open(path, options, 0);
         }
         final Set<OpenOption> rest = new HashSet<>(options);
-        rest.remove(ExtendedOpenOption.DIRECT);
+        rest.remove(DirectOpenOption.DIRECT);
         return FdFileAccess.openDirect(path, rest);
     }
 

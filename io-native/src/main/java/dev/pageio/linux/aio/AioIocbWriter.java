@@ -1,7 +1,7 @@
 package dev.pageio.linux.aio;
 
-import dev.pageio.core.IoOp;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.linux.AddressCache;
 import dev.pageio.linux.Linux;
 
@@ -45,7 +45,7 @@ final class AioIocbWriter
      */
     boolean write(final Request request, final int index)
     {
-        final IoOp op = request.op;
+        final RequestOp op = request.op;
         if (op == null)
         {
             return false;
@@ -66,7 +66,7 @@ final class AioIocbWriter
                 {
                     return false;
                 }
-                opcode = op == IoOp.READ ? IocbDescriptor.CMD_PREAD : IocbDescriptor.CMD_PWRITE;
+                opcode = op == RequestOp.READ ? IocbDescriptor.CMD_PREAD : IocbDescriptor.CMD_PWRITE;
                 buf = addressCache.address(index, buffer) + position;
                 nbytes = length;
                 break;
@@ -95,14 +95,14 @@ final class AioIocbWriter
                     mem.putLong(entry + IocbDescriptor.IOVEC_BASE, Linux.address(buffer) + position);
                     mem.putLong(entry + IocbDescriptor.IOVEC_LEN, length);
                 }
-                opcode = op == IoOp.READV ? IocbDescriptor.CMD_PREADV : IocbDescriptor.CMD_PWRITEV;
+                opcode = op == RequestOp.READV ? IocbDescriptor.CMD_PREADV : IocbDescriptor.CMD_PWRITEV;
                 buf = memory + iov;
                 nbytes = count;
                 break;
             }
             case FSYNC:
             case FDATASYNC:
-                opcode = op == IoOp.FSYNC ? IocbDescriptor.CMD_FSYNC : IocbDescriptor.CMD_FDSYNC;
+                opcode = op == RequestOp.FSYNC ? IocbDescriptor.CMD_FSYNC : IocbDescriptor.CMD_FDSYNC;
                 buf = 0;
                 nbytes = 0;
                 break;

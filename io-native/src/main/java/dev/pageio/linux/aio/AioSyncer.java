@@ -1,8 +1,10 @@
 package dev.pageio.linux.aio;
 
-import dev.pageio.core.IoOp;
+import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.linux.Linux;
+import dev.pageio.linux.LocalCompletions;
 
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +63,7 @@ final class AioSyncer implements Runnable
             {
                 continue;
             }
-            final int r = request.op == IoOp.FSYNC ? Linux.fsync(request.fd) : Linux.fdatasync(request.fd);
+            final int r = request.op == RequestOp.FSYNC ? Linux.fsync(request.fd) : Linux.fdatasync(request.fd);
             syncs.incrementAndGet();
             request.result = r;
             // the queue's offer/poll carries request.result to the ring agent
@@ -69,6 +71,29 @@ final class AioSyncer implements Runnable
             doneCount.incrementAndGet();
             wakeup.run();
         }
+    }
+
+    /**
+     * Ring agent: delivers the syncs done since the last call to {@code sink}, each after {@code release} gave its
+     * slot back.
+     *
+     * @return the completions delivered.
+     */
+    int deliver(final CompletionSink sink, final LocalCompletions.Release release)
+    {
+        if (doneCount.get() == 0)
+        {
+            return 0;
+        }
+        int count = 0;
+        Request request;
+        while ((request = done.poll()) != null)
+        {
+            doneCount.decrementAndGet();
+            count++;
+            sink.complete(release.release(request.index), request.result);
+        }
+        return count;
     }
 
     /** Stops the thread and waits (30 s at most) for it to end. Ring agent, once. */

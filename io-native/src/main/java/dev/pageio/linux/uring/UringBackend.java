@@ -1,11 +1,12 @@
 package dev.pageio.linux.uring;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.core.spi.RingBackend;
 import dev.pageio.linux.Linux;
 import dev.pageio.linux.LocalCompletions;
@@ -13,19 +14,16 @@ import dev.pageio.linux.LocalCompletions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The io_uring ring backend: one SQE per {@link #prepare}, one io_uring_enter per {@link #submit} batch (none
  * when nothing is prepared), completions read from the mapped CQ ring with no system call while they are
  * there.
  *
- * <p>{@code user_data} layout: bits 56..63 a tag ({@link #TAG_REQUEST}, {@link #TAG_CANCEL}, {@link #TAG_WAKE},
- * {@link #TAG_NOP}); for a request, bits 16..47 the low 32 bits of the slot's generation and bits 0..15 the
- * slot index, so that a cancel names exactly one use of a slot and an internal completion is never taken for
- * a request's.
+ * <p>{@code user_data}: a tag and, for a request, the low 32 bits of the slot's generation and the slot index
+ * ({@link UringUserData} draws the layout and keeps what is in the ring by it), so that a cancel names exactly one use
+ * of a slot and an internal completion is never taken for a request's.
  *
  * <p>Waiting: an {@code IORING_OP_READ} of 8 bytes on a private non-blocking eventfd is kept in the ring;
  * {@link #wakeup()} writes that eventfd, so the read completes and an {@link #await} blocked in
@@ -42,14 +40,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class UringBackend implements RingBackend
 {
-    static final long TAG_REQUEST = 1L << 56;
-    static final long TAG_CANCEL = 2L << 56;
-    static final long TAG_WAKE = 3L << 56;
-    static final long TAG_NOP = 4L << 56;
-    private static final long TAG_MASK = 0xFFL << 56;
-    /** {@link #userData} of a request completed without the kernel, until its local completion is reaped. */
-    private static final long LOCAL = -1L;
-
     /** SQPOLL kernel thread idle time before it sleeps (sq_thread_idle). */
     private static final int SQ_THREAD_IDLE_MS = 50;
     /** How long {@link #close()} waits for requests still in the kernel. */
@@ -69,13 +59,6 @@ public final class UringBackend implements RingBackend
         }
     };
 
-    // layout of the scratch block (malloc'd): wake read buffer, wake write value, getevents arg, timespec
-    private static final int SCRATCH_WAKE_READ = 0;
-    private static final int SCRATCH_WAKE_ONE = 8;
-    private static final int SCRATCH_ARG = 16;
-    private static final int SCRATCH_TIMESPEC = SCRATCH_ARG + GetEventsArgDescriptor.SIZE;
-    private static final int SCRATCH_SIZE = SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_SIZE;
-
     private final UringRing ring;
     private final boolean coopTaskRun;
     /** DEFER_TASKRUN rings start disabled: the first thread to use the backend enables it and is its only issuer. */
@@ -84,19 +67,13 @@ public final class UringBackend implements RingBackend
     private final int queueDepth;
     private final dev.pageio.linux.AddressCache addressCache;
     private final int maxSegments;
-    private final Request[] slots;
-    /** user_data of the slot's SQE while the request is in the ring, {@link #LOCAL}, or 0. */
-    private final long[] userData;
-    private final long scratchAddress;
-    private final ByteBuffer scratch;
+    /** The requests and internal operations in the ring, by user_data. */
+    private final UringUserData inRing;
     private final long iovecAddress;
     private final ByteBuffer iovecs;
-    private final int wakeFd;
-    private final AtomicInteger wakers = new AtomicInteger();
+    /** The wakeup eventfd and the wait's scratch block. */
+    private final UringWaker waker;
 
-    private int requestsInFlight;
-    private int internalInFlight;
-    private boolean wakeArmed;
     private CompletionSink lastSink;
     private boolean closing;
     private volatile boolean closed;
@@ -109,12 +86,9 @@ public final class UringBackend implements RingBackend
     private long enterCalls;
     private long submitCalls;
     private long requestsSubmitted;
-    private long wakeCompletions;
-    private long nopCompletions;
-    private long unknownCompletions;
 
-    private UringBackend(final UringRing ring, final int queueDepth, final int maxSegments, final int wakeFd,
-        final long scratchAddress, final long iovecAddress, final long iovecBytes)
+    private UringBackend(final UringRing ring, final int queueDepth, final int maxSegments, final UringWaker waker,
+        final long iovecAddress, final long iovecBytes)
     {
         this.ring = ring;
         this.coopTaskRun = ring.coopTaskRun();
@@ -123,21 +97,13 @@ public final class UringBackend implements RingBackend
         this.queueDepth = queueDepth;
         this.addressCache = new dev.pageio.linux.AddressCache(queueDepth);
         this.maxSegments = maxSegments;
-        this.slots = new Request[queueDepth];
-        this.userData = new long[queueDepth];
-        this.wakeFd = wakeFd;
-        this.scratchAddress = scratchAddress;
-        this.scratch = Linux.wrap(scratchAddress, SCRATCH_SIZE);
+        this.inRing = new UringUserData(queueDepth);
+        this.waker = waker;
         this.iovecAddress = iovecAddress;
         this.iovecs = Linux.wrap(iovecAddress, (int)iovecBytes);
         this.registrations = new UringRegistrations(ring);
         this.local = new LocalCompletions(queueDepth);
         this.sqeWriter = new UringSqeWriter(ring, addressCache, maxSegments, iovecAddress, iovecs, registrations);
-        scratch.putLong(SCRATCH_WAKE_ONE, 1L);
-        scratch.putLong(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK, 0L);
-        scratch.putInt(SCRATCH_ARG + GetEventsArgDescriptor.SIGMASK_SZ, 8); // _NSIG / 8
-        scratch.putInt(SCRATCH_ARG + GetEventsArgDescriptor.PAD, 0);
-        scratch.putLong(SCRATCH_ARG + GetEventsArgDescriptor.TS, scratchAddress + SCRATCH_TIMESPEC);
     }
 
     /**
@@ -150,13 +116,24 @@ public final class UringBackend implements RingBackend
      */
     public static UringBackend open(final RingConfig config) throws IOException
     {
+        return open(config.backendConfig());
+    }
+
+    /**
+     * {@link #open(RingConfig)} with the SPI's value.
+     *
+     * @param config what the backend reads of the ring's configuration.
+     * @return the backend.
+     * @throws IOException when the kernel refuses the ring.
+     */
+    public static UringBackend open(final BackendConfig config) throws IOException
+    {
         final int queueDepth = config.queueDepth();
         final int sqEntries = Math.min(UringSyscalls.IORING_MAX_ENTRIES, ceilPowerOfTwo(queueDepth));
         final int cqEntries = Math.min(UringSyscalls.IORING_MAX_CQ_ENTRIES, ceilPowerOfTwo(2 * queueDepth + 2));
         final UringRing ring = UringRing.open(sqEntries, cqEntries, config.sqPoll(), SQ_THREAD_IDLE_MS, config.coopTaskRun(),
-            config.deferTaskRun() && config.threadMode() == RingConfig.ThreadMode.DEDICATED);
-        int wakeFd = -1;
-        long scratch = 0;
+            config.deferTaskRun() && config.dedicatedAgent());
+        UringWaker waker = null;
         long iovecs = 0;
         try
         {
@@ -165,25 +142,19 @@ public final class UringBackend implements RingBackend
                 throw new IOException("io_uring lacks IORING_FEAT_NODROP or IORING_FEAT_EXT_ARG (kernel < 5.11): features=0x" +
                     Integer.toHexString(ring.features));
             }
-            wakeFd = Linux.eventfd(0, Linux.EFD_NONBLOCK | Linux.EFD_CLOEXEC);
-            if (wakeFd < 0)
-            {
-                throw new IOException("eventfd failed: " + Errno.name(-wakeFd));
-            }
-            scratch = Linux.malloc(SCRATCH_SIZE);
+            waker = UringWaker.open();
             // the iovec table is reserved, not touched: malloc'd pages cost memory only once a slot uses them
             final long iovecBytes = (long)queueDepth * config.maxSegments() * IovecDescriptor.SIZE;
             iovecs = Linux.malloc(iovecBytes);
-            if (scratch == 0 || iovecs == 0)
+            if (iovecs == 0)
             {
                 throw new IOException("malloc failed: iovecBytes=" + iovecBytes);
             }
-            return new UringBackend(ring, queueDepth, config.maxSegments(), wakeFd, scratch, iovecs, iovecBytes);
+            return new UringBackend(ring, queueDepth, config.maxSegments(), waker, iovecs, iovecBytes);
         }
         catch (final IOException | RuntimeException e)
         {
-            if (wakeFd >= 0) Linux.close(wakeFd);
-            if (scratch != 0) Linux.free(scratch);
+            if (waker != null) waker.close(true);
             if (iovecs != 0) Linux.free(iovecs);
             ring.close();
             throw e;
@@ -222,28 +193,27 @@ public final class UringBackend implements RingBackend
         {
             throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" + queueDepth);
         }
-        if (userData[index] != 0)
+        if (inRing.taken(index))
         {
             throw new IllegalStateException("request already in the ring: index=" + index);
         }
-        if (requestsInFlight >= queueDepth || requestsInFlight + internalInFlight >= ring.cqEntries ||
+        if (inRing.requestsInFlight() >= queueDepth ||
+            inRing.requestsInFlight() + inRing.internalInFlight() >= ring.cqEntries ||
             ring.sqSpace() <= 0)
         {
             return false;
         }
-        final IoOp op = request.op;
+        final RequestOp op = request.op;
         if (op == null || request.fd < 0)
         {
             return invalid(request, index);
         }
-        final long userDataValue = TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
+        final long userDataValue = UringUserData.ofRequest(request, index);
         if (!sqeWriter.write(request, index, userDataValue))
         {
             return invalid(request, index);
         }
-        slots[index] = request;
-        userData[index] = userDataValue;
-        requestsInFlight++;
+        inRing.add(index, request, userDataValue);
         return true;
     }
 
@@ -253,9 +223,7 @@ public final class UringBackend implements RingBackend
      */
     private boolean invalid(final Request request, final int index)
     {
-        slots[index] = request;
-        userData[index] = LOCAL;
-        requestsInFlight++;
+        inRing.addLocal(index, request);
         local.complete(index, -Errno.EINVAL);
         return true;
     }
@@ -263,9 +231,7 @@ public final class UringBackend implements RingBackend
     /** {@link LocalCompletions.Release} of a local completion. */
     private Request releaseLocal(final int index)
     {
-        userData[index] = 0;
-        requestsInFlight--;
-        return slots[index];
+        return inRing.releaseLocal(index);
     }
 
     /**
@@ -278,7 +244,7 @@ public final class UringBackend implements RingBackend
         ensureOpen();
         reserveInternalSqe();
         sqeWriter.writeSqe(opcode, 0, fd, 0, address, length, 0, tag, 0);
-        internalInFlight++;
+        inRing.internalAdded();
     }
 
     /** Makes room for one internal SQE, submitting what is prepared if the SQ is full. */
@@ -391,54 +357,15 @@ public final class UringBackend implements RingBackend
             final long ud = cq.getLong(cqe + CqeDescriptor.USER_DATA);
             final int res = cq.getInt(cqe + CqeDescriptor.RES);
             ring.advanceCq();
-            reaped += dispatch(ud, res, sink);
+            reaped += inRing.dispatch(ud, res, sink);
         }
         return reaped;
-    }
-
-    private int dispatch(final long ud, final int res, final CompletionSink sink)
-    {
-        final long tag = ud & TAG_MASK;
-        final int index = (int)(ud & 0xFFFF);
-        if (tag == TAG_REQUEST)
-        {
-            if (index >= queueDepth || userData[index] != ud)
-            {
-                unknownCompletions++;
-                return 0;
-            }
-            final Request request = slots[index];
-            userData[index] = 0;
-            requestsInFlight--;
-            sink.complete(request, res);
-            return 1;
-        }
-        internalInFlight--;
-        if (tag == TAG_CANCEL)
-        {
-            sink.cancelResult(slots[index], res);
-        }
-        else if (tag == TAG_WAKE)
-        {
-            wakeArmed = false;
-            wakeCompletions++;
-        }
-        else if (tag == TAG_NOP)
-        {
-            nopCompletions++;
-        }
-        else
-        {
-            internalInFlight++;
-            unknownCompletions++;
-        }
-        return 0;
     }
 
     @Override
     public int inFlight()
     {
-        return requestsInFlight;
+        return inRing.requestsInFlight();
     }
 
     /** @return true without SQPOLL: {@link #await} submits what is prepared in its own io_uring_enter. */
@@ -466,13 +393,12 @@ public final class UringBackend implements RingBackend
         {
             flags |= UringSyscalls.IORING_ENTER_SQ_WAKEUP;
         }
-        scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, timeoutNs / 1_000_000_000L);
-        scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, timeoutNs % 1_000_000_000L);
+        final long arg = waker.timeout(timeoutNs);
         if (toSubmit > 0)
         {
             submitCalls++;
         }
-        final int r = enter(toSubmit, 1, flags, scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
+        final int r = enter(toSubmit, 1, flags, arg, GetEventsArgDescriptor.SIZE);
         if (r > 0 && !ring.sqPoll)
         {
             requestsSubmitted += r;
@@ -483,30 +409,17 @@ public final class UringBackend implements RingBackend
 
     private void armWake()
     {
-        if (!wakeArmed && !closing)
+        if (!inRing.wakeArmed() && !closing)
         {
-            prepareInternal(UringSyscalls.IORING_OP_READ, wakeFd, scratchAddress + SCRATCH_WAKE_READ, 8, TAG_WAKE);
-            wakeArmed = true;
+            prepareInternal(UringSyscalls.IORING_OP_READ, waker.fd(), waker.readAddress(), 8, UringUserData.TAG_WAKE);
+            inRing.wakeArmed(true);
         }
     }
 
     @Override
     public void wakeup()
     {
-        wakers.incrementAndGet();
-        try
-        {
-            // closed is checked inside the wakers window: close() waits for wakers == 0 before closing wakeFd,
-            // so the descriptor cannot be closed (and its number reused) under this write
-            if (!closed)
-            {
-                Linux.write(wakeFd, scratchAddress + SCRATCH_WAKE_ONE, 8);
-            }
-        }
-        finally
-        {
-            wakers.decrementAndGet();
-        }
+        waker.wakeup();
     }
 
     @Override
@@ -518,10 +431,8 @@ public final class UringBackend implements RingBackend
         {
             throw new IllegalArgumentException("request index out of range: index=" + index + " queueDepth=" + queueDepth);
         }
-        slots[index] = request;
-        final long target = userData[index] > 0 ? userData[index] :
-            TAG_REQUEST | (request.generation() & 0xFFFF_FFFFL) << 16 | index;
-        prepareInternal(UringSyscalls.IORING_OP_ASYNC_CANCEL, -1, target, 0, TAG_CANCEL | index);
+        final long target = inRing.cancelTarget(index, request);
+        prepareInternal(UringSyscalls.IORING_OP_ASYNC_CANCEL, -1, target, 0, UringUserData.TAG_CANCEL | index);
     }
 
     /**
@@ -642,12 +553,12 @@ public final class UringBackend implements RingBackend
 
     long wakeCompletions()
     {
-        return wakeCompletions;
+        return inRing.wakeCompletions();
     }
 
     long nopCompletions()
     {
-        return nopCompletions;
+        return inRing.nopCompletions();
     }
 
     /** @return requests sent as READ_FIXED/WRITE_FIXED (a registered buffer) so far. Agent thread. */
@@ -664,12 +575,12 @@ public final class UringBackend implements RingBackend
 
     long unknownCompletions()
     {
-        return unknownCompletions;
+        return inRing.unknownCompletions();
     }
 
     int internalInFlight()
     {
-        return internalInFlight;
+        return inRing.internalInFlight();
     }
 
     /** Enables a DEFER_TASKRUN ring from the calling thread, which becomes its single issuer. Once. */
@@ -703,9 +614,9 @@ public final class UringBackend implements RingBackend
 
     private void ensureQuiet(final String what)
     {
-        if (requestsInFlight != 0)
+        if (inRing.requestsInFlight() != 0)
         {
-            throw new IllegalStateException(what + " needs no request in flight: inFlight=" + requestsInFlight);
+            throw new IllegalStateException(what + " needs no request in flight: inFlight=" + inRing.requestsInFlight());
         }
     }
 
@@ -728,18 +639,19 @@ public final class UringBackend implements RingBackend
         submit();
         for (int i = 0; i < queueDepth; i++)
         {
-            if (userData[i] != 0 && userData[i] != LOCAL)
+            final Request request = inRing.inKernel(i);
+            if (request != null)
             {
-                cancel(slots[i]);
+                cancel(request);
             }
         }
-        if (wakeArmed)
+        if (inRing.wakeArmed())
         {
-            Linux.write(wakeFd, scratchAddress + SCRATCH_WAKE_ONE, 8);
+            waker.write();
         }
         submit();
         final long deadline = System.nanoTime() + CLOSE_DRAIN_NS;
-        while ((requestsInFlight > 0 || internalInFlight > 0) && System.nanoTime() - deadline < 0)
+        while ((inRing.requestsInFlight() > 0 || inRing.internalInFlight() > 0) && System.nanoTime() - deadline < 0)
         {
             try
             {
@@ -751,40 +663,34 @@ public final class UringBackend implements RingBackend
                 System.getLogger(UringBackend.class.getName()).log(System.Logger.Level.WARNING,
                     "completion sink threw while closing the io_uring backend", e);
             }
-            if (requestsInFlight > 0 || internalInFlight > 0)
+            if (inRing.requestsInFlight() > 0 || inRing.internalInFlight() > 0)
             {
                 submit();
-                scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_SEC, 0);
-                scratch.putLong(SCRATCH_TIMESPEC + GetEventsArgDescriptor.TIMESPEC_TV_NSEC, 10_000_000L);
                 enter(0, 1, UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG,
-                    scratchAddress + SCRATCH_ARG, GetEventsArgDescriptor.SIZE);
+                    waker.timeout(10_000_000L), GetEventsArgDescriptor.SIZE);
             }
         }
         closed = true;
-        while (wakers.get() != 0)
-        {
-            Thread.onSpinWait();
-        }
-        final boolean drained = requestsInFlight == 0 && internalInFlight == 0;
+        waker.closing();
+        final boolean drained = inRing.requestsInFlight() == 0 && inRing.internalInFlight() == 0;
         ring.close();
-        Linux.close(wakeFd);
+        waker.close(drained);
         if (drained)
         {
-            Linux.free(scratchAddress);
             Linux.free(iovecAddress);
         }
         else
         {
             synchronized (ABANDONED)
             {
-                ABANDONED.add(slots.clone());
+                ABANDONED.add(inRing.slotsCopy());
                 ABANDONED.add(registrations.buffers());
             }
             System.getLogger(UringBackend.class.getName()).log(System.Logger.Level.WARNING,
                 "io_uring closed with operations still in the kernel; their memory is kept: requests=" +
-                requestsInFlight + " internal=" + internalInFlight);
+                inRing.requestsInFlight() + " internal=" + inRing.internalInFlight());
         }
-        Arrays.fill(slots, null);
+        inRing.clear();
         registrations.close();
     }
 }

@@ -1,7 +1,7 @@
 package dev.pageio.linux.uring;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.RingBackend;
@@ -11,7 +11,7 @@ import dev.pageio.linux.Linux;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.spi.DirectOpenOption;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -74,7 +74,7 @@ public final class UringEngine implements IoEngine
     }
 
     @Override
-    public RingBackend openBackend(final RingConfig config) throws IOException
+    public RingBackend openBackend(final BackendConfig config) throws IOException
     {
         final String cause = unavailableCause();
         if (cause != null)
@@ -87,11 +87,11 @@ public final class UringEngine implements IoEngine
     @Override
     public FileAccess openFile(final Path path, final Set<? extends OpenOption> options) throws IOException
     {
-        if (options.contains(ExtendedOpenOption.DIRECT))
+        if (options.contains(DirectOpenOption.DIRECT))
         {
             // O_DIRECT, with the alignment checked at the call: the same on every engine (FdFileAccess.openDirect).
             final Set<OpenOption> rest = new HashSet<>(options);
-            rest.remove(ExtendedOpenOption.DIRECT);
+            rest.remove(DirectOpenOption.DIRECT);
             return FdFileAccess.openDirect(path, rest);
         }
         return FdFileAccess.open(path, options, 0);

@@ -328,7 +328,6 @@ final class UringRing implements AutoCloseable
         return ((int)INT.getVolatile(sq, sqFlagsOffset) & UringSyscalls.IORING_SQ_NEED_WAKEUP) != 0;
     }
 
-    /** @return true when the kernel holds completions that did not fit in the CQ ring (NODROP). */
     /** @return true when the ring was set up with DEFER_TASKRUN (and so SINGLE_ISSUER and R_DISABLED). */
     boolean deferTaskRun()
     {

@@ -1,7 +1,7 @@
 package dev.pageio.linux.uring;
 
-import dev.pageio.core.IoOp;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.linux.AddressCache;
 import dev.pageio.linux.Linux;
 
@@ -53,7 +53,7 @@ final class UringSqeWriter
      */
     boolean write(final Request request, final int index, final long userDataValue)
     {
-        final IoOp op = request.op;
+        final RequestOp op = request.op;
         int opcode;
         long address = 0;
         int length = 0;
@@ -77,13 +77,13 @@ final class UringSqeWriter
                 final int fixed = registrations.fixedBufferIndex(address, bytes);
                 if (fixed >= 0)
                 {
-                    opcode = op == IoOp.READ ? UringSyscalls.IORING_OP_READ_FIXED : UringSyscalls.IORING_OP_WRITE_FIXED;
+                    opcode = op == RequestOp.READ ? UringSyscalls.IORING_OP_READ_FIXED : UringSyscalls.IORING_OP_WRITE_FIXED;
                     bufIndex = fixed;
                     fixedBufferOps++;
                 }
                 else
                 {
-                    opcode = op == IoOp.READ ? UringSyscalls.IORING_OP_READ : UringSyscalls.IORING_OP_WRITE;
+                    opcode = op == RequestOp.READ ? UringSyscalls.IORING_OP_READ : UringSyscalls.IORING_OP_WRITE;
                 }
                 opFlags = request.rwFlags;
                 break;
@@ -112,7 +112,7 @@ final class UringSqeWriter
                     iovecs.putLong(iov + IovecDescriptor.BASE, Linux.address(buffers[b]) + position);
                     iovecs.putLong(iov + IovecDescriptor.LEN, segmentLength);
                 }
-                opcode = op == IoOp.READV ? UringSyscalls.IORING_OP_READV : UringSyscalls.IORING_OP_WRITEV;
+                opcode = op == RequestOp.READV ? UringSyscalls.IORING_OP_READV : UringSyscalls.IORING_OP_WRITEV;
                 address = iovecAddress + base;
                 length = count;
                 opFlags = request.rwFlags;
@@ -149,7 +149,7 @@ final class UringSqeWriter
      * reads into a read-only one. io_uring would read or write at the file position for offset -1, so a negative
      * offset never passes either (checked by the caller).
      */
-    private static boolean encodable(final IoOp op, final ByteBuffer buffer, final int position, final long length)
+    private static boolean encodable(final RequestOp op, final ByteBuffer buffer, final int position, final long length)
     {
         return buffer != null && buffer.isDirect() && position >= 0 && length > 0 &&
             length <= buffer.capacity() - (long)position && !(buffer.isReadOnly() && !op.writes());

@@ -1,8 +1,8 @@
 package dev.pageio.linux.aio;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.linux.FdFileAccess;
 import dev.pageio.linux.Linux;
 import dev.pageio.linux.aio.AioTestSupport.RecordingSink;
@@ -72,7 +72,7 @@ class AioBackendTest
             {
                 written[p] = aligned(PAGE);
                 fill(written[p], p);
-                assertTrue(backend.prepare(single(slots[p], IoOp.WRITE, file, written[p], (long)p * PAGE)));
+                assertTrue(backend.prepare(single(slots[p], RequestOp.WRITE, file, written[p], (long)p * PAGE)));
             }
             for (int v = 0; v < 4; v++)
             {
@@ -81,7 +81,7 @@ class AioBackendTest
                 written[p + 1] = aligned(PAGE);
                 fill(written[p], p);
                 fill(written[p + 1], p + 1);
-                assertTrue(backend.prepare(vectored(slots[8 + v], IoOp.WRITEV, file,
+                assertTrue(backend.prepare(vectored(slots[8 + v], RequestOp.WRITEV, file,
                     new ByteBuffer[] {written[p], written[p + 1]}, (long)p * PAGE)));
             }
             assertEquals(12, backend.submit());
@@ -100,14 +100,14 @@ class AioBackendTest
             for (int p = 0; p < 8; p++)
             {
                 read[p] = aligned(PAGE);
-                assertTrue(backend.prepare(single(slots[p], IoOp.READ, file, read[p], (long)p * PAGE)));
+                assertTrue(backend.prepare(single(slots[p], RequestOp.READ, file, read[p], (long)p * PAGE)));
             }
             for (int v = 0; v < 4; v++)
             {
                 final int p = 8 + v * 2;
                 read[p] = aligned(PAGE);
                 read[p + 1] = aligned(PAGE);
-                assertTrue(backend.prepare(vectored(slots[8 + v], IoOp.READV, file,
+                assertTrue(backend.prepare(vectored(slots[8 + v], RequestOp.READV, file,
                     new ByteBuffer[] {read[p], read[p + 1]}, (long)p * PAGE)));
             }
             final int before = sink.completed;
@@ -140,7 +140,7 @@ class AioBackendTest
             {
                 pages[i] = aligned(PAGE);
                 fill(pages[i], i);
-                assertTrue(backend.prepare(single(slots[i], IoOp.WRITE, file, pages[i], (long)i * PAGE)));
+                assertTrue(backend.prepare(single(slots[i], RequestOp.WRITE, file, pages[i], (long)i * PAGE)));
             }
             final int accepted = backend.submit();
             assertTrue(accepted > 0 && accepted < n, "accepted=" + accepted + " ringEntries=" + backend.ringEntries());
@@ -157,7 +157,7 @@ class AioBackendTest
             for (int i = 0; i < n; i++)
             {
                 back[i] = aligned(PAGE);
-                assertTrue(backend.prepare(single(slots[i], IoOp.READ, file, back[i], (long)i * PAGE)));
+                assertTrue(backend.prepare(single(slots[i], RequestOp.READ, file, back[i], (long)i * PAGE)));
             }
             drive(backend, sink, () -> sink.completed == 2 * n);
             for (int i = 0; i < n; i++)
@@ -187,7 +187,7 @@ class AioBackendTest
             for (int i = 0; i < depth; i++)
             {
                 buffers[i] = aligned(PAGE);
-                backend.prepare(single(slots[i], IoOp.READ, file, buffers[i], (long)i * PAGE));
+                backend.prepare(single(slots[i], RequestOp.READ, file, buffers[i], (long)i * PAGE));
                 issued[0]++;
             }
             // each completion prepares the next read on its slot, from inside reap: completions keep arriving
@@ -196,7 +196,7 @@ class AioBackendTest
                 if (issued[0] < total)
                 {
                     issued[0]++;
-                    backend.prepare(single(r, IoOp.READ, file, buffers[r.index], (long)r.index * PAGE));
+                    backend.prepare(single(r, RequestOp.READ, file, buffers[r.index], (long)r.index * PAGE));
                 }
             };
             drive(backend, sink, () -> sink.completed == total);
@@ -228,7 +228,7 @@ class AioBackendTest
                 for (int i = 0; i < n; i++)
                 {
                     buffers[i] = aligned(PAGE);
-                    backend.prepare(single(slots[i], IoOp.WRITE, file, buffers[i], (long)i * PAGE));
+                    backend.prepare(single(slots[i], RequestOp.WRITE, file, buffers[i], (long)i * PAGE));
                 }
                 backend.submit();
                 long signalled = 0;
@@ -268,11 +268,11 @@ class AioBackendTest
             final RecordingSink sink = new RecordingSink(8);
             final ByteBuffer page = aligned(PAGE);
             fill(page, 3);
-            backend.prepare(single(slots[0], IoOp.WRITE, file, page, 0));
+            backend.prepare(single(slots[0], RequestOp.WRITE, file, page, 0));
             backend.submit();
             drive(backend, sink, () -> sink.completed == 1);
-            backend.prepare(sync(slots[1], IoOp.FDATASYNC, file));
-            backend.prepare(sync(slots[2], IoOp.FSYNC, file));
+            backend.prepare(sync(slots[1], RequestOp.FDATASYNC, file));
+            backend.prepare(sync(slots[2], RequestOp.FSYNC, file));
             assertEquals(2, backend.submit());
             drive(backend, sink, () -> sink.completed == 3);
             assertEquals(0, sink.results[1]);
@@ -294,10 +294,10 @@ class AioBackendTest
             assertFalse(backend.kernelSync());
             final Request[] slots = slots(8);
             final RecordingSink sink = new RecordingSink(8);
-            backend.prepare(sync(slots[0], IoOp.FDATASYNC, file));
-            backend.prepare(sync(slots[1], IoOp.FSYNC, file));
+            backend.prepare(sync(slots[0], RequestOp.FDATASYNC, file));
+            backend.prepare(sync(slots[1], RequestOp.FSYNC, file));
             final ByteBuffer page = aligned(PAGE);
-            backend.prepare(single(slots[2], IoOp.WRITE, file, page, 0));
+            backend.prepare(single(slots[2], RequestOp.WRITE, file, page, 0));
             assertEquals(3, backend.inFlight());
             assertEquals(1, backend.submit(), "only the write goes to the kernel");
             drive(backend, sink, () -> sink.completed == 3);
@@ -308,7 +308,7 @@ class AioBackendTest
             assertEquals(0, backend.inFlight());
 
             // a sync on a closed descriptor reports the syncer's errno as data
-            final Request bad = sync(slots[3], IoOp.FDATASYNC, file);
+            final Request bad = sync(slots[3], RequestOp.FDATASYNC, file);
             bad.fd = Integer.MAX_VALUE;
             backend.prepare(bad);
             drive(backend, sink, () -> sink.completed == 4);
@@ -331,7 +331,7 @@ class AioBackendTest
             final ByteBuffer[] buffers = {aligned(PAGE), aligned(PAGE), aligned(PAGE)};
             for (int i = 0; i < 3; i++)
             {
-                backend.prepare(single(slots[i], IoOp.READ, file, buffers[i], (long)i * PAGE));
+                backend.prepare(single(slots[i], RequestOp.READ, file, buffers[i], (long)i * PAGE));
             }
             backend.cancel(slots[1]);
             assertEquals(2, backend.submit(), "the canceled one is not handed to the kernel");
@@ -358,7 +358,7 @@ class AioBackendTest
             final RecordingSink sink = new RecordingSink(64);
             for (int i = 0; i < 64; i++)
             {
-                backend.prepare(single(slots[i], IoOp.WRITE, file, aligned(PAGE), (long)i * PAGE));
+                backend.prepare(single(slots[i], RequestOp.WRITE, file, aligned(PAGE), (long)i * PAGE));
             }
             assertEquals(64, backend.submit());
             backend.cancel(slots[63]);
@@ -381,7 +381,7 @@ class AioBackendTest
         {
             final Request[] slots = slots(4);
             final RecordingSink sink = new RecordingSink(4);
-            backend.prepare(single(slots[0], IoOp.READ, file, aligned(PAGE), 0));
+            backend.prepare(single(slots[0], RequestOp.READ, file, aligned(PAGE), 0));
             backend.submit();
             drive(backend, sink, () -> sink.completed == 1);
             backend.cancel(slots[0]);
@@ -416,8 +416,8 @@ class AioBackendTest
                 pagesTwo[i] = aligned(PAGE);
                 fill(pagesOne[i], i);
                 fill(pagesTwo[i], 100 + i);
-                one.prepare(single(slotsOne[i], IoOp.WRITE, a, pagesOne[i], (long)i * PAGE));
-                two.prepare(single(slotsTwo[i], IoOp.WRITE, b, pagesTwo[i], (long)i * PAGE));
+                one.prepare(single(slotsOne[i], RequestOp.WRITE, a, pagesOne[i], (long)i * PAGE));
+                two.prepare(single(slotsTwo[i], RequestOp.WRITE, b, pagesTwo[i], (long)i * PAGE));
             }
             one.submit();
             two.submit();
@@ -427,8 +427,8 @@ class AioBackendTest
             {
                 pagesOne[i] = aligned(PAGE);
                 pagesTwo[i] = aligned(PAGE);
-                one.prepare(single(slotsOne[i], IoOp.READ, a, pagesOne[i], (long)i * PAGE));
-                two.prepare(single(slotsTwo[i], IoOp.READ, b, pagesTwo[i], (long)i * PAGE));
+                one.prepare(single(slotsOne[i], RequestOp.READ, a, pagesOne[i], (long)i * PAGE));
+                two.prepare(single(slotsTwo[i], RequestOp.READ, b, pagesTwo[i], (long)i * PAGE));
             }
             one.submit();
             two.submit();
@@ -459,14 +459,14 @@ class AioBackendTest
                 final Request[] slots = slots(136);
                 for (int i = 0; i < 128; i++)
                 {
-                    backend.prepare(single(slots[i], IoOp.WRITE, file, aligned(PAGE), (long)i * PAGE));
+                    backend.prepare(single(slots[i], RequestOp.WRITE, file, aligned(PAGE), (long)i * PAGE));
                 }
                 assertEquals(128, backend.submit());
-                backend.prepare(sync(slots[128], IoOp.FDATASYNC, file)); // on the syncer thread
+                backend.prepare(sync(slots[128], RequestOp.FDATASYNC, file)); // on the syncer thread
                 for (int i = 129; i < 136; i++)
                 {
                     // no room left in the context: these stay pending in the backend
-                    backend.prepare(single(slots[i], IoOp.READ, file, aligned(PAGE), 0));
+                    backend.prepare(single(slots[i], RequestOp.READ, file, aligned(PAGE), 0));
                 }
                 backend.submit();
                 assertTrue(backend.inFlight() > 0);
@@ -496,7 +496,7 @@ class AioBackendTest
             final RecordingSink sink = new RecordingSink(4);
             final ByteBuffer page = aligned(PAGE);
             fill(page, 5);
-            first.prepare(single(slots[0], IoOp.WRITE, file, page, 0));
+            first.prepare(single(slots[0], RequestOp.WRITE, file, page, 0));
             drive(first, sink, () -> sink.completed == 1);
             first.await(1_000_000); // arms the wakeup POLL: close must cancel and reap it
             first.close();
@@ -507,7 +507,7 @@ class AioBackendTest
                 assertEquals(reusedBefore + 1, AioContextPool.reused(), "the idle context was taken again");
                 assertTrue(second.ringReaping());
                 final ByteBuffer back = aligned(PAGE);
-                second.prepare(single(slots[1], IoOp.READ, file, back, 0));
+                second.prepare(single(slots[1], RequestOp.READ, file, back, 0));
                 drive(second, sink, () -> sink.completed == 2);
                 assertTrue(matches(back, 5));
                 second.wakeup();
@@ -518,7 +518,7 @@ class AioBackendTest
                 // closed with requests in the kernel: destroyed (io_destroy waits for them), never pooled
                 for (int i = 0; i < 4; i++)
                 {
-                    second.prepare(single(slots[i], IoOp.READ, file, aligned(PAGE), (long)i * PAGE));
+                    second.prepare(single(slots[i], RequestOp.READ, file, aligned(PAGE), (long)i * PAGE));
                 }
                 second.submit();
             }
@@ -650,7 +650,7 @@ class AioBackendTest
         {
             final Request[] slots = slots(4);
             final RecordingSink sink = new RecordingSink(4);
-            backend.prepare(single(slots[0], IoOp.READ, file, aligned(PAGE), 0));
+            backend.prepare(single(slots[0], RequestOp.READ, file, aligned(PAGE), 0));
             backend.submit();
             final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (sink.completed == 0 && System.nanoTime() < deadline)
@@ -678,11 +678,11 @@ class AioBackendTest
             final RecordingSink sink = new RecordingSink(8);
             final ByteBuffer page = aligned(PAGE);
             fill(page, 9);
-            backend.prepare(single(slots[0], IoOp.WRITE, file, page, PAGE));
+            backend.prepare(single(slots[0], RequestOp.WRITE, file, page, PAGE));
             backend.submit();
             drive(backend, sink, () -> sink.completed == 1);
             final ByteBuffer back = aligned(PAGE);
-            backend.prepare(single(slots[1], IoOp.READ, file, back, PAGE));
+            backend.prepare(single(slots[1], RequestOp.READ, file, back, PAGE));
             backend.submit();
             drive(backend, sink, () -> sink.completed == 2);
             assertTrue(matches(back, 9));
@@ -719,10 +719,10 @@ class AioBackendTest
         {
             final Request[] slots = slots(4);
             final RecordingSink sink = new RecordingSink(4);
-            final Request tooLong = single(slots[1], IoOp.READ, direct, aligned(PAGE), 0);
+            final Request tooLong = single(slots[1], RequestOp.READ, direct, aligned(PAGE), 0);
             tooLong.length = 2 * PAGE;
             backend.prepare(tooLong);
-            backend.prepare(single(slots[2], IoOp.READ, direct, ByteBuffer.allocate(PAGE), 0));
+            backend.prepare(single(slots[2], RequestOp.READ, direct, ByteBuffer.allocate(PAGE), 0));
             assertEquals(0, backend.submit());
             assertEquals(0, backend.ioSubmitCalls());
             backend.reap(sink);
@@ -746,7 +746,7 @@ class AioBackendTest
         {
             final Request[] slots = slots(4);
             final RecordingSink sink = new RecordingSink(4);
-            assertTrue(backend.prepare(single(slots[0], IoOp.WRITE, buffered, aligned(PAGE), 0)));
+            assertTrue(backend.prepare(single(slots[0], RequestOp.WRITE, buffered, aligned(PAGE), 0)));
             backend.submit();
             final long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
             while (sink.completed == 0 && System.nanoTime() < deadline)
@@ -774,11 +774,11 @@ class AioBackendTest
         {
             final Request[] slots = slots(4);
             final RecordingSink sink = new RecordingSink(4);
-            backend.prepare(single(slots[0], IoOp.READ, file, aligned(PAGE), 0));
-            final Request bad = single(slots[1], IoOp.READ, file, aligned(PAGE), PAGE);
+            backend.prepare(single(slots[0], RequestOp.READ, file, aligned(PAGE), 0));
+            final Request bad = single(slots[1], RequestOp.READ, file, aligned(PAGE), PAGE);
             bad.fd = Integer.MAX_VALUE;
             backend.prepare(bad);
-            backend.prepare(single(slots[2], IoOp.READ, file, aligned(PAGE), 2 * PAGE));
+            backend.prepare(single(slots[2], RequestOp.READ, file, aligned(PAGE), 2 * PAGE));
             assertEquals(1, backend.submit(), "io_submit stops at the refused iocb");
             assertEquals(0, backend.submit(), "the refused iocb comes first: -EBADF");
             assertEquals(1, backend.submit());
@@ -801,10 +801,10 @@ class AioBackendTest
         {
             final Request[] slots = slots(4);
             final RecordingSink sink = new RecordingSink(4);
-            final Request dsync = single(slots[0], IoOp.WRITE, file, aligned(PAGE), 0);
+            final Request dsync = single(slots[0], RequestOp.WRITE, file, aligned(PAGE), 0);
             dsync.rwFlags = RWF_DSYNC;
             backend.prepare(dsync);
-            final Request unknown = single(slots[1], IoOp.WRITE, file, aligned(PAGE), PAGE);
+            final Request unknown = single(slots[1], RequestOp.WRITE, file, aligned(PAGE), PAGE);
             unknown.rwFlags = 0x40000000;
             backend.prepare(unknown);
             drive(backend, sink, () -> sink.completed == 2);

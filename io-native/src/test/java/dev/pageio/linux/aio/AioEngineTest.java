@@ -1,6 +1,6 @@
 package dev.pageio.linux.aio;
 
-import com.sun.nio.file.ExtendedOpenOption;
+import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.IoEngine;
@@ -40,7 +40,7 @@ class AioEngineTest
     @Test
     void shouldOpenABackendThatReapsFromTheRing() throws IOException
     {
-        try (RingBackend backend = new AioEngine().openBackend(RingConfig.builder().queueDepth(64).build()))
+        try (RingBackend backend = new AioEngine().openBackend(RingConfig.builder().queueDepth(64).build().backendConfig()))
         {
             assertEquals("aio", backend.name());
             assertTrue(backend.requiresDirectBuffers());
@@ -83,7 +83,7 @@ class AioEngineTest
         {
             final Path path = dir.resolve("engine-direct");
             final FileAccess file = new AioEngine().openFile(path, Set.of(StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.CREATE, ExtendedOpenOption.DIRECT));
+                StandardOpenOption.WRITE, StandardOpenOption.CREATE, DirectOpenOption.DIRECT));
             try
             {
                 assertTrue(file.direct());

@@ -1,10 +1,10 @@
 package dev.pageio.linux.aio;
 
-import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.linux.Arch;
 import dev.pageio.linux.FdFileAccess;
 import dev.pageio.linux.Linux;
@@ -56,7 +56,7 @@ final class AioTestSupport
         {
             context.reapWithGetevents("io_getevents forced by the test");
         }
-        return new AioBackend(config, kernelSync, kernelPoll, context);
+        return new AioBackend(config.backendConfig(), kernelSync, kernelPoll, context);
     }
 
     /** @return an O_DIRECT file, created and sized to {@code pages} pages. */
@@ -108,7 +108,7 @@ final class AioTestSupport
         return true;
     }
 
-    static Request single(final Request r, final IoOp op, final FileAccess file, final ByteBuffer buffer,
+    static Request single(final Request r, final RequestOp op, final FileAccess file, final ByteBuffer buffer,
         final long fileOffset)
     {
         r.clear();
@@ -122,7 +122,7 @@ final class AioTestSupport
         return r;
     }
 
-    static Request vectored(final Request r, final IoOp op, final FileAccess file, final ByteBuffer[] buffers,
+    static Request vectored(final Request r, final RequestOp op, final FileAccess file, final ByteBuffer[] buffers,
         final long fileOffset)
     {
         r.clear();
@@ -144,7 +144,7 @@ final class AioTestSupport
         return r;
     }
 
-    static Request sync(final Request r, final IoOp op, final FileAccess file)
+    static Request sync(final Request r, final RequestOp op, final FileAccess file)
     {
         r.clear();
         r.op = op;

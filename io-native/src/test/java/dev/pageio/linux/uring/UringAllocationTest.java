@@ -1,9 +1,9 @@
 package dev.pageio.linux.uring;
 
-import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.linux.FdFileAccess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -66,8 +66,8 @@ class UringAllocationTest
             final Request[] requests = new Request[8];
             for (int i = 0; i < 8; i++)
             {
-                requests[i] = i % 2 == 0 ? single(i, IoOp.WRITE, f, i * 4096L, a, 0, 4096) :
-                    vectored(i, IoOp.WRITEV, f, i * 4096L, a, b);
+                requests[i] = i % 2 == 0 ? single(i, RequestOp.WRITE, f, i * 4096L, a, 0, 4096) :
+                    vectored(i, RequestOp.WRITEV, f, i * 4096L, a, b);
             }
             run(backend, sink, requests, 20_000); // warm up: JIT, class loading
             final long before = threads.getCurrentThreadAllocatedBytes();

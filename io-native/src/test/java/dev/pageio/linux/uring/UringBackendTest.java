@@ -1,10 +1,10 @@
 package dev.pageio.linux.uring;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.linux.Arch;
 import dev.pageio.linux.FdFileAccess;
 import dev.pageio.linux.Linux;
@@ -71,12 +71,12 @@ class UringBackendTest
             final RecordingSink sink = new RecordingSink(32);
             final ByteBuffer data = aligned(32 * 4096, 4096);
             fill(data, 9);
-            assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, data, 0, 32 * 4096)));
+            assertTrue(backend.prepare(single(0, RequestOp.WRITE, f, 0, data, 0, 32 * 4096)));
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 1);
             for (int i = 0; i < 32; i++)
             {
-                assertTrue(backend.prepare(single(i, IoOp.READ, f, i * 4096L, data, i * 4096, 4096)));
+                assertTrue(backend.prepare(single(i, RequestOp.READ, f, i * 4096L, data, i * 4096, 4096)));
             }
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 33);
@@ -101,14 +101,14 @@ class UringBackendTest
             final RecordingSink sink = new RecordingSink(depth);
             final ByteBuffer data = aligned(depth * 4096, 4096);
             fill(data, 5);
-            assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, data, 0, depth * 4096)));
+            assertTrue(backend.prepare(single(0, RequestOp.WRITE, f, 0, data, 0, depth * 4096)));
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 1);
             for (int round = 0; round < 20; round++)
             {
                 for (int i = 0; i < depth; i++)
                 {
-                    assertTrue(backend.prepare(single(i, IoOp.READ, f, i * 4096L, data, i * 4096, 4096)));
+                    assertTrue(backend.prepare(single(i, RequestOp.READ, f, i * 4096L, data, i * 4096, 4096)));
                 }
                 final int before = sink.completions;
                 final long entersBefore = backend.enterCalls();
@@ -157,16 +157,16 @@ class UringBackendTest
             final ByteBuffer outB = aligned(4096, 4096);
             fill(outA, 11);
             fill(outB, 13);
-            assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, out, 0, 8192)));
-            assertTrue(backend.prepare(vectored(1, IoOp.WRITEV, f, 8192, outA, outB)));
+            assertTrue(backend.prepare(single(0, RequestOp.WRITE, f, 0, out, 0, 8192)));
+            assertTrue(backend.prepare(vectored(1, RequestOp.WRITEV, f, 8192, outA, outB)));
             assertEquals(2, backend.inFlight());
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 2);
             assertEquals(8192, sink.results[0]);
             assertEquals(8192, sink.results[1]);
 
-            assertTrue(backend.prepare(sync(2, IoOp.FDATASYNC, f)));
-            assertTrue(backend.prepare(sync(3, IoOp.FSYNC, f)));
+            assertTrue(backend.prepare(sync(2, RequestOp.FDATASYNC, f)));
+            assertTrue(backend.prepare(sync(3, RequestOp.FSYNC, f)));
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 4);
             assertEquals(0, sink.results[2]);
@@ -175,8 +175,8 @@ class UringBackendTest
             final ByteBuffer in = aligned(16384, 4096);
             final ByteBuffer inA = aligned(4096, 4096);
             final ByteBuffer inB = aligned(12288, 4096);
-            assertTrue(backend.prepare(single(4, IoOp.READ, f, 0, in, 0, 16384)));
-            assertTrue(backend.prepare(vectored(5, IoOp.READV, f, 4096, inA, inB)));
+            assertTrue(backend.prepare(single(4, RequestOp.READ, f, 0, in, 0, 16384)));
+            assertTrue(backend.prepare(vectored(5, RequestOp.READV, f, 4096, inA, inB)));
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 6);
             assertEquals(16384, sink.results[4]);
@@ -198,8 +198,8 @@ class UringBackendTest
         {
             final RecordingSink sink = new RecordingSink(4);
             final ByteBuffer misaligned = aligned(8192, 4096);
-            assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, misaligned, 1, 4096)));
-            final Request badFd = single(1, IoOp.READ, f, 0, misaligned, 0, 4096);
+            assertTrue(backend.prepare(single(0, RequestOp.WRITE, f, 0, misaligned, 1, 4096)));
+            final Request badFd = single(1, RequestOp.READ, f, 0, misaligned, 0, 4096);
             badFd.fd = 1_000_000;
             assertTrue(backend.prepare(badFd));
             backend.submit();
@@ -217,20 +217,20 @@ class UringBackendTest
         {
             final RecordingSink sink = new RecordingSink(8);
             final ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
-            assertTrue(backend.prepare(single(0, IoOp.READ, f, -1, buffer, 0, 4096)), "negative offset");
-            assertTrue(backend.prepare(single(1, IoOp.READ, f, 0, buffer, 1, 4096)), "past the capacity");
-            assertTrue(backend.prepare(single(2, IoOp.READ, f, 0, buffer, -1, 16)), "negative position");
-            assertTrue(backend.prepare(single(3, IoOp.READ, f, 0, ByteBuffer.allocate(4096), 0, 4096)), "heap");
-            assertTrue(backend.prepare(single(4, IoOp.READ, f, 0, buffer.asReadOnlyBuffer(), 0, 4096)), "read-only");
-            final Request segments = vectored(5, IoOp.READV, f, 0, buffer);
+            assertTrue(backend.prepare(single(0, RequestOp.READ, f, -1, buffer, 0, 4096)), "negative offset");
+            assertTrue(backend.prepare(single(1, RequestOp.READ, f, 0, buffer, 1, 4096)), "past the capacity");
+            assertTrue(backend.prepare(single(2, RequestOp.READ, f, 0, buffer, -1, 16)), "negative position");
+            assertTrue(backend.prepare(single(3, RequestOp.READ, f, 0, ByteBuffer.allocate(4096), 0, 4096)), "heap");
+            assertTrue(backend.prepare(single(4, RequestOp.READ, f, 0, buffer.asReadOnlyBuffer(), 0, 4096)), "read-only");
+            final Request segments = vectored(5, RequestOp.READV, f, 0, buffer);
             segments.segmentLengths[0] = 8192;
             assertTrue(backend.prepare(segments), "segment past its buffer");
-            final Request wrongBuffer = vectored(6, IoOp.READV, f, 0, buffer);
+            final Request wrongBuffer = vectored(6, RequestOp.READV, f, 0, buffer);
             wrongBuffer.segmentBuffers[0] = 3;
             assertTrue(backend.prepare(wrongBuffer), "segment buffer index out of range");
             assertEquals(7, backend.inFlight(), "each waits for the next reap");
             assertThrows(IllegalArgumentException.class,
-                () -> backend.prepare(single(8, IoOp.READ, f, 0, buffer, 0, 16)), "an index outside the ring is the ring's bug");
+                () -> backend.prepare(single(8, RequestOp.READ, f, 0, buffer, 0, 16)), "an index outside the ring is the ring's bug");
             assertEquals(0, backend.submit(), "nothing reaches the kernel");
             assertEquals(7, backend.reap(sink));
             for (int i = 0; i < 7; i++)
@@ -252,15 +252,15 @@ class UringBackendTest
             final ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
             for (int i = 0; i < 4; i++)
             {
-                assertTrue(backend.prepare(single(i, IoOp.WRITE, f, i * 1024L, buffer, i * 1024, 1024)));
+                assertTrue(backend.prepare(single(i, RequestOp.WRITE, f, i * 1024L, buffer, i * 1024, 1024)));
             }
             final Request extra = new Request(0, 1);
-            assertThrows(IllegalStateException.class, () -> backend.prepare(single(0, IoOp.WRITE, f, 0, buffer, 0, 1)),
+            assertThrows(IllegalStateException.class, () -> backend.prepare(single(0, RequestOp.WRITE, f, 0, buffer, 0, 1)),
                 "slot 0 is already in the ring");
             assertNotNull(extra);
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 4);
-            assertTrue(backend.prepare(single(0, IoOp.READ, f, 0, buffer, 0, 4096)));
+            assertTrue(backend.prepare(single(0, RequestOp.READ, f, 0, buffer, 0, 4096)));
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 5);
             assertEquals(4096, sink.results[0]);
@@ -277,7 +277,7 @@ class UringBackendTest
             final RecordingSink sink = new RecordingSink(depth);
             final ByteBuffer data = aligned(depth * 4096, 4096);
             fill(data, 3);
-            assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, data, 0, depth * 4096)));
+            assertTrue(backend.prepare(single(0, RequestOp.WRITE, f, 0, data, 0, depth * 4096)));
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 1);
 
@@ -286,7 +286,7 @@ class UringBackendTest
             {
                 for (int i = 0; i < depth; i++)
                 {
-                    assertTrue(backend.prepare(single(i, IoOp.READ, f, i * 4096L, data, i * 4096, 4096)));
+                    assertTrue(backend.prepare(single(i, RequestOp.READ, f, i * 4096L, data, i * 4096, 4096)));
                 }
                 final int before = sink.completions;
                 final long entersBefore = backend.enterCalls();
@@ -370,7 +370,7 @@ class UringBackendTest
             assertEquals(-Errno.EAGAIN, Linux.read(efd, Linux.address(counter), 8), "nothing completed yet");
             final RecordingSink sink = new RecordingSink(4);
             final ByteBuffer buffer = ByteBuffer.allocateDirect(4096);
-            assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, buffer, 0, 4096)));
+            assertTrue(backend.prepare(single(0, RequestOp.WRITE, f, 0, buffer, 0, 4096)));
             backend.submit();
             final long deadline = System.nanoTime() + 10_000_000_000L;
             long n;
@@ -400,7 +400,7 @@ class UringBackendTest
             fill(pool, 5);
             final ByteBuffer expected = aligned(4 * 4096, 4096);
             expected.put(0, pool, 0, 4 * 4096);
-            assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, pool, 0, 4 * 4096)));
+            assertTrue(backend.prepare(single(0, RequestOp.WRITE, f, 0, pool, 0, 4 * 4096)));
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 1);
             assertEquals(4 * 4096, sink.results[0]);
@@ -411,9 +411,9 @@ class UringBackendTest
             // a slice inside the registered range is found too; 'outside' is not registered and still works
             final ByteBuffer slice = pool.slice(4096, 8192);
             final ByteBuffer outside = aligned(4096, 4096);
-            assertTrue(backend.prepare(single(1, IoOp.READ, f, 4096, slice, 0, 8192)));
-            assertTrue(backend.prepare(single(2, IoOp.READ, f, 0, outside, 0, 4096)));
-            assertTrue(backend.prepare(single(3, IoOp.READ, f, 12288, other, 0, 4096)));
+            assertTrue(backend.prepare(single(1, RequestOp.READ, f, 4096, slice, 0, 8192)));
+            assertTrue(backend.prepare(single(2, RequestOp.READ, f, 0, outside, 0, 4096)));
+            assertTrue(backend.prepare(single(3, RequestOp.READ, f, 12288, other, 0, 4096)));
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 4);
             assertEquals(8192, sink.results[1]);
@@ -426,7 +426,7 @@ class UringBackendTest
             assertEquals(4, backend.fixedFileOps());
             assertEquals(0, backend.unregisterBuffers());
             assertEquals(0, backend.unregisterFiles());
-            assertTrue(backend.prepare(single(0, IoOp.READ, f, 0, pool, 0, 4096)));
+            assertTrue(backend.prepare(single(0, RequestOp.READ, f, 0, pool, 0, 4096)));
             backend.submit();
             reapUntil(backend, sink, () -> sink.completions == 5);
             assertEquals(4096, sink.results[0]);
@@ -478,7 +478,7 @@ class UringBackendTest
     private static Request pipeRead(final int index, final int fd, final ByteBuffer buffer)
     {
         final Request r = new Request(index, 1);
-        r.op = IoOp.READ;
+        r.op = RequestOp.READ;
         r.fd = fd;
         r.fileOffset = 0; // a pipe ignores the offset (io_uring passes it; pipes are not seekable)
         r.buffer = buffer;
@@ -507,7 +507,7 @@ class UringBackendTest
             final int nops = 4 * cq;
             for (int i = 0; i < nops; i++)
             {
-                backend.prepareInternal(UringSyscalls.IORING_OP_NOP, -1, 0, 0, UringBackend.TAG_NOP);
+                backend.prepareInternal(UringSyscalls.IORING_OP_NOP, -1, 0, 0, UringUserData.TAG_NOP);
             }
             backend.submit();
             // now the four reads complete while the CQ is full: their CQEs go to the kernel's overflow list
@@ -619,7 +619,7 @@ class UringBackendTest
             final ByteBuffer data = aligned(32 * 4096, 4096);
             for (int i = 0; i < 32; i++)
             {
-                assertTrue(backend.prepare(single(i, IoOp.WRITE, f, i * 4096L, data, i * 4096, 4096)));
+                assertTrue(backend.prepare(single(i, RequestOp.WRITE, f, i * 4096L, data, i * 4096, 4096)));
             }
             for (int i = 32; i < 64; i++)
             {
@@ -638,7 +638,7 @@ class UringBackendTest
             {
                 assertTrue(sink.results[i] == 4096 || sink.results[i] == -Errno.ECANCELED, "write " + i);
             }
-            assertThrows(IllegalStateException.class, () -> backend.prepare(single(0, IoOp.READ, f, 0, data, 0, 4096)));
+            assertThrows(IllegalStateException.class, () -> backend.prepare(single(0, RequestOp.READ, f, 0, data, 0, 4096)));
             backend.wakeup(); // harmless after close
             assertEquals(0, backend.submit());
         }
@@ -707,10 +707,10 @@ class UringBackendTest
             final ByteBuffer in = ByteBuffer.allocateDirect(4096);
             for (int round = 0; round < 3; round++)
             {
-                assertTrue(backend.prepare(single(0, IoOp.WRITE, f, 0, out, 0, 4096)));
+                assertTrue(backend.prepare(single(0, RequestOp.WRITE, f, 0, out, 0, 4096)));
                 backend.submit();
                 reapUntil(backend, sink, () -> backend.inFlight() == 0);
-                assertTrue(backend.prepare(single(1, IoOp.READ, f, 0, in, 0, 4096)));
+                assertTrue(backend.prepare(single(1, RequestOp.READ, f, 0, in, 0, 4096)));
                 backend.submit();
                 reapUntil(backend, sink, () -> backend.inFlight() == 0);
                 assertEquals(4096, sink.results[0]);
@@ -729,9 +729,9 @@ class UringBackendTest
         {
             final RecordingSink sink = new RecordingSink(4);
             final ByteBuffer out = ByteBuffer.allocateDirect(4096);
-            final Request dsync = single(0, IoOp.WRITE, f, 0, out, 0, 4096);
+            final Request dsync = single(0, RequestOp.WRITE, f, 0, out, 0, 4096);
             dsync.rwFlags = 0x2; // RWF_DSYNC (include/uapi/linux/fs.h)
-            final Request bogus = single(1, IoOp.WRITE, f, 4096, out, 0, 4096);
+            final Request bogus = single(1, RequestOp.WRITE, f, 4096, out, 0, 4096);
             bogus.rwFlags = 0x40000000; // no such RWF_ flag
             assertTrue(backend.prepare(dsync));
             assertTrue(backend.prepare(bogus));

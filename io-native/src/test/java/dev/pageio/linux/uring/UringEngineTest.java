@@ -43,7 +43,7 @@ class UringEngineTest
     @Test
     void shouldOpenTheLargestQueueDepth() throws Exception
     {
-        try (RingBackend backend = new UringEngine().openBackend(RingConfig.builder().queueDepth(32768).build()))
+        try (RingBackend backend = new UringEngine().openBackend(RingConfig.builder().queueDepth(32768).build().backendConfig()))
         {
             assertEquals("io_uring", backend.name());
             assertEquals(32768, ((UringBackend)backend).sqEntries());

@@ -1,9 +1,9 @@
 package dev.pageio.linux.uring;
 
-import dev.pageio.core.IoOp;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.linux.Linux;
 
 import java.nio.ByteBuffer;
@@ -87,7 +87,7 @@ final class UringTestSupport
         return raw.position(skip).limit(skip + size).slice();
     }
 
-    static Request single(final int index, final IoOp op, final FileAccess file, final long offset,
+    static Request single(final int index, final RequestOp op, final FileAccess file, final long offset,
         final ByteBuffer buffer, final int position, final int length)
     {
         final Request r = new Request(index, 8);
@@ -101,7 +101,7 @@ final class UringTestSupport
         return r;
     }
 
-    static Request sync(final int index, final IoOp op, final FileAccess file)
+    static Request sync(final int index, final RequestOp op, final FileAccess file)
     {
         final Request r = new Request(index, 8);
         r.op = op;
@@ -110,7 +110,7 @@ final class UringTestSupport
         return r;
     }
 
-    static Request vectored(final int index, final IoOp op, final FileAccess file, final long offset,
+    static Request vectored(final int index, final RequestOp op, final FileAccess file, final long offset,
         final ByteBuffer... buffers)
     {
         final Request r = new Request(index, 8);

@@ -1,10 +1,10 @@
 package dev.pageio.testing.sim;
 
 import dev.pageio.core.Errno;
-import dev.pageio.core.IoOp;
-import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.CompletionSink;
 import dev.pageio.core.spi.Request;
+import dev.pageio.core.spi.RequestOp;
 import dev.pageio.core.spi.RingBackend;
 
 import java.nio.ByteBuffer;
@@ -68,7 +68,7 @@ public final class SimulatedBackend implements RingBackend
     private volatile Thread agentWaiting;
     private boolean closed;
 
-    SimulatedBackend(final RingConfig config, final SimulatedSchedule schedule)
+    SimulatedBackend(final BackendConfig config, final SimulatedSchedule schedule)
     {
         this.schedule = schedule;
         this.random = new Random(schedule.seed);
@@ -221,7 +221,7 @@ public final class SimulatedBackend implements RingBackend
 
     private static boolean encodable(final Request r)
     {
-        if (r.op == null || r.op.syncs() || r.op == IoOp.NOP)
+        if (r.op == null || r.op.syncs() || r.op == RequestOp.NOP)
         {
             return r.op != null;
         }
@@ -253,7 +253,7 @@ public final class SimulatedBackend implements RingBackend
     private static byte[] copy(final Request r, final int n)
     {
         final byte[] data = new byte[n];
-        if (r.op == IoOp.WRITE)
+        if (r.op == RequestOp.WRITE)
         {
             for (int i = 0; i < n; i++)
             {
@@ -312,7 +312,7 @@ public final class SimulatedBackend implements RingBackend
         {
             return op.result;
         }
-        if (op.request.op == IoOp.READ)
+        if (op.request.op == RequestOp.READ)
         {
             final byte[] data = new byte[(int)op.request.length];
             final int n = op.file.readCurrent(op.fileOffset, data);

@@ -2,6 +2,7 @@ package dev.pageio.testing.sim;
 
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.spi.BackendConfig;
 import dev.pageio.core.spi.IoEngine;
 import dev.pageio.core.spi.RingBackend;
 
@@ -57,7 +58,7 @@ public final class SimulatedEngine implements IoEngine
     }
 
     @Override
-    public RingBackend openBackend(final RingConfig config)
+    public RingBackend openBackend(final BackendConfig config)
     {
         return new SimulatedBackend(config, schedule);
     }

@@ -3,6 +3,7 @@ package dev.pageio.testing.sim;
 import dev.pageio.core.Errno;
 import dev.pageio.core.IoOp;
 import dev.pageio.core.spi.FileAccess;
+import dev.pageio.core.spi.RequestOp;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -145,7 +146,13 @@ public final class SimulatedFile extends FileAccess
 
     // ---------------------------------------------------------------------------------------- fault injection
 
-    /** The n-th write the device receives (1-based, short-write parts count) fails with errno. @return this. */
+    /**
+     * The n-th write the device receives (1-based, short-write parts count) fails with errno.
+     *
+     * @param n     which write.
+     * @param errno its errno.
+     * @return this.
+     */
     public SimulatedFile failWrite(final int n, final int errno)
     {
         failWriteNumber = n;
@@ -153,28 +160,47 @@ public final class SimulatedFile extends FileAccess
         return this;
     }
 
-    /** Every write covering the sector at {@code fileOffset} fails with ENOSPC (a full device). @return this. */
+    /**
+     * Every write covering the sector at {@code fileOffset} fails with ENOSPC (a full device).
+     *
+     * @param fileOffset a byte of the sector.
+     * @return this.
+     */
     public SimulatedFile failWritesAt(final long fileOffset)
     {
         failWriteOffset = fileOffset;
         return this;
     }
 
-    /** The n-th write completes (volatile), but its writeback fails: lost, and the next sync returns EIO. @return this. */
+    /**
+     * The n-th write completes (volatile), but its writeback fails: lost, and the next sync returns EIO.
+     *
+     * @param n which write (1-based).
+     * @return this.
+     */
     public SimulatedFile latentWriteError(final int n)
     {
         latentWriteErrorNumber = n;
         return this;
     }
 
-    /** The n-th sync (1-based) fails with EIO; later ones return 0 again. @return this. */
+    /**
+     * The n-th sync (1-based) fails with EIO; later ones return 0 again.
+     *
+     * @param n which sync.
+     * @return this.
+     */
     public SimulatedFile failSync(final int n)
     {
         failSyncNumber = n;
         return this;
     }
 
-    /** The file is opened through the page cache ({@link #direct()} false) instead of O_DIRECT. @return this. */
+    /**
+     * The file is opened through the page cache ({@link #direct()} false) instead of O_DIRECT.
+     *
+     * @return this.
+     */
     public SimulatedFile pageCache()
     {
         pageCache = true;
@@ -246,9 +272,9 @@ public final class SimulatedFile extends FileAccess
     }
 
     /** A sync ({@code op}: FSYNC or FDATASYNC) is issued: @return its snapshot (the log length now). */
-    int issueSync(final IoOp op)
+    int issueSync(final RequestOp op)
     {
-        syncOps.add(op);
+        syncOps.add(IoOp.valueOf(op.name())); // the SPI's copy of the operation, named as the API names it
         syncsIssued.incrementAndGet();
         return log.size();
     }
@@ -362,7 +388,10 @@ public final class SimulatedFile extends FileAccess
         return problems;
     }
 
-    /** @return bytes of the write with this tag that are in the durable store. */
+    /**
+     * @param tag the write's tag.
+     * @return bytes of the write with this tag that are in the durable store.
+     */
     public long durableBytes(final long tag)
     {
         long n = 0;
@@ -377,7 +406,10 @@ public final class SimulatedFile extends FileAccess
         return n;
     }
 
-    /** @return the records of the write with this tag, in completion order. */
+    /**
+     * @param tag the write's tag.
+     * @return the records of the write with this tag, in completion order.
+     */
     public List<Record> records(final long tag)
     {
         final List<Record> out = new ArrayList<>();
@@ -394,6 +426,8 @@ public final class SimulatedFile extends FileAccess
     /**
      * The image a reboot would see.
      *
+     * @param mode   which crash.
+     * @param random the choices the crash makes (seeded by the caller, for replay).
      * @return for each sector of the file, the log index of the record whose bytes it holds, or -1.
      */
     public int[] crash(final CrashMode mode, final Random random)

@@ -17,7 +17,7 @@ class ThreadBackendConformanceTest extends RingBackendConformanceTest
     @Override
     protected RingBackend openBackend(final int queueDepth, final int maxSegments) throws IOException
     {
-        return new ThreadEngine().openBackend(config(queueDepth, maxSegments));
+        return new ThreadEngine().openBackend(config(queueDepth, maxSegments).backendConfig());
     }
 
     @Override

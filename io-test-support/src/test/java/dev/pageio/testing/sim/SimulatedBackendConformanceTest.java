@@ -13,7 +13,7 @@ class SimulatedBackendConformanceTest extends RingBackendConformanceTest
     @Override
     protected RingBackend openBackend(final int queueDepth, final int maxSegments)
     {
-        return new SimulatedBackend(config(queueDepth, maxSegments), new SimulatedSchedule(0));
+        return new SimulatedBackend(config(queueDepth, maxSegments).backendConfig(), new SimulatedSchedule(0));
     }
 
     @Override
