@@ -53,6 +53,8 @@ public final class PageStore implements AutoCloseable
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Null when the pool is registered with the ring, else why not. */
     private final String bufferRegistrationCause;
+    /** The handler forms' in-flight marks on pool buffers (no allocation per I/O). */
+    private final PoolMarkedHandlers handlerMarks;
 
     private PageStore(final PageStoreConfig config, final DirectFile file, final IoRing ring, final boolean ownsRing,
         final IoFile ioFile, final AlignedBufferPool pool, final long pageCount, final String bufferRegistrationCause)
@@ -64,6 +66,7 @@ public final class PageStore implements AutoCloseable
         this.ownsRing = ownsRing;
         this.ioFile = ioFile;
         this.pool = pool;
+        this.handlerMarks = new PoolMarkedHandlers(pool, ring.config().queueDepth());
         this.pageSizeBytes = config.pageSizeBytes();
         this.pageShift = Integer.numberOfTrailingZeros(pageSizeBytes);
         this.maxSegments = ring.config().maxSegments();
@@ -261,7 +264,16 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(dst, -1);
-        ioFile.read(page << pageShift, dst, handler, attachment, token);
+        final IoHandler<Object> h = handlerMarks.begin(dst, handler, attachment);
+        try
+        {
+            ioFile.read(page << pageShift, dst, h, PoolMarkedHandlers.attachment(h, attachment), token);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            PoolMarkedHandlers.abandon(h);
+            throw e;
+        }
     }
 
     /** @return the bytes read; see {@link #readPage(long, ByteBuffer, IoHandler, Object, long)}. */
@@ -290,7 +302,16 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(src, -1);
-        return ioFile.write(page << pageShift, src, handler, attachment, token);
+        final IoHandler<Object> h = handlerMarks.begin(src, handler, attachment);
+        try
+        {
+            return ioFile.write(page << pageShift, src, h, PoolMarkedHandlers.attachment(h, attachment), token);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            PoolMarkedHandlers.abandon(h);
+            throw e;
+        }
     }
 
     /**

@@ -21,7 +21,7 @@ final class PoolIoMarks
     /**
      * Runs {@code io} with {@code buffer} marked in flight in {@code pool} while it runs (when it is a pool
      * buffer), so that the pool refuses (CHECKED) or defers (FAST) its release until the I/O ended. The
-     * handler-based methods do not mark (they allocate nothing): release a buffer after its handler ran.
+     * handler-based methods mark through {@link PoolMarkedHandlers}, which allocates nothing per I/O.
      */
     static CompletableFuture<Long> tracked(final AlignedBufferPool pool, final ByteBuffer buffer,
         final Supplier<CompletableFuture<Long>> io)

@@ -54,8 +54,10 @@ import java.nio.ByteBuffer;
  * {@code engine("auto")} falling back to aio keeps a buffered {@code ring.open(path, READ, WRITE, CREATE)}
  * working (issue 11 item 16); {@link AioEngine} logs it once.
  *
- * <p><b>Notification.</b> Every request's iocb carries IOCB_FLAG_RESFD with {@link #completionEventFd()}: the
- * kernel adds 1 to that eventfd per completion, so an event loop can poll it.
+ * <p><b>Notification.</b> Once {@link #completionEventFd()} was called, every request submitted after it carries
+ * IOCB_FLAG_RESFD with that eventfd: the kernel adds 1 to it per completion, so an event loop can poll it. Before
+ * that call no iocb carries the flag (the kernel would take an eventfd reference per submit and signal it in the
+ * completion path for nobody), as the io_uring backend registers its eventfd only when asked.
  */
 public final class AioBackend implements RingBackend
 {
@@ -203,11 +205,13 @@ public final class AioBackend implements RingBackend
     }
 
     /**
-     * @return the eventfd the kernel signals once per completed request (IOCB_FLAG_RESFD), non-blocking; reading
-     * it returns the number of completions since the last read. Owned by the backend: closed by {@link #close()}.
+     * @return the eventfd the kernel signals once per completed request submitted after the first call of this
+     * method (IOCB_FLAG_RESFD), non-blocking; reading it returns the number of completions since the last read.
+     * Owned by the backend: closed by {@link #close()}.
      */
     public int completionEventFd()
     {
+        iocbWriter.signalCompletions();
         return completionFd;
     }
 

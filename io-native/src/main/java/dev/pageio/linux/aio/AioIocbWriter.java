@@ -26,6 +26,13 @@ final class AioIocbWriter
     private final int maxSegments;
     private final AddressCache addressCache;
     private final int completionFd;
+    /**
+     * Set once someone asked for the completion eventfd ({@link AioBackend#completionEventFd()}): until then no
+     * iocb carries IOCB_FLAG_RESFD, so the kernel takes no eventfd reference at submit and signals nothing in the
+     * completion path (issue 16 item 2, hypothesis H3 in io-bench/notes/aio-disk-qd32.md). Written by any thread,
+     * read by the agent per iocb.
+     */
+    private volatile boolean signalCompletions;
 
     AioIocbWriter(final ByteBuffer mem, final long memory, final AioBlockDescriptor block, final int maxSegments,
         final AddressCache addressCache, final int completionFd)
@@ -36,6 +43,12 @@ final class AioIocbWriter
         this.maxSegments = maxSegments;
         this.addressCache = addressCache;
         this.completionFd = completionFd;
+    }
+
+    /** From now on every iocb carries IOCB_FLAG_RESFD with the completion eventfd. */
+    void signalCompletions()
+    {
+        signalCompletions = true;
     }
 
     /**
@@ -121,8 +134,9 @@ final class AioIocbWriter
         mem.putLong(iocb + IocbDescriptor.NBYTES, nbytes);
         mem.putLong(iocb + IocbDescriptor.OFFSET, op.syncs() ? 0 : request.fileOffset);
         mem.putLong(iocb + IocbDescriptor.RESERVED2, 0);
-        mem.putInt(iocb + IocbDescriptor.FLAGS, IocbDescriptor.FLAG_RESFD);
-        mem.putInt(iocb + IocbDescriptor.RESFD, completionFd);
+        final boolean signal = signalCompletions;
+        mem.putInt(iocb + IocbDescriptor.FLAGS, signal ? IocbDescriptor.FLAG_RESFD : 0);
+        mem.putInt(iocb + IocbDescriptor.RESFD, signal ? completionFd : 0);
         return true;
     }
 }

@@ -255,6 +255,43 @@ class AioBackendTest
         }
     }
 
+    @Test
+    void shouldNotSignalTheCompletionEventFdForRequestsSubmittedBeforeItWasAskedFor() throws IOException
+    {
+        final int n = 8;
+        final FdFileAccess file = directFile(directories()[1], "eventfd-late", n);
+        try (AioBackend backend = backend(n))
+        {
+            final Request[] slots = slots(n);
+            final RecordingSink sink = new RecordingSink(n);
+            for (int i = 0; i < n; i++)
+            {
+                backend.prepare(single(slots[i], RequestOp.WRITE, file, aligned(PAGE), (long)i * PAGE));
+            }
+            backend.submit();
+            drive(backend, sink, () -> sink.completed == n);
+            final int efd = backend.completionEventFd();
+            final long counter = Linux.malloc(8);
+            try
+            {
+                assertTrue(Linux.read(efd, counter, 8) < 0, "no iocb carried IOCB_FLAG_RESFD before the first call");
+                backend.prepare(single(slots[0], RequestOp.WRITE, file, aligned(PAGE), 0));
+                backend.submit();
+                drive(backend, sink, () -> sink.completed == n + 1);
+                assertEquals(8, Linux.read(efd, counter, 8), "a request submitted after the call signals it");
+                assertEquals(1, Linux.wrap(counter, 8).getLong(0));
+            }
+            finally
+            {
+                Linux.free(counter);
+            }
+        }
+        finally
+        {
+            delete(file);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("directories")
     void shouldCompleteFdatasyncAndFsyncThroughTheKernel(final Path dir) throws IOException
