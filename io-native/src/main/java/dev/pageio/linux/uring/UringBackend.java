@@ -28,8 +28,8 @@ import java.util.List;
  * <p>Waiting: an {@code IORING_OP_READ} of 8 bytes on a private non-blocking eventfd is kept in the ring;
  * {@link #wakeup()} writes that eventfd, so the read completes and an {@link #await} blocked in
  * {@code io_uring_enter(GETEVENTS, min_complete=1)} returns. A wakeup before the await leaves the eventfd
- * non-zero, so the re-armed read completes at once: no wakeup is lost. The timeout is
- * {@code IORING_ENTER_EXT_ARG} with a {@code struct io_uring_getevents_arg}.
+ * non-zero, so the re-armed read completes at once: no wakeup is lost. Every io_uring_enter, the reap loop and
+ * their counters are in {@link UringSubmitter}.
  *
  * <p>Admission: a request is taken only while requests in flight &lt; queueDepth, everything in flight &lt; CQ
  * entries, and an SQE is free. Completions that still overflow the CQ (internal operations, or a sink that does
@@ -61,8 +61,6 @@ public final class UringBackend implements RingBackend
 
     private final UringRing ring;
     private final boolean coopTaskRun;
-    /** DEFER_TASKRUN rings start disabled: the first thread to use the backend enables it and is its only issuer. */
-    private boolean attached;
     private final ByteBuffer sqes;
     private final int queueDepth;
     private final dev.pageio.linux.AddressCache addressCache;
@@ -83,16 +81,14 @@ public final class UringBackend implements RingBackend
     private final UringSqeWriter sqeWriter;
     private final LocalCompletions.Release releaseLocal = this::releaseLocal;
 
-    private long enterCalls;
-    private long submitCalls;
-    private long requestsSubmitted;
+    /** Every io_uring_enter (submit, await, reap's flushes) and its counters. */
+    private final UringSubmitter submitter;
 
     private UringBackend(final UringRing ring, final int queueDepth, final int maxSegments, final UringWaker waker,
         final long iovecAddress, final long iovecBytes)
     {
         this.ring = ring;
         this.coopTaskRun = ring.coopTaskRun();
-        this.attached = !ring.deferTaskRun();
         this.sqes = ring.sqes;
         this.queueDepth = queueDepth;
         this.addressCache = new dev.pageio.linux.AddressCache(queueDepth);
@@ -104,6 +100,7 @@ public final class UringBackend implements RingBackend
         this.registrations = new UringRegistrations(ring);
         this.local = new LocalCompletions(queueDepth);
         this.sqeWriter = new UringSqeWriter(ring, addressCache, maxSegments, iovecAddress, iovecs, registrations);
+        this.submitter = new UringSubmitter(ring, inRing, waker);
     }
 
     /**
@@ -257,7 +254,7 @@ public final class UringBackend implements RingBackend
                 if (ring.sqPoll)
                 {
                     // the SQPOLL thread has not consumed the SQ yet: wait until it has room
-                    enter(0, 0, UringSyscalls.IORING_ENTER_SQ_WAIT, 0, 0);
+                    submitter.enter(0, 0, UringSyscalls.IORING_ENTER_SQ_WAIT, 0, 0);
                 }
                 else if (spins > 1000)
                 {
@@ -270,96 +267,25 @@ public final class UringBackend implements RingBackend
     @Override
     public int submit()
     {
-        attach();
+        submitter.attach();
         if (closed)
         {
             return 0;
         }
-        final int pending = ring.unsubmitted();
-        if (pending == 0)
-        {
-            return 0;
-        }
-        ring.publish();
-        if (ring.sqPoll)
-        {
-            if (ring.needsWakeup())
-            {
-                enter(0, 0, UringSyscalls.IORING_ENTER_SQ_WAKEUP, 0, 0);
-            }
-            // the kernel's SQ thread takes them: no submitting system call
-            requestsSubmitted += pending;
-            return pending;
-        }
-        submitCalls++;
-        final int r = enter(pending, 0, 0, 0, 0);
-        if (r >= 0)
-        {
-            requestsSubmitted += r;
-            ring.consumed(r);
-            return r;
-        }
-        if (r == -Errno.EBUSY || r == -Errno.EAGAIN || r == -Errno.EINTR)
-        {
-            // CQ overflow backlog or no memory for now: the SQEs stay in the ring for the next submit
-            return 0;
-        }
-        throw new IllegalStateException("io_uring_enter failed: errno=" + Errno.name(-r) + " toSubmit=" + pending);
-    }
-
-    private int enter(final int toSubmit, final int minComplete, final int flags, final long arg, final long argSize)
-    {
-        enterCalls++;
-        return UringSyscalls.enter(ring.fd, toSubmit, minComplete, flags, arg, argSize);
+        return submitter.submit();
     }
 
     @Override
     public int reap(final CompletionSink sink)
     {
-        attach();
+        submitter.attach();
         if (closed)
         {
             return 0;
         }
         lastSink = sink;
-        int reaped = local.isEmpty() ? 0 : local.deliver(sink, releaseLocal);
-        while (true)
-        {
-            reaped += drain(sink);
-            if (coopTaskRun && ring.taskRunPending())
-            {
-                // COOP_TASKRUN: completions wait as task work until we enter; the kernel flags it, we run it
-                enter(0, 0, UringSyscalls.IORING_ENTER_GETEVENTS, 0, 0);
-                reaped += drain(sink);
-            }
-            if (!ring.cqOverflow())
-            {
-                return reaped;
-            }
-            // NODROP kept completions that did not fit: GETEVENTS flushes them into the room just made
-            enter(0, 0, UringSyscalls.IORING_ENTER_GETEVENTS, 0, 0);
-            if (ring.cqTail() == ring.cqHead())
-            {
-                return reaped;
-            }
-        }
-    }
-
-    private int drain(final CompletionSink sink)
-    {
-        final ByteBuffer cq = ring.cq();
-        final int tail = ring.cqTail();
-        int reaped = 0;
-        // signed difference: stays right across wrap-around, and if a sink re-enters reap() and moves the head on
-        while (tail - ring.cqHead() > 0)
-        {
-            final int cqe = ring.cqeOffset(ring.cqHead());
-            final long ud = cq.getLong(cqe + CqeDescriptor.USER_DATA);
-            final int res = cq.getInt(cqe + CqeDescriptor.RES);
-            ring.advanceCq();
-            reaped += inRing.dispatch(ud, res, sink);
-        }
-        return reaped;
+        final int reaped = local.isEmpty() ? 0 : local.deliver(sink, releaseLocal);
+        return submitter.reap(sink, reaped);
     }
 
     @Override
@@ -384,27 +310,9 @@ public final class UringBackend implements RingBackend
             submit();
             return;
         }
-        attach();
+        submitter.attach();
         armWake();
-        final int toSubmit = ring.sqPoll ? 0 : ring.unsubmitted();
-        ring.publish();
-        int flags = UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG;
-        if (ring.sqPoll && ring.needsWakeup())
-        {
-            flags |= UringSyscalls.IORING_ENTER_SQ_WAKEUP;
-        }
-        final long arg = waker.timeout(timeoutNs);
-        if (toSubmit > 0)
-        {
-            submitCalls++;
-        }
-        final int r = enter(toSubmit, 1, flags, arg, GetEventsArgDescriptor.SIZE);
-        if (r > 0 && !ring.sqPoll)
-        {
-            requestsSubmitted += r;
-            ring.consumed(r);
-        }
-        // -ETIME (timeout), -EINTR (signal), -EBUSY (overflow backlog): the agent reaps and carries on
+        submitter.await(timeoutNs);
     }
 
     private void armWake()
@@ -506,25 +414,25 @@ public final class UringBackend implements RingBackend
     @Override
     public long systemCalls()
     {
-        return enterCalls;
+        return submitter.enterCalls;
     }
 
     @Override
     public long submitCalls()
     {
-        return submitCalls;
+        return submitter.submitCalls;
     }
 
     @Override
     public long requestsSubmitted()
     {
-        return requestsSubmitted;
+        return submitter.requestsSubmitted;
     }
 
     /** @return io_uring_enter calls made so far (submit, await, overflow flush, SQPOLL wakeup). */
     public long enterCalls()
     {
-        return enterCalls;
+        return submitter.enterCalls;
     }
 
     /** @return SQ entries the kernel gave. */
@@ -583,20 +491,6 @@ public final class UringBackend implements RingBackend
         return inRing.internalInFlight();
     }
 
-    /** Enables a DEFER_TASKRUN ring from the calling thread, which becomes its single issuer. Once. */
-    private void attach()
-    {
-        if (!attached)
-        {
-            attached = true;
-            final int r = UringSyscalls.register(ring.fd, UringSyscalls.IORING_REGISTER_ENABLE_RINGS, 0, 0);
-            if (r < 0)
-            {
-                throw new IllegalStateException("io_uring ENABLE_RINGS failed: " + Errno.name(-r));
-            }
-        }
-    }
-
     /** @return true when the ring runs DEFER_TASKRUN (single issuer: the thread that first used the backend). */
     public boolean deferTaskRun()
     {
@@ -605,7 +499,7 @@ public final class UringBackend implements RingBackend
 
     private void ensureOpen()
     {
-        attach();
+        submitter.attach();
         if (closed)
         {
             throw new IllegalStateException("io_uring backend closed");
@@ -666,7 +560,7 @@ public final class UringBackend implements RingBackend
             if (inRing.requestsInFlight() > 0 || inRing.internalInFlight() > 0)
             {
                 submit();
-                enter(0, 1, UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG,
+                submitter.enter(0, 1, UringSyscalls.IORING_ENTER_GETEVENTS | UringSyscalls.IORING_ENTER_EXT_ARG,
                     waker.timeout(10_000_000L), GetEventsArgDescriptor.SIZE);
             }
         }
