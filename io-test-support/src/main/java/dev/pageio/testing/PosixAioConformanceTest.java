@@ -12,25 +12,18 @@ import dev.pageio.core.QueueFullException;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.RingInterruptedException;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import static dev.pageio.testing.EngineConformanceTest.PAGE;
-import static dev.pageio.testing.EngineConformanceTest.buffer;
-import static dev.pageio.testing.EngineConformanceTest.get;
-import static dev.pageio.testing.EngineConformanceTest.pattern;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -41,102 +34,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The POSIX AIO contract (aio_fsync, lio_listio, aio_suspend, aio_cancel, O_APPEND; man 3 of each) as
  * {@link IoRequest} and {@link IoRing#submitBatch} carry it, held on every engine: a subclass names the engine,
- * the directory and how a file is opened, as for {@link EngineConformanceTest}.
+ * the directory and how a file is opened, as for {@link EngineConformanceTest}; the ring, directory and helpers are
+ * {@link EngineConformanceBase}'s.
  */
-@Timeout(value = 120, unit = TimeUnit.SECONDS)
-public abstract class PosixAioConformanceTest
+public abstract class PosixAioConformanceTest extends EngineConformanceBase
 {
-    /** The ring each test gets, opened before it and closed after it. */
-    protected IoRing ring;
-    /** A fresh directory for the test's files, removed after it. */
-    protected Path dir;
-    private final List<IoRing> extraRings = new ArrayList<>();
-
-    /** @return the engine's name for {@link RingConfig.Builder#engine}. */
-    protected abstract String engine();
-
-    /** @return a directory for test files (created if missing). */
-    protected abstract Path directory();
-
-    /**
-     * Opens (creating) a read-write file on the ring: buffered by default; O_DIRECT subclasses override.
-     *
-     * @param ring the ring.
-     * @param path the file.
-     * @return the file, open on {@code ring}.
-     * @throws IOException as the operating system reported it.
-     */
-    protected IoFile openFile(final IoRing ring, final Path path) throws IOException
-    {
-        return ring.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.CREATE);
-    }
-
-    /**
-     * Opens an existing file write-only: reads on it fail with EBADF from the operating system.
-     *
-     * @param ring the ring.
-     * @param path the file.
-     * @return the file, open on {@code ring}.
-     * @throws IOException as the operating system reported it.
-     */
-    protected IoFile openWriteOnly(final IoRing ring, final Path path) throws IOException
-    {
-        return ring.open(path, StandardOpenOption.WRITE);
-    }
-
-    /** @return the configuration of the test's rings: the engine, queue depth 64; subclasses add to it. */
+    /** @return {@link EngineConformanceBase#config()} with the rings named for this suite. */
+    @Override
     protected RingConfig.Builder config()
     {
-        return RingConfig.builder().engine(engine()).queueDepth(64).name("posix-" + engine());
+        return super.config().name("posix-" + engine());
     }
 
-    @BeforeEach
-    void openRing() throws IOException
-    {
-        dir = Files.createDirectories(directory()).resolve("posix-" + System.nanoTime());
-        Files.createDirectories(dir);
-        ring = IoRing.open(config().build());
-        assertEquals(engine(), ring.engineName());
-    }
-
+    /** Runs before {@link EngineConformanceBase}'s close: an interrupt a test left set must not break the close. */
     @AfterEach
-    void closeRing() throws IOException
+    void clearInterrupt()
     {
-        // An interrupt a test left set must not break the close.
         Thread.interrupted();
-        if (ring != null)
-        {
-            ring.close();
-        }
-        for (final IoRing r : extraRings)
-        {
-            r.close();
-        }
-        if (dir != null && Files.exists(dir))
-        {
-            try (var files = Files.list(dir))
-            {
-                for (final Path p : (Iterable<Path>)files::iterator)
-                {
-                    Files.deleteIfExists(p);
-                }
-            }
-            Files.deleteIfExists(dir);
-        }
-    }
-
-    /**
-     * Opens another ring for the test, closed after it.
-     *
-     * @param config its configuration.
-     * @return the ring.
-     * @throws IOException when the engine could not open it.
-     */
-    protected IoRing extraRing(final RingConfig config) throws IOException
-    {
-        final IoRing r = IoRing.open(config);
-        extraRings.add(r);
-        return r;
     }
 
     // ------------------------------------------------------------------------------------ 1. aio_fsync
