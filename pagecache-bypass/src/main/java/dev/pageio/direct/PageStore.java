@@ -276,7 +276,13 @@ public final class PageStore implements AutoCloseable
         }
     }
 
-    /** @return the bytes read; see {@link #readPage(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * Reads one page; see {@link #readPage(long, ByteBuffer, IoHandler, Object, long)}.
+     *
+     * @param page the page number, 0 to pageCount()-1.
+     * @param dst  the buffer (exactly one page remaining).
+     * @return the bytes read.
+     */
     public CompletableFuture<Long> readPage(final long page, final ByteBuffer dst)
     {
         checkOpen();
@@ -357,7 +363,13 @@ public final class PageStore implements AutoCloseable
         return writePageAfter(log.commit(lsn), page, src);
     }
 
-    /** @return the bytes written; see {@link #writePage(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * Writes one page; see {@link #writePage(long, ByteBuffer, IoHandler, Object, long)}.
+     *
+     * @param page the page number, 0 to pageCount()-1.
+     * @param src  the buffer (exactly one page remaining); not to be touched until the future completes.
+     * @return the bytes written.
+     */
     public CompletableFuture<Long> writePage(final long page, final ByteBuffer src)
     {
         checkOpen();
