@@ -264,16 +264,7 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(dst, -1);
-        final IoHandler<Object> h = handlerMarks.begin(dst, handler, attachment);
-        try
-        {
-            ioFile.read(page << pageShift, dst, h, PoolMarkedHandlers.attachment(h, attachment), token);
-        }
-        catch (final RuntimeException | Error e)
-        {
-            PoolMarkedHandlers.abandon(h);
-            throw e;
-        }
+        handlerMarks.read(ioFile, page << pageShift, dst, handler, attachment, token);
     }
 
     /**
@@ -308,16 +299,7 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(src, -1);
-        final IoHandler<Object> h = handlerMarks.begin(src, handler, attachment);
-        try
-        {
-            return ioFile.write(page << pageShift, src, h, PoolMarkedHandlers.attachment(h, attachment), token);
-        }
-        catch (final RuntimeException | Error e)
-        {
-            PoolMarkedHandlers.abandon(h);
-            throw e;
-        }
+        return handlerMarks.write(ioFile, page << pageShift, src, handler, attachment, token);
     }
 
     /**
