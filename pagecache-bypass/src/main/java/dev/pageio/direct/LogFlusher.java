@@ -471,7 +471,6 @@ final class LogFlusher
         }
         flush.writeDone = true;
         writeInFlight = false;
-
         // The buffer below the block holding the flush's end is no longer needed: zero it for the next lap.
         final long newFree = flush.cover & -(long)state.blockBytes;
         final long zeroEnd = Math.min(newFree, flush.writeEnd);
