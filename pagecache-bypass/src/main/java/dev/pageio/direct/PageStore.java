@@ -264,19 +264,16 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(dst, -1);
-        final IoHandler<Object> h = handlerMarks.begin(dst, handler, attachment);
-        try
-        {
-            ioFile.read(page << pageShift, dst, h, PoolMarkedHandlers.attachment(h, attachment), token);
-        }
-        catch (final RuntimeException | Error e)
-        {
-            PoolMarkedHandlers.abandon(h);
-            throw e;
-        }
+        handlerMarks.read(ioFile, page << pageShift, dst, handler, attachment, token);
     }
 
-    /** @return the bytes read; see {@link #readPage(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * Reads one page; see {@link #readPage(long, ByteBuffer, IoHandler, Object, long)}.
+     *
+     * @param page the page number, 0 to pageCount()-1.
+     * @param dst  the buffer (exactly one page remaining).
+     * @return the bytes read.
+     */
     public CompletableFuture<Long> readPage(final long page, final ByteBuffer dst)
     {
         checkOpen();
@@ -302,16 +299,7 @@ public final class PageStore implements AutoCloseable
         checkOpen();
         checkPages(page, 1);
         checkBuffer(src, -1);
-        final IoHandler<Object> h = handlerMarks.begin(src, handler, attachment);
-        try
-        {
-            return ioFile.write(page << pageShift, src, h, PoolMarkedHandlers.attachment(h, attachment), token);
-        }
-        catch (final RuntimeException | Error e)
-        {
-            PoolMarkedHandlers.abandon(h);
-            throw e;
-        }
+        return handlerMarks.write(ioFile, page << pageShift, src, handler, attachment, token);
     }
 
     /**
@@ -357,7 +345,13 @@ public final class PageStore implements AutoCloseable
         return writePageAfter(log.commit(lsn), page, src);
     }
 
-    /** @return the bytes written; see {@link #writePage(long, ByteBuffer, IoHandler, Object, long)}. */
+    /**
+     * Writes one page; see {@link #writePage(long, ByteBuffer, IoHandler, Object, long)}.
+     *
+     * @param page the page number, 0 to pageCount()-1.
+     * @param src  the buffer (exactly one page remaining); not to be touched until the future completes.
+     * @return the bytes written.
+     */
     public CompletableFuture<Long> writePage(final long page, final ByteBuffer src)
     {
         checkOpen();

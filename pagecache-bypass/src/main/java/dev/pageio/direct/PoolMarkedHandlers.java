@@ -1,6 +1,7 @@
 package dev.pageio.direct;
 
 import dev.pageio.core.IoFailure;
+import dev.pageio.core.IoFile;
 import dev.pageio.core.IoHandler;
 
 import java.nio.ByteBuffer;
@@ -124,6 +125,59 @@ final class PoolMarkedHandlers
         if (handler instanceof Marked)
         {
             ((Marked)handler).end();
+        }
+    }
+
+    /**
+     * {@link IoFile#read(long, ByteBuffer, IoHandler, Object, long)} with {@code dst} marked while it runs.
+     *
+     * @param file       the file.
+     * @param offset     the file offset.
+     * @param dst        the buffer.
+     * @param handler    the user's handler.
+     * @param attachment the user's attachment.
+     * @param token      the user's token.
+     * @param <A>        the attachment's type.
+     */
+    <A> void read(final IoFile file, final long offset, final ByteBuffer dst, final IoHandler<? super A> handler,
+        final A attachment, final long token)
+    {
+        final IoHandler<Object> h = begin(dst, handler, attachment);
+        try
+        {
+            file.read(offset, dst, h, attachment(h, attachment), token);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            abandon(h);
+            throw e;
+        }
+    }
+
+    /**
+     * {@link IoFile#write(long, ByteBuffer, IoHandler, Object, long)} with {@code src} marked while it runs.
+     *
+     * @param file       the file.
+     * @param offset     the file offset.
+     * @param src        the buffer.
+     * @param handler    the user's handler.
+     * @param attachment the user's attachment.
+     * @param token      the user's token.
+     * @param <A>        the attachment's type.
+     * @return the write's sequence number.
+     */
+    <A> long write(final IoFile file, final long offset, final ByteBuffer src, final IoHandler<? super A> handler,
+        final A attachment, final long token)
+    {
+        final IoHandler<Object> h = begin(src, handler, attachment);
+        try
+        {
+            return file.write(offset, src, h, attachment(h, attachment), token);
+        }
+        catch (final RuntimeException | Error e)
+        {
+            abandon(h);
+            throw e;
         }
     }
 }
