@@ -131,6 +131,26 @@ final class BenchConverters
         }
     }
 
+    /** {@code --log-sync}: names from {@link BenchOptions#LOG_SYNC_MODES}, separated by commas. */
+    static final class LogSyncList implements ITypeConverter<NameList>
+    {
+        @Override
+        public NameList convert(final String text)
+        {
+            final List<String> modes = new ArrayList<>();
+            for (final String part : text.split(",", -1))
+            {
+                final String mode = part.trim();
+                if (!BenchOptions.LOG_SYNC_MODES.contains(mode))
+                {
+                    throw new BadValue("bad %s=%s (expected a list of barrier, dsync)");
+                }
+                modes.add(mode);
+            }
+            return new NameList(modes);
+        }
+    }
+
     /** A list of names, {@code pageio,force}: its own type, so that picocli treats the flag as single-valued. */
     static final class NameList
     {

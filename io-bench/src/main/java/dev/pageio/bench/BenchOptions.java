@@ -4,6 +4,7 @@ import dev.pageio.bench.BenchConverters.BlockSize;
 import dev.pageio.bench.BenchConverters.EngineName;
 import dev.pageio.bench.BenchConverters.IntList;
 import dev.pageio.bench.BenchConverters.LogImplList;
+import dev.pageio.bench.BenchConverters.LogSyncList;
 import dev.pageio.bench.BenchConverters.NameList;
 import dev.pageio.bench.BenchConverters.NonEmptyPath;
 import dev.pageio.bench.BenchConverters.PollMode;
@@ -53,6 +54,9 @@ public final class BenchOptions implements Cloneable
     /** The implementations {@code --log} compares ({@code --log-impl}). */
     static final List<String> LOG_IMPLS = List.of("pageio", "force", "group");
 
+    /** LogFile's sync modes {@code --log} can run ({@code --log-sync}): LogConfig.SyncMode, lower case. */
+    static final List<String> LOG_SYNC_MODES = List.of("barrier", "dsync");
+
     /** The {@code --engine} values that make sense with {@code --log} (the log runs on a pageio ring). */
     static final List<String> LOG_ENGINES = List.of("uring", "aio", "threads", "auto", "all");
 
@@ -62,7 +66,7 @@ public final class BenchOptions implements Cloneable
 
     /** The flags that apply to {@code --log} only. */
     private static final List<String> LOG_FLAGS = List.of("--committers", "--record-sizes", "--log-impl", "--log-dir",
-        "--no-zero-fill");
+        "--no-zero-fill", "--log-sync");
 
     static final long MAX_BLOCK_SIZE = 64L << 20;
     static final long MIN_RUNTIME_NS = 100_000_000L;
@@ -201,6 +205,11 @@ public final class BenchOptions implements Cloneable
     @Option(names = "--no-zero-fill", order = 36, description = "--log: LogFile's new segments only fallocated, " +
         "not zero-filled (LogConfig.zeroFillSegments(false))")
     boolean noZeroFill;
+
+    @Option(names = "--log-sync", order = 37, paramLabel = "LIST", converter = LogSyncList.class,
+        description = "--log: LogFile's durability, one pageio run per value: barrier (O_DIRECT write, then " +
+            "fdatasync through the ring), dsync (O_DIRECT|O_DSYNC write, no sync)   (default barrier)")
+    NameList logSyncModes = new NameList(List.of("barrier"));
 
     /** The arguments after {@code --jmh} (none: an empty array), or null without {@code --jmh}. */
     String[] jmhArgs;

@@ -28,7 +28,9 @@ import java.util.stream.Stream;
  * {@code pageio-bench --log}: commits per second and commit latency of a write-ahead log, side by side in one run:
  * <ul>
  *   <li>{@code pageio}: {@link LogFile}: append, then commit(lsn), which completes once the record is durable (group
- *   commit by LSN: one write and one barrier through the ring serve every committer whose record is in it);</li>
+ *   commit by LSN: one write and one barrier through the ring serve every committer whose record is in it);
+ *   {@code pageio-dsync} ({@code --log-sync dsync}): the same with segment files opened O_DIRECT|O_DSYNC, one
+ *   write per flush and no sync (its "syncs" are those writes: each is one device flush);</li>
  *   <li>{@code force}: a {@link FileChannel} opened for append; each committer writes its record and calls
  *   {@code force(false)} (the usual Java WAL);</li>
  *   <li>{@code group}: the same channel with a hand-written group commit: committers write and wait; one forcer
@@ -104,7 +106,7 @@ final class LogBench
         final String fsType = Files.getFileStore(existingParent(dir)).type();
         err.println("pageio-bench --log: dir=" + dir + " filesystem=" + fsType + " runtime=" +
             options.runtimeNs / 1e9 + "s warmup=" + options.warmupNs / 1e9 + "s engine=" + options.engine +
-            " zeroFillSegments=" + !options.noZeroFill);
+            " zeroFillSegments=" + !options.noZeroFill + " logSync=" + options.logSyncModes);
         if ("tmpfs".equals(fsType))
         {
             err.println("pageio-bench --log: note: tmpfs has no device: force() and fdatasync cost nothing there; " +
@@ -120,11 +122,21 @@ final class LogBench
             {
                 for (final String impl : options.logImpls.values)
                 {
-                    final List<String> variants = impl.equals("pageio") ? pageioEngines : List.of("");
-                    for (final String engine : variants)
+                    final List<String> variants = new ArrayList<>();
+                    for (final String mode : impl.equals("pageio") ? options.logSyncModes.values : List.of(""))
                     {
+                        for (final String engine : impl.equals("pageio") ? pageioEngines : List.of(""))
+                        {
+                            variants.add(mode + "/" + engine);
+                        }
+                    }
+                    for (final String variant : variants)
+                    {
+                        final String mode = variant.substring(0, variant.indexOf('/'));
+                        final String engine = variant.substring(variant.indexOf('/') + 1);
                         final Cell c = new Cell();
-                        c.impl = impl.equals("pageio") && pageioEngines.size() > 1 ? "pageio(" + engine + ")" : impl;
+                        c.impl = !impl.equals("pageio") ? impl : (mode.equals("dsync") ? "pageio-dsync" : "pageio") +
+                            (pageioEngines.size() > 1 ? "(" + engine + ")" : "");
                         c.size = size;
                         c.committers = n;
                         clean(dir);
@@ -133,7 +145,8 @@ final class LogBench
                             switch (impl)
                             {
                                 case "pageio":
-                                    pageio(c, dir, options, engine);
+                                    pageio(c, dir, options, engine, mode.equals("dsync") ?
+                                        LogConfig.SyncMode.DSYNC : LogConfig.SyncMode.BARRIER);
                                     break;
                                 case "force":
                                     channel(c, dir, options, false);
@@ -284,14 +297,15 @@ final class LogBench
         c.bytesAppended = c.commits * (long)c.size;
     }
 
-    private static void pageio(final Cell c, final Path dir, final BenchOptions options, final String engine)
-        throws Exception
+    private static void pageio(final Cell c, final Path dir, final BenchOptions options, final String engine,
+        final LogConfig.SyncMode syncMode) throws Exception
     {
         final String ringEngine = "uring".equals(engine) ? "io_uring" : engine;
         final LogConfig config = LogConfig.builder()
             .segmentBytes(64L << 20)
             .bufferBytes(8 << 20)
             .zeroFillSegments(!options.noZeroFill)
+            .syncMode(syncMode)
             .ringConfig(PageioEngine.agentConfig(options).engine(ringEngine).name("pageio-bench-log")
                 .queueDepth(256).build())
             .build();

@@ -282,6 +282,9 @@ class BenchOptionsTest
             "--no-zero-fill");
         assertTrue(o.noZeroFill);
         assertFalse(parse("--log").noZeroFill);
+        assertEquals(List.of("barrier"), parse("--log").logSyncModes.values, "LogFile's default sync mode");
+        assertEquals(List.of("barrier", "dsync"), parse("--log", "--log-sync", "barrier,dsync").logSyncModes.values);
+        assertEquals(List.of("dsync"), parse("--log", "--log-sync=dsync").logSyncModes.values);
         assertArrayEquals(new int[] {4, 16}, o.committers.values);
         assertArrayEquals(new int[] {100, 512, 4096}, o.recordSizes.values);
         assertEquals(List.of("pageio", "group"), o.logImpls.values);
@@ -305,6 +308,8 @@ class BenchOptionsTest
         assertEquals("bad --log-impl=pageio,fsync (expected a list of pageio, force, group)",
             rejected("--log", "--log-impl", "pageio,fsync"));
         assertEquals("empty --log-dir", rejected("--log", "--log-dir="));
+        assertEquals("bad --log-sync=dsync,fsync (expected a list of barrier, dsync)",
+            rejected("--log", "--log-sync", "dsync,fsync"));
         assertEquals("--log runs LogFile on a pageio ring: --engine=jdk-async (expected one of uring, aio, threads, auto, all)",
             rejected("--log", "--engine", "jdk-async"));
     }
@@ -320,6 +325,7 @@ class BenchOptionsTest
         assertEquals("--committers applies to --log only", rejected("--committers", "8"));
         assertEquals("--log-dir applies to --log only", rejected("--log-dir", "/tmp/x"));
         assertEquals("--no-zero-fill applies to --log only", rejected("--no-zero-fill"));
+        assertEquals("--log-sync applies to --log only", rejected("--log-sync", "dsync"));
     }
 
     @Test
@@ -332,7 +338,7 @@ class BenchOptionsTest
             "--submit-batch", "--sleep-after", "--coop-taskrun", "--no-coop-taskrun", "--defer-taskrun",
             "--no-defer-taskrun", "--sqpoll", "--fixed-buffers", "--fixed-files", "--adaptive-spin", "--no-adaptive-spin",
             "--json", "--jmh", "--log", "--committers", "--record-sizes", "--log-impl", "--log-dir", "--no-zero-fill",
-            "-h, --help"})
+            "--log-sync", "-h, --help"})
         {
             assertTrue(usage.contains(flag), flag + " missing from:\n" + usage);
         }

@@ -19,13 +19,19 @@ final class DirectoryLogStorage implements LogStorage
     private final Path directory;
     private final IoRing ring;
     private final DirectIoPolicy policy;
+    private final boolean syncWrites;
     private volatile int blockBytes;
 
-    DirectoryLogStorage(final Path directory, final IoRing ring, final DirectIoPolicy policy) throws IOException
+    /**
+     * @param syncWrites true: files are opened O_DSYNC too (a completed write is durable).
+     */
+    DirectoryLogStorage(final Path directory, final IoRing ring, final DirectIoPolicy policy, final boolean syncWrites)
+        throws IOException
     {
         this.directory = directory;
         this.ring = ring;
         this.policy = policy;
+        this.syncWrites = syncWrites;
         Files.createDirectories(directory);
     }
 
@@ -55,14 +61,14 @@ final class DirectoryLogStorage implements LogStorage
     @Override
     public IoFile open(final String name) throws IOException
     {
-        return adopt(DirectFile.open(directory.resolve(name), EnumSet.of(StandardOpenOption.READ,
+        return adopt(DirectFile.open(directory.resolve(name), options(StandardOpenOption.READ,
             StandardOpenOption.WRITE), policy));
     }
 
     @Override
     public IoFile create(final String name, final long sizeBytes) throws IOException
     {
-        final DirectFile file = DirectFile.open(directory.resolve(name), EnumSet.of(StandardOpenOption.READ,
+        final DirectFile file = DirectFile.open(directory.resolve(name), options(StandardOpenOption.READ,
             StandardOpenOption.WRITE, StandardOpenOption.CREATE), policy);
         try
         {
@@ -79,8 +85,30 @@ final class DirectoryLogStorage implements LogStorage
         return adopt(file);
     }
 
+    private EnumSet<StandardOpenOption> options(final StandardOpenOption first, final StandardOpenOption... rest)
+    {
+        final EnumSet<StandardOpenOption> options = EnumSet.of(first, rest);
+        if (syncWrites)
+        {
+            options.add(StandardOpenOption.DSYNC);
+        }
+        return options;
+    }
+
+    @Override
+    public boolean syncWrites()
+    {
+        return syncWrites;
+    }
+
     private IoFile adopt(final DirectFile file) throws IOException
     {
+        if (file.syncWrites() != syncWrites)
+        {
+            file.close();
+            throw new IOException("segment file not opened as asked: syncWrites=" + file.syncWrites() +
+                " asked=" + syncWrites + " path=" + file.path());
+        }
         final int align = Math.max(1, file.offsetAlignment());
         if (align > 4096 || 4096 % align != 0)
         {

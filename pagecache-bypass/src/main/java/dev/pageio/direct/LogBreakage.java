@@ -11,6 +11,11 @@ enum LogBreakage
     NONE,
     /** Commits are acknowledged when their write completed, without waiting for the barrier (sync). */
     ACK_ON_WRITE,
+    /**
+     * Commits are acknowledged as soon as their write is issued, before it completed: in
+     * {@link LogConfig.SyncMode#DSYNC} mode, where the write's completion is the only durability point.
+     */
+    ACK_ON_ISSUE,
     /** Failed writes and syncs are treated as successes: no poison. */
     IGNORE_ERRORS,
     /** The reader does not check the CRC (nor, therefore, the generation). */

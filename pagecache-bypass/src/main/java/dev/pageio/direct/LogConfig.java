@@ -23,17 +23,37 @@ import dev.pageio.core.RingConfig;
  *   preparer thread, ahead of need), so that a flush's fdatasync finds written blocks and need not commit the
  *   filesystem journal for extent conversion (see {@code LogFile}); off: fallocate only (faster creation, the
  *   first write to each block pays). Default on.</li>
+ *   <li>{@code syncMode}: how a flush becomes durable ({@link SyncMode}). Default {@link SyncMode#BARRIER}.</li>
  *   <li>{@code engine}, {@code ringConfig}, {@code ring}, {@code policy}: as for {@link PageStoreConfig}.</li>
  * </ul>
  */
 public final class LogConfig
 {
+    /** How a flush of the log becomes durable. */
+    public enum SyncMode
+    {
+        /**
+         * Segment files are opened O_DIRECT; each flush is one write, then one barrier (an fdatasync through the
+         * ring, issued once the write completed: BARRIER.md rule 2). Two device round trips in series per flush, but
+         * the syncs of up to {@link #flushesInFlightMax()} flushes overlap the next flushes' writes.
+         */
+        BARRIER,
+        /**
+         * Segment files are opened O_DIRECT|O_DSYNC: each flush is one write that is durable when it completes
+         * (the kernel writes it with FUA, or syncs it before completing it) and no sync is issued at all
+         * (BARRIER.md rule 10). One device operation per flush; a flush's write is not overlapped by the next one
+         * (the tail block is rewritten), so {@link #flushesInFlightMax()} does not apply.
+         */
+        DSYNC
+    }
+
     private final long segmentBytes;
     private final int bufferBytes;
     private final long appendTimeoutNs;
     private final int flushesInFlightMax;
     private final int spareSegmentsMax;
     private final boolean zeroFillSegments;
+    private final SyncMode syncMode;
     private final String engine;
     private final RingConfig ringConfig;
     private final IoRing ring;
@@ -48,6 +68,7 @@ public final class LogConfig
         flushesInFlightMax = b.flushesInFlightMax;
         spareSegmentsMax = b.spareSegmentsMax;
         zeroFillSegments = b.zeroFillSegments;
+        syncMode = b.syncMode;
         engine = b.engine;
         ringConfig = b.ringConfig;
         ring = b.ring;
@@ -97,6 +118,12 @@ public final class LogConfig
         return zeroFillSegments;
     }
 
+    /** @return how a flush becomes durable. */
+    public SyncMode syncMode()
+    {
+        return syncMode;
+    }
+
     /** @return the engine's name or {@code "auto"}. */
     public String engine()
     {
@@ -126,7 +153,7 @@ public final class LogConfig
     {
         return "LogConfig{segmentBytes=" + segmentBytes + " bufferBytes=" + bufferBytes + " appendTimeoutNs=" +
             appendTimeoutNs + " flushesInFlightMax=" + flushesInFlightMax + " spareSegmentsMax=" + spareSegmentsMax +
-            " zeroFillSegments=" + zeroFillSegments + " engine=" + engine + " policy=" + policy +
+            " zeroFillSegments=" + zeroFillSegments + " syncMode=" + syncMode + " engine=" + engine + " policy=" + policy +
             (breakage != LogBreakage.NONE ? " breakage=" + breakage : "") + "}";
     }
 
@@ -139,6 +166,7 @@ public final class LogConfig
         private int flushesInFlightMax = 2;
         private int spareSegmentsMax = 2;
         private boolean zeroFillSegments = true;
+        private SyncMode syncMode = SyncMode.BARRIER;
         private String engine = "auto";
         private RingConfig ringConfig;
         private IoRing ring;
@@ -206,6 +234,16 @@ public final class LogConfig
         public Builder zeroFillSegments(final boolean zeroFillSegments)
         {
             this.zeroFillSegments = zeroFillSegments;
+            return this;
+        }
+
+        /**
+         * @param syncMode how a flush becomes durable.
+         * @return this.
+         */
+        public Builder syncMode(final SyncMode syncMode)
+        {
+            this.syncMode = syncMode;
             return this;
         }
 
@@ -281,9 +319,9 @@ public final class LogConfig
             {
                 throw new IllegalArgumentException("spareSegmentsMax negative: spareSegmentsMax=" + spareSegmentsMax);
             }
-            if (engine == null || policy == null || breakage == null)
+            if (engine == null || policy == null || breakage == null || syncMode == null)
             {
-                throw new NullPointerException("engine, policy or breakage null");
+                throw new NullPointerException("engine, policy, syncMode or breakage null");
             }
             return new LogConfig(this);
         }

@@ -41,6 +41,12 @@ import static dev.pageio.direct.LogState.CLOSED_BIT;
  * tail block more than half full, with no append claiming beyond it, pads that block to its end (a padding frame),
  * so that the next flush starts on a fresh block instead of writing the block again ({@link #paddedBytes()}).
  *
+ * <p>With {@link LogConfig.SyncMode#DSYNC} the segment files are opened O_DIRECT|O_DSYNC and a flush is its write
+ * alone: the write is durable when it completes (BARRIER.md rule 10), no barrier and no sync is issued, and the
+ * commits it covers are acknowledged on its completion. One device operation per flush instead of two in series;
+ * group commit is unchanged (one write serves every committer whose record is in it), but the next flush's write
+ * waits for this one's completion, which now includes the device's flush.
+ *
  * <p>Back-pressure from a full ring (a shared one) is never a failure: a flush that cannot be issued waits for the
  * next completion, a kick the ring refused is retried on the log's preparer thread, and the log's blocking steps
  * retry until their deadline ({@code LogIo}).
@@ -119,7 +125,8 @@ public final class LogFile implements AutoCloseable
         }
         try
         {
-            return open(new DirectoryLogStorage(directory, ring, config.policy()), config, ownsRing);
+            return open(new DirectoryLogStorage(directory, ring, config.policy(),
+                config.syncMode() == LogConfig.SyncMode.DSYNC), config, ownsRing);
         }
         catch (final IOException | RuntimeException e)
         {
@@ -134,6 +141,11 @@ public final class LogFile implements AutoCloseable
     /** Opens the log on any storage (the simulated device in tests). */
     static LogFile open(final LogStorage storage, final LogConfig config, final boolean ownsRing) throws IOException
     {
+        if (storage.syncWrites() != (config.syncMode() == LogConfig.SyncMode.DSYNC))
+        {
+            throw new IllegalArgumentException("storage does not match the sync mode: syncMode=" + config.syncMode() +
+                " storageSyncWrites=" + storage.syncWrites() + " storage=" + storage.describe());
+        }
         final LogRecovery.Found found = LogRecovery.scan(storage, config);
         final LogFile log = new LogFile(config, storage, ownsRing, found);
         try
@@ -218,7 +230,10 @@ public final class LogFile implements AutoCloseable
         return state.failure;
     }
 
-    /** @return flushes issued so far: each one write and one barrier (so at most one sync). Approximate. */
+    /**
+     * @return flushes issued so far: each one write and one barrier (so at most one sync; no barrier in
+     * {@link LogConfig.SyncMode#DSYNC} mode). Approximate.
+     */
     public long flushes()
     {
         return flusher.flushesIssued();

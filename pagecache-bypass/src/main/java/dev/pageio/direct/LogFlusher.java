@@ -34,6 +34,10 @@ import static dev.pageio.direct.LogFrameDescriptor.PAD_FLAG;
  * {@code f} bytes are not rewritten; the price is {@code r < f} bytes of log space, never more than it saves.
  * {@link #paddedBytes()} counts that space.
  *
+ * <p>{@link LogConfig.SyncMode#DSYNC}: the segment files are O_DSYNC, so a flush is its write alone: no barrier is
+ * issued, and the flush counts as synced when its write completed successfully (BARRIER.md rule 10). Writes are
+ * still one at a time, so the durable LSN still advances in LSN order.
+ *
  * <p>Back-pressure from a full ring (a shared one) is never a failure: a flush that cannot be issued waits for the
  * next completion, and a kick the ring refused is retried on the log's preparer thread.
  *
@@ -49,6 +53,8 @@ final class LogFlusher
     private final int bufferMask;
     private final long dataBytes;
     private final LogBreakage breakage;
+    /** True in {@link LogConfig.SyncMode#DSYNC} mode: a completed write is durable, no barrier is issued. */
+    private final boolean dsync;
     private final AtomicInteger kickState = new AtomicInteger();
     /** The flusher's own view of the buffer and CRC, for the padding frames it writes. */
     private final ByteBuffer padView;
@@ -100,6 +106,7 @@ final class LogFlusher
         this.bufferMask = state.bufferMask;
         this.dataBytes = state.dataBytes;
         this.breakage = state.breakage;
+        this.dsync = state.config.syncMode() == LogConfig.SyncMode.DSYNC;
         this.scanPos = state.firstLsn;
         this.coverIssued = state.firstLsn;
         this.oldestOpenSegment = state.firstSegment;
@@ -337,6 +344,13 @@ final class LogFlusher
                 segments.requestPrepare(k);
                 return;
             }
+            if (dsync && !f.access().syncWrites())
+            {
+                // Never acknowledge a write that is not durable at completion (a storage that ignored the mode).
+                state.poison(new IllegalStateException("segment file not opened O_DSYNC in DSYNC mode: segment=" + k +
+                    " path=" + f.path()));
+                return;
+            }
             currentSegment = k;
             currentFile = f;
             kickFile = f;
@@ -387,7 +401,19 @@ final class LogFlusher
         flushesIssued++;
         bytesWritten += length;
         state.spaceWanted = false;
-        issueBarrier(flush, slot);
+        if (!dsync)
+        {
+            issueBarrier(flush, slot);
+            return;
+        }
+        // O_DSYNC: the write is the whole flush; writeDone marks it synced.
+        flush.barrierIssued = true;
+        if (breakage == LogBreakage.ACK_ON_ISSUE && state.failure == null)
+        {
+            // Broken on purpose: acknowledged before the write completed.
+            state.durableLsn = Math.max(state.durableLsn, cover);
+            committers.completeBelow(state.durableLsn);
+        }
     }
 
     private void issueBarrier(final Flush flush, final int slot)
@@ -457,7 +483,8 @@ final class LogFlusher
             // volatile write: the zeroing is visible before appenders may claim the space.
             state.freeLsn = newFree;
         }
-        if (breakage == LogBreakage.ACK_ON_WRITE)
+        // DSYNC: durable now if it succeeded; if it failed the log is poisoned and advanceDurable acks nothing.
+        if (breakage == LogBreakage.ACK_ON_WRITE || dsync)
         {
             flush.synced = true;
             advanceDurable();

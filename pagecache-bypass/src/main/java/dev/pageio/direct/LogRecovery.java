@@ -192,6 +192,7 @@ final class LogRecovery
             b.putInt(at, PAD_FLAG | (int)(dataBytes - inSegment));
             b.clear().limit(blockBytes);
             LogIo.await(() -> f.write(HEADER_BLOCK_BYTES + blockStart, b), "write seal: segment=" + k);
+            // No sync on an O_DSYNC file (SyncMode.DSYNC): the write above was durable at its completion (rule 10).
             LogIo.await(() -> f.barrier(BarrierMode.DATA), "sync seal: segment=" + k);
         }
         finally

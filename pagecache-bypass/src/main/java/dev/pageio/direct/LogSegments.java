@@ -152,7 +152,10 @@ final class LogSegments
             header.limit(HEADER_BLOCK_BYTES);
             LogFrameDescriptor.putSegmentHeader(header, k, state.generation(k), state.segmentBytes);
             LogIo.await(() -> f.write(0, header), "write segment header: segment=" + name);
-            // FULL: the file may have been created and preallocated just now (docs/DURABILITY.md rule 9).
+            // FULL: the file may have been created and preallocated just now (docs/DURABILITY.md rule 9). On an
+            // O_DSYNC file (SyncMode.DSYNC) it completes with no sync (rule 10): each write above was durable at its
+            // completion, with the metadata needed to read it back (the size and extents fallocate set included:
+            // an O_DSYNC write commits the journal transaction that holds them first).
             LogIo.await(() -> f.barrier(BarrierMode.FULL), "sync segment: segment=" + name);
             storage.syncDirectory();
         }

@@ -23,6 +23,12 @@ interface LogStorage
     /** @return write granularity: the O_DIRECT offset alignment of the files opened so far, at least 512 and dividing 4096; 0 before any. */
     int blockBytes();
 
+    /**
+     * @return true when {@link #open} and {@link #create} give files opened O_DSYNC (a completed write is durable,
+     * {@link LogConfig.SyncMode#DSYNC}); every file they give then reports {@code access().syncWrites()}.
+     */
+    boolean syncWrites();
+
     /** @return the names of the files present. */
     List<String> names() throws IOException;
 

@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -55,6 +56,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 class LogPropertyTest
 {
     private static final int SCHEDULES = 10_000;
+    /** DSYNC mode shares every code path but the flush's durability point: fewer schedules (CI time). */
+    private static final int DSYNC_SCHEDULES = 2_000;
     private static final int APPENDERS = 3;
     private static final int OPS_PER_APPENDER = 10;
 
@@ -68,6 +71,8 @@ class LogPropertyTest
         int acked;
         int failedCommits;
         int recovered;
+        /** Syncs the device received (every file of every round). */
+        long syncs;
 
         Outcome(final long seed)
         {
@@ -83,7 +88,12 @@ class LogPropertyTest
 
     private static LogConfig.Builder logConfig(final LogBreakage breakage)
     {
-        return LogConfig.builder().segmentBytes(8192).bufferBytes(8192).appendTimeoutNs(TimeUnit.SECONDS.toNanos(5))
+        return logConfig(breakage, LogConfig.SyncMode.BARRIER);
+    }
+
+    private static LogConfig.Builder logConfig(final LogBreakage breakage, final LogConfig.SyncMode syncMode)
+    {
+        return LogConfig.builder().syncMode(syncMode).segmentBytes(8192).bufferBytes(8192).appendTimeoutNs(TimeUnit.SECONDS.toNanos(5))
             .flushesInFlightMax(2).spareSegmentsMax(1).breakage(breakage);
     }
 
@@ -97,6 +107,13 @@ class LogPropertyTest
     /** Runs one schedule with the rule {@code breakage} broken (NONE: every rule kept). */
     static Outcome run(final long seed, final LogBreakage breakage) throws Exception
     {
+        return run(seed, breakage, LogConfig.SyncMode.BARRIER);
+    }
+
+    /** Runs one schedule in {@code syncMode} with the rule {@code breakage} broken (NONE: every rule kept). */
+    static Outcome run(final long seed, final LogBreakage breakage, final LogConfig.SyncMode syncMode) throws Exception
+    {
+        final boolean dsync = syncMode == LogConfig.SyncMode.DSYNC;
         final Outcome out = new Outcome(seed);
         final Random random = new Random(seed);
         final Map<Long, byte[]> appended = new ConcurrentSkipListMap<>();
@@ -139,7 +156,7 @@ class LogPropertyTest
                             break;
                     }
                 }
-            });
+            }, dsync);
             final AtomicLong clock = new AtomicLong();
             final AtomicLong firstFailure = new AtomicLong(Long.MAX_VALUE);
             final AtomicLong lastAck = new AtomicLong(-1);
@@ -151,7 +168,7 @@ class LogPropertyTest
             {
                 try
                 {
-                    log = LogFile.open(storage, logConfig(breakage).build(), true);
+                    log = LogFile.open(storage, logConfig(breakage, syncMode).build(), true);
                 }
                 catch (final IOException e)
                 {
@@ -259,6 +276,7 @@ class LogPropertyTest
             for (final SimulatedFile f : storage.created())
             {
                 out.errorInjected |= f.errorDelivered();
+                out.syncs += f.syncsIssued();
             }
             if (lastAck.get() > firstFailure.get())
             {
@@ -281,7 +299,7 @@ class LogPropertyTest
             acked.keySet().retainAll(ackedAtCrash.keySet());
             // Records appended but never acknowledged may or may not survive; drop from "appended" those the
             // recovery did not return, so the second round checks against what the log now holds.
-            final List<long[]> recovered = verify(image, appended, acked, out, breakage);
+            final List<long[]> recovered = verify(image, appended, acked, out, breakage, syncMode);
             if (!out.violations.isEmpty())
             {
                 return out;
@@ -312,15 +330,17 @@ class LogPropertyTest
 
     /** Reopens the log on a crash image and checks the properties. @return the records read: {lsn}. */
     private static List<long[]> verify(final Map<String, byte[]> image, final Map<Long, byte[]> appended,
-        final Map<Long, Boolean> acked, final Outcome out, final LogBreakage breakage) throws Exception
+        final Map<Long, Boolean> acked, final Outcome out, final LogBreakage breakage,
+        final LogConfig.SyncMode syncMode) throws Exception
     {
         final List<long[]> read = new ArrayList<>();
         final IoRing ring = SimulatedEngine.open(dedicated("recover-" + out.seed), new SimulatedSchedule(out.seed));
         try
         {
-            final SimulatedLogStorage storage = new SimulatedLogStorage(ring, image, f -> { });
+            final SimulatedLogStorage storage = new SimulatedLogStorage(ring, image, f -> { },
+                syncMode == LogConfig.SyncMode.DSYNC);
             final Map<String, byte[]> copy = new HashMap<>(image);
-            final LogFile log = LogFile.open(storage, logConfig(breakage).build(), false);
+            final LogFile log = LogFile.open(storage, logConfig(breakage, syncMode).build(), false);
             try (LogReader reader = log.reader(log.startLsn()))
             {
                 final List<Long> order = new ArrayList<>(appended.keySet());
@@ -384,6 +404,7 @@ class LogPropertyTest
         }
         finally
         {
+            out.syncs += ring.stats().syncsIssued();
             ring.close();
         }
         return read;
@@ -392,6 +413,14 @@ class LogPropertyTest
     private static int[] runMany(final int schedules, final LogBreakage breakage, final boolean failFast)
         throws Exception
     {
+        return runMany(schedules, breakage, failFast, LogConfig.SyncMode.BARRIER);
+    }
+
+    /** @return {violating, torn, errors, acked, syncs} over {@code schedules} seeds. */
+    private static int[] runMany(final int schedules, final LogBreakage breakage, final boolean failFast,
+        final LogConfig.SyncMode syncMode) throws Exception
+    {
+        long syncs = 0;
         int violating = 0;
         int torn = 0;
         int errors = 0;
@@ -399,7 +428,7 @@ class LogPropertyTest
         for (long seed = 1; seed <= schedules; seed++)
         {
             final long startNs = System.nanoTime();
-            final Outcome o = run(seed, breakage);
+            final Outcome o = run(seed, breakage, syncMode);
             final long tookMs = (System.nanoTime() - startNs) / 1_000_000;
             if (tookMs > 1_000)
             {
@@ -423,10 +452,13 @@ class LogPropertyTest
             torn += o.tornEnd ? 1 : 0;
             errors += o.errorInjected ? 1 : 0;
             acked += o.acked;
+            syncs += o.syncs;
         }
-        System.out.println("LogPropertyTest: breakage=" + breakage + " schedules=" + schedules + " violating=" +
-            violating + " tornTailsDetected=" + torn + " withInjectedError=" + errors + " ackedCommits=" + acked);
-        return new int[] {violating, torn, errors, (int)Math.min(Integer.MAX_VALUE, acked)};
+        System.out.println("LogPropertyTest: syncMode=" + syncMode + " breakage=" + breakage + " schedules=" +
+            schedules + " violating=" + violating + " tornTailsDetected=" + torn + " withInjectedError=" + errors +
+            " ackedCommits=" + acked + " syncs=" + syncs);
+        return new int[] {violating, torn, errors, (int)Math.min(Integer.MAX_VALUE, acked),
+            (int)Math.min(Integer.MAX_VALUE, syncs)};
     }
 
     @Test
@@ -436,6 +468,38 @@ class LogPropertyTest
         final int[] r = runMany(Integer.getInteger("pageio.log.schedules", SCHEDULES), LogBreakage.NONE, true);
         // The schedules exercise what they claim to: torn tails, injected errors, acknowledged commits.
         assertTrue(r[1] > 0 && r[2] > 0 && r[3] > 0, "torn=" + r[1] + " errors=" + r[2] + " acked=" + r[3]);
+    }
+
+    @Test
+    @Timeout(value = 900, unit = TimeUnit.SECONDS)
+    void shouldKeepEveryLogPropertyInDsyncModeWithoutIssuingASingleSync() throws Exception
+    {
+        final int[] r = runMany(Integer.getInteger("pageio.log.dsyncSchedules", DSYNC_SCHEDULES), LogBreakage.NONE,
+            true, LogConfig.SyncMode.DSYNC);
+        assertTrue(r[1] > 0 && r[2] > 0 && r[3] > 0, "torn=" + r[1] + " errors=" + r[2] + " acked=" + r[3]);
+        // O_DSYNC segment files: every barrier of the log (flush, segment preparation, seal, close) needs no sync.
+        assertEquals(0, r[4], "syncs issued in DSYNC mode");
+    }
+
+    @Test
+    @Timeout(value = 600, unit = TimeUnit.SECONDS)
+    void shouldCatchCommitsAcknowledgedBeforeTheirWriteCompletedInDsyncMode() throws Exception
+    {
+        assertTrue(runMany(400, LogBreakage.ACK_ON_ISSUE, false, LogConfig.SyncMode.DSYNC)[0] > 0,
+            "durable property never failed");
+    }
+
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void shouldRefuseDsyncModeOnStorageWhoseFilesAreNotOpenedODsync() throws Exception
+    {
+        try (IoRing ring = SimulatedEngine.open(dedicated("mismatch"), new SimulatedSchedule(1)))
+        {
+            final SimulatedLogStorage storage = new SimulatedLogStorage(ring, Collections.emptyMap(), f -> { }, false);
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                LogFile.open(storage, logConfig(LogBreakage.NONE, LogConfig.SyncMode.DSYNC).build(), false));
+            assertTrue(e.getMessage().contains("syncMode=DSYNC"), e.getMessage());
+        }
     }
 
     @Test

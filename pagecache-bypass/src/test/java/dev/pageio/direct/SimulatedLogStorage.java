@@ -27,6 +27,7 @@ final class SimulatedLogStorage implements LogStorage
     private Map<String, SimulatedFile> durable = new HashMap<>();
     private final Consumer<SimulatedFile> onCreate;
     private final List<SimulatedFile> created = new ArrayList<>();
+    private final boolean dsync;
 
     /**
      * @param ring     a ring on the simulated engine.
@@ -35,11 +36,26 @@ final class SimulatedLogStorage implements LogStorage
      */
     SimulatedLogStorage(final IoRing ring, final Map<String, byte[]> content, final Consumer<SimulatedFile> onCreate)
     {
+        this(ring, content, onCreate, false);
+    }
+
+    /**
+     * @param ring     a ring on the simulated engine.
+     * @param content  the files present at start (a crash image), by name.
+     * @param onCreate called with each file created (to inject faults), in creation order.
+     * @param dsync    true: every file is opened O_DSYNC ({@link SimulatedFile#dsync()}), for
+     *                 {@link LogConfig.SyncMode#DSYNC}.
+     */
+    SimulatedLogStorage(final IoRing ring, final Map<String, byte[]> content, final Consumer<SimulatedFile> onCreate,
+        final boolean dsync)
+    {
         this.ring = ring;
         this.onCreate = onCreate;
+        this.dsync = dsync;
         for (final Map.Entry<String, byte[]> e : content.entrySet())
         {
-            live.put(e.getKey(), new SimulatedFile(path(e.getKey()), e.getValue()));
+            final SimulatedFile f = new SimulatedFile(path(e.getKey()), e.getValue());
+            live.put(e.getKey(), dsync ? f.dsync() : f);
         }
         durable = new HashMap<>(live);
     }
@@ -59,6 +75,12 @@ final class SimulatedLogStorage implements LogStorage
     public int blockBytes()
     {
         return SimulatedFile.SECTOR;
+    }
+
+    @Override
+    public boolean syncWrites()
+    {
+        return dsync;
     }
 
     @Override
@@ -86,6 +108,10 @@ final class SimulatedLogStorage implements LogStorage
             throw new IOException("file exists: name=" + name);
         }
         final SimulatedFile f = new SimulatedFile(path(name)).raw();
+        if (dsync)
+        {
+            f.dsync();
+        }
         created.add(f);
         onCreate.accept(f);
         live.put(name, f);

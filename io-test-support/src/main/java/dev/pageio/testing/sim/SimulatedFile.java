@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   writeback error): a later sync returning 0 does not bring them back.</li>
  *   <li>Errors are reported like the kernel's errseq: a failed write, or a latent writeback error, makes the
  *   <em>next</em> sync return EIO; the one after returns 0 again (fsyncgate).</li>
+ *   <li>A file opened O_DSYNC ({@link #dsync()}) makes each write durable when it completes: the durable prefix
+ *   grows to the end of the log at every completion, and a latent writeback error fails the write itself (the
+ *   kernel reports an O_DSYNC write's sync failure as the write's result).</li>
  *   <li>{@link #crash} builds the image a reboot would see, sector by sector: the durable prefix, plus (by mode)
  *   nothing, a random subset of the volatile records, or that subset and one volatile record torn after a random
  *   number of sectors.</li>
@@ -104,6 +107,7 @@ public final class SimulatedFile extends FileAccess
     private int latentWriteErrorNumber;
     private int failSyncNumber;
     private boolean pageCache;
+    private boolean dsync;
 
     private boolean raw;
 
@@ -207,6 +211,17 @@ public final class SimulatedFile extends FileAccess
         return this;
     }
 
+    /**
+     * The file is opened O_DSYNC: a completed write is durable ({@link #syncWrites()} true, BARRIER.md rule 10).
+     *
+     * @return this.
+     */
+    public SimulatedFile dsync()
+    {
+        dsync = true;
+        return this;
+    }
+
     // ---------------------------------------------------------------------------------------- device (agent)
 
     /** @return the result a write of {@code length} bytes at {@code fileOffset} will have: length or -errno. */
@@ -216,6 +231,11 @@ public final class SimulatedFile extends FileAccess
         if (writesIssued == failWriteNumber)
         {
             return -failWriteErrno;
+        }
+        if (dsync && writesIssued == latentWriteErrorNumber)
+        {
+            // O_DSYNC: the writeback is part of the write, so its failure is the write's result.
+            return -Errno.EIO;
         }
         if (failWriteOffset >= 0 && fileOffset <= failWriteOffset && failWriteOffset < fileOffset + length)
         {
@@ -244,12 +264,16 @@ public final class SimulatedFile extends FileAccess
         {
             r.data = data;
         }
-        if (++completedWrites == latentWriteErrorNumber)
+        if (++completedWrites == latentWriteErrorNumber && !dsync)
         {
             r.lost = true;
             pendingErrno = Errno.EIO;
         }
         log.add(r);
+        if (dsync)
+        {
+            durablePrefix = log.size();
+        }
     }
 
     private int completedWrites;
@@ -498,6 +522,13 @@ public final class SimulatedFile extends FileAccess
     public int fd()
     {
         return -1;
+    }
+
+    /** @return true when {@link #dsync()} was called: a completed write is durable. */
+    @Override
+    public boolean syncWrites()
+    {
+        return dsync;
     }
 
     /** @return true (an O_DIRECT file on the simulated device) unless {@link #pageCache()} was called. */

@@ -1,6 +1,7 @@
 package dev.pageio.testing.sim;
 
 import dev.pageio.core.BarrierMode;
+import dev.pageio.core.IoFailure;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.RingConfig;
@@ -11,6 +12,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Random;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -64,6 +66,36 @@ class SimulatedFileRawTest
         }
         assertArrayEquals(image, rebooted.crashBytes(SimulatedFile.CrashMode.DROP_VOLATILE, new Random(2)),
             "the starting image is durable");
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void shouldMakeEveryCompletedWriteDurableWithoutASyncOnAnODsyncFile() throws Exception
+    {
+        final byte[] first = bytes(3, SimulatedFile.SECTOR);
+        final byte[] second = bytes(4, SimulatedFile.SECTOR);
+        final SimulatedFile device = new SimulatedFile(Path.of("dsync")).raw().dsync();
+        final SimulatedFile failing = new SimulatedFile(Path.of("dsync-failing")).raw().dsync().latentWriteError(1);
+        final byte[] image;
+        try (IoRing ring = SimulatedEngine.open(RingConfig.builder().queueDepth(8), new SimulatedSchedule(9)))
+        {
+            final IoFile file = ring.adopt(device);
+            assertTrue(file.access().syncWrites());
+            file.write(0, direct(first)).get(10, TimeUnit.SECONDS);
+            file.write(first.length, direct(second)).get(10, TimeUnit.SECONDS);
+            // A barrier on an O_DSYNC file completes once its writes did, with no sync (BARRIER.md rule 10).
+            file.barrier(BarrierMode.DATA).get(10, TimeUnit.SECONDS);
+            assertEquals(0, device.syncsIssued(), "syncs issued");
+            image = device.crashBytes(SimulatedFile.CrashMode.DROP_VOLATILE, new Random(3));
+
+            // A write whose writeback fails: on an O_DSYNC file that is the write's own result.
+            final IoFile bad = ring.adopt(failing);
+            final ExecutionException e = assertThrows(ExecutionException.class,
+                () -> bad.write(0, direct(first)).get(10, TimeUnit.SECONDS));
+            assertTrue(String.valueOf(e.getCause()).contains("EIO"), String.valueOf(e.getCause()));
+            assertThrows(IoFailure.class, bad::close, "the failed write poisons the file's barriers, close's too");
+        }
+        assertArrayEquals(concat(first, second), image, "both completed writes survive a crash with no sync");
     }
 
     @Test
