@@ -359,7 +359,11 @@ public final class UringBackend implements RingBackend
         return registrations.registerBuffers(buffers);
     }
 
-    /** Unregisters the buffers. Agent thread, with no request in flight. @return 0 or -errno. */
+    /**
+     * Unregisters the buffers. Agent thread, with no request in flight.
+     *
+     * @return 0 or -errno.
+     */
     public int unregisterBuffers()
     {
         ensureOpen();
@@ -382,7 +386,11 @@ public final class UringBackend implements RingBackend
         return registrations.registerFiles(files);
     }
 
-    /** Unregisters the files. Agent thread, with no request in flight. @return 0 or -errno. */
+    /**
+     * Unregisters the files. Agent thread, with no request in flight.
+     *
+     * @return 0 or -errno.
+     */
     public int unregisterFiles()
     {
         ensureOpen();
