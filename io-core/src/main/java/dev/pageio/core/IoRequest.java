@@ -269,16 +269,14 @@ public final class IoRequest
     /** @return 0 when completed, 115 (EINPROGRESS) in progress, else the failure's errno: as aio_error returns. */
     public int errno()
     {
-        switch (status())
+        // Comparisons, not a switch on the enum: no synthetic switch-map class to load on a virtual thread (a class
+        // load under contention pins its carrier).
+        final IoStatus s = status();
+        if (s == IoStatus.IN_PROGRESS)
         {
-            case IN_PROGRESS:
-                return Errno.EINPROGRESS;
-            case FAILED:
-            case CANCELED:
-                return failure.errno();
-            default:
-                return 0;
+            return Errno.EINPROGRESS;
         }
+        return s == IoStatus.FAILED || s == IoStatus.CANCELED ? failure.errno() : 0;
     }
 
     /**

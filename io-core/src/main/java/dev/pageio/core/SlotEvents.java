@@ -48,21 +48,23 @@ final class SlotEvents
         return begun != null;
     }
 
+    /**
+     * Comparisons, not a {@code switch} on the enum: javac compiles that to a synthetic switch-map class, loaded at
+     * the first request, on the submitting thread; a virtual thread that loads a class while another holds the
+     * class loader's lock pins its carrier (JFR {@code jdk.VirtualThreadPinned} under
+     * {@code SlotEvents.eventOf}, seen by pageio-lucene's VirtualThreadPinningTest on JDK 25).
+     */
     private Event eventOf(final IoOp op)
     {
-        switch (op)
+        if (op == IoOp.READ || op == IoOp.READV)
         {
-            case READ:
-            case READV:
-                return read;
-            case WRITE:
-            case WRITEV:
-                return write;
-            case BARRIER:
-                return barrier;
-            default:
-                return sync;
+            return read;
         }
+        if (op == IoOp.WRITE || op == IoOp.WRITEV)
+        {
+            return write;
+        }
+        return op == IoOp.BARRIER ? barrier : sync;
     }
 
     /**

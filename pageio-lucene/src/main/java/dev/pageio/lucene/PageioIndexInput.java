@@ -6,6 +6,7 @@ import dev.pageio.core.IoFile;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
 import java.nio.ByteBuffer;
 
 import org.apache.lucene.store.AlreadyClosedException;
@@ -36,14 +37,26 @@ final class PageioIndexInput extends BufferedIndexInput
     /** Smallest random read: one 4 KiB page (or the file's alignment, when larger). */
     private static final int MIN_RANDOM_READ_BYTES = 4096;
 
-    /**
-     * Classes of the read path, loaded with this one (when the input is opened) rather than at a first read: a
-     * virtual thread that loads a class pins its carrier while it waits for the class loader's lock (JFR
-     * {@code jdk.VirtualThreadPinned} in {@code BuiltinClassLoader.loadClassOrNull}, seen on JDK 25 with 200
-     * virtual threads at their first read).
+    /*
+     * The read path's classes are loaded AND initialized with this one (when the input is opened) rather than at a
+     * first read: a virtual thread that loads a class pins its carrier while it waits for the class loader's lock
+     * (JFR jdk.VirtualThreadPinned in BuiltinClassLoader.loadClassOrNull), and one that waits while another thread
+     * initializes a class pins too (seen at "new Window" with 200 virtual threads at their first read, JDK 25, after
+     * a class literal had only loaded it).
      */
-    @SuppressWarnings("unused")
-    private static final Class<?>[] READ_PATH = {Window.class, PendingIo.class};
+    static
+    {
+        final MethodHandles.Lookup lookup = MethodHandles.lookup();
+        try
+        {
+            lookup.ensureInitialized(Window.class);
+            lookup.ensureInitialized(PendingIo.class);
+        }
+        catch (final IllegalAccessException e)
+        {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The open file, shared by an input, its clones and slices. */
     static final class Shared
