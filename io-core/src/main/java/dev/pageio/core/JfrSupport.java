@@ -1,5 +1,8 @@
 package dev.pageio.core;
 
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -121,7 +124,7 @@ final class JfrSupport
 
         static void listen()
         {
-            jdk.jfr.FlightRecorder.addListener(new jdk.jfr.FlightRecorderListener()
+            FlightRecorder.addListener(new FlightRecorderListener()
             {
                 @Override
                 public void recorderInitialized(final jdk.jfr.FlightRecorder recorder)
@@ -139,7 +142,7 @@ final class JfrSupport
                 return;
             }
             queueFullProbe = new JfrEvents.QueueFull();
-            jdk.jfr.FlightRecorder.addPeriodicEvent(JfrEvents.RingStatistics.class, () ->
+            FlightRecorder.addPeriodicEvent(JfrEvents.RingStatistics.class, () ->
             {
                 for (final IoRing ring : rings)
                 {

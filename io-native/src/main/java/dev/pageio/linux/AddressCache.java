@@ -1,6 +1,7 @@
 package dev.pageio.linux;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * The base address of the buffer last used by each request slot. A direct buffer's address never changes, and a
@@ -43,6 +44,6 @@ public final class AddressCache
     /** Forgets every buffer (so that none is kept reachable). */
     public void clear()
     {
-        java.util.Arrays.fill(buffers, null);
+        Arrays.fill(buffers, null);
     }
 }

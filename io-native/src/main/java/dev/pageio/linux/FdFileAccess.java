@@ -5,6 +5,7 @@ import dev.pageio.core.spi.FileAccess;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -80,7 +81,7 @@ public class FdFileAccess extends FileAccess
         final long blockSize;
         try
         {
-            blockSize = java.nio.file.Files.getFileStore(path).getBlockSize();
+            blockSize = Files.getFileStore(path).getBlockSize();
         }
         catch (final IOException | RuntimeException e)
         {

@@ -12,6 +12,7 @@ import dev.pageio.linux.Arch;
 import dev.pageio.linux.FdFileAccess;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -230,7 +231,7 @@ public final class Soak
             }
             catch (final IOException e)
             {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }
 

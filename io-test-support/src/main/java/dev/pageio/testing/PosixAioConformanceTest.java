@@ -1,8 +1,8 @@
 package dev.pageio.testing;
 
-import dev.pageio.core.spi.DirectOpenOption;
 import dev.pageio.core.BatchFailedException;
 import dev.pageio.core.BatchMode;
+import dev.pageio.core.CancelOutcome;
 import dev.pageio.core.Errno;
 import dev.pageio.core.IoFile;
 import dev.pageio.core.IoRequest;
@@ -11,6 +11,7 @@ import dev.pageio.core.IoStatus;
 import dev.pageio.core.QueueFullException;
 import dev.pageio.core.RingConfig;
 import dev.pageio.core.RingInterruptedException;
+import dev.pageio.core.spi.DirectOpenOption;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -300,7 +302,7 @@ public abstract class PosixAioConformanceTest extends EngineConformanceBase
                 e.getMessage());
             described.submit();
             assertTrue(described.await(30, TimeUnit.SECONDS));
-            assertEquals(dev.pageio.core.CancelOutcome.ALREADY_DONE, get(described.cancel()));
+            assertEquals(CancelOutcome.ALREADY_DONE, get(described.cancel()));
         }
     }
 
@@ -332,8 +334,8 @@ public abstract class PosixAioConformanceTest extends EngineConformanceBase
             final ByteBuffer last = buffer(PAGE);
             dsts[views] = last;
             assertEquals(size, get(file.readv(0, dsts)), "one read of 3 GiB, whole");
-            assertEquals(java.util.Arrays.toString(EngineConformanceTest.bytes(tail)),
-                java.util.Arrays.toString(EngineConformanceTest.bytes(last)), "the last page, past 2 GiB");
+            assertEquals(Arrays.toString(EngineConformanceTest.bytes(tail)),
+                Arrays.toString(EngineConformanceTest.bytes(last)), "the last page, past 2 GiB");
             final IoRequest request = new IoRequest().readv(file, 0, dsts).submit();
             assertTrue(request.await(120, TimeUnit.SECONDS));
             assertEquals(size, request.result(), "aio_return of the same read");
@@ -361,8 +363,8 @@ public abstract class PosixAioConformanceTest extends EngineConformanceBase
             assertEquals(PAGE, get(file.write(0, pattern(PAGE, 5))));
             final ByteBuffer back = buffer(PAGE);
             assertEquals(PAGE, get(file.read(0, back)));
-            assertEquals(java.util.Arrays.toString(EngineConformanceTest.bytes(pattern(PAGE, 5))),
-                java.util.Arrays.toString(EngineConformanceTest.bytes(back)));
+            assertEquals(Arrays.toString(EngineConformanceTest.bytes(pattern(PAGE, 5))),
+                Arrays.toString(EngineConformanceTest.bytes(back)));
             final IllegalArgumentException offset = assertThrows(IllegalArgumentException.class,
                 () -> file.write(alignment / 2, pattern(PAGE, 6)));
             assertTrue(offset.getMessage().contains("offset not aligned"), offset.getMessage());

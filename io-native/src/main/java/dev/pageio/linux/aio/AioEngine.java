@@ -14,6 +14,7 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The kernel AIO engine ({@code io_setup/io_submit/io_getevents/io_cancel/io_destroy}, no libaio): name
@@ -43,7 +44,7 @@ public final class AioEngine implements IoEngine
         "path (worker threads), O_DIRECT files by the kernel";
     private static final System.Logger LOGGER = System.getLogger(AioEngine.class.getName());
     private static final java.util.concurrent.atomic.AtomicBoolean BUFFERED_LOGGED =
-        new java.util.concurrent.atomic.AtomicBoolean();
+        new AtomicBoolean();
 
     private volatile AioProbe probe;
 

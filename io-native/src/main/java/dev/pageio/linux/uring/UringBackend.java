@@ -8,6 +8,7 @@ import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RequestOp;
 import dev.pageio.core.spi.RingBackend;
+import dev.pageio.linux.AddressCache;
 import dev.pageio.linux.Linux;
 import dev.pageio.linux.LocalCompletions;
 
@@ -91,7 +92,7 @@ public final class UringBackend implements RingBackend
         this.coopTaskRun = ring.coopTaskRun();
         this.sqes = ring.sqes;
         this.queueDepth = queueDepth;
-        this.addressCache = new dev.pageio.linux.AddressCache(queueDepth);
+        this.addressCache = new AddressCache(queueDepth);
         this.maxSegments = maxSegments;
         this.inRing = new UringUserData(queueDepth);
         this.waker = waker;
