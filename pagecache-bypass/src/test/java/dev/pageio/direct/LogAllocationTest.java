@@ -1,7 +1,5 @@
 package dev.pageio.direct;
 
-import dev.pageio.core.IoFailure;
-import dev.pageio.core.IoHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -12,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,21 +34,6 @@ class LogAllocationTest
         TestFiles.deleteTree(dir);
     }
 
-    private static final IoHandler<AtomicLong> COUNT = new IoHandler<>()
-    {
-        @Override
-        public void completed(final long result, final AtomicLong done, final long token)
-        {
-            done.incrementAndGet();
-        }
-
-        @Override
-        public void failed(final IoFailure failure, final AtomicLong done, final long token)
-        {
-            done.addAndGet(1L << 40);
-        }
-    };
-
     @Test
     @Timeout(value = 120, unit = TimeUnit.SECONDS)
     void shouldAppendAndCommitWithoutAllocatingInTheSteadyState() throws Exception
@@ -69,42 +51,32 @@ class LogAllocationTest
             for (int i = 0; i < warmup; i++)
             {
                 record.clear();
-                log.commit(log.append(record), COUNT, done, 0);
+                log.commit(log.append(record), CompletionCount.COUNT, done, 0);
                 issued++;
                 if ((i & 63) == 0)
                 {
-                    waitFor(done, issued);
+                    CompletionCount.waitFor(done, issued);
                 }
             }
-            waitFor(done, issued);
+            CompletionCount.waitFor(done, issued);
             final long before = threads.getThreadAllocatedBytes(me);
             for (int i = 0; i < measured; i++)
             {
                 record.clear();
-                log.commit(log.append(record), COUNT, done, 0);
+                log.commit(log.append(record), CompletionCount.COUNT, done, 0);
                 issued++;
                 if ((i & 63) == 0)
                 {
-                    waitFor(done, issued);
+                    CompletionCount.waitFor(done, issued);
                 }
             }
             final long allocated = threads.getThreadAllocatedBytes(me) - before;
-            waitFor(done, issued);
+            CompletionCount.waitFor(done, issued);
             assertEquals(issued, done.get(), "every commit succeeded");
             System.out.println("LogAllocationTest: bytes allocated by the appending thread for " + measured +
                 " append+commit: " + allocated);
             // A few stray bytes (the JIT, a queue chunk) are tolerated; one object per append would be >= 320 KB.
             assertTrue(allocated < measured, "allocated=" + allocated + " for " + measured + " append+commit");
-        }
-    }
-
-    private static void waitFor(final AtomicLong done, final long target)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (done.get() < target && System.nanoTime() < deadline)
-        {
-            // parkNanos, not Thread.sleep: on JDK 25 each sleep allocates (~65 B), which this test would count
-            LockSupport.parkNanos(100_000);
         }
     }
 }

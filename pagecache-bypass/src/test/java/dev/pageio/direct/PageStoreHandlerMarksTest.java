@@ -16,7 +16,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -151,21 +150,6 @@ class PageStoreHandlerMarksTest
         }
     }
 
-    private static final IoHandler<AtomicLong> COUNT = new IoHandler<>()
-    {
-        @Override
-        public void completed(final long result, final AtomicLong done, final long token)
-        {
-            done.incrementAndGet();
-        }
-
-        @Override
-        public void failed(final IoFailure failure, final AtomicLong done, final long token)
-        {
-            done.addAndGet(1L << 40);
-        }
-    };
-
     @Test
     @Timeout(120)
     void shouldMarkWithoutAllocatingInTheSteadyState() throws Exception
@@ -185,18 +169,18 @@ class PageStoreHandlerMarksTest
             {
                 if (i == rounds)
                 {
-                    waitFor(done, issued);
+                    CompletionCount.waitFor(done, issued);
                     before = threads.getThreadAllocatedBytes(me);
                 }
-                store.writePage(i & 63, page, COUNT, done, 0);
+                store.writePage(i & 63, page, CompletionCount.COUNT, done, 0);
                 issued++;
                 if ((i & 15) == 15)
                 {
-                    waitFor(done, issued);
+                    CompletionCount.waitFor(done, issued);
                 }
             }
             final long allocated = threads.getThreadAllocatedBytes(me) - before;
-            waitFor(done, issued);
+            CompletionCount.waitFor(done, issued);
             assertEquals(issued, done.get(), "every write succeeded");
             assertEquals(0, store.buffers().inFlight());
             System.out.println("PageStoreHandlerMarksTest: bytes allocated by the submitting thread for " + rounds +
@@ -204,17 +188,6 @@ class PageStoreHandlerMarksTest
             // A few stray bytes (the JIT) are tolerated; one object per write would be >= 320 KB.
             assertTrue(allocated < rounds, "allocated=" + allocated + " for " + rounds + " writes");
             store.buffers().release(page);
-        }
-    }
-
-    private static void waitFor(final AtomicLong done, final long target)
-    {
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (done.get() < target && System.nanoTime() < deadline)
-        {
-            // parkNanos, not Thread.sleep: on JDK 25 each sleep allocated ~65 B, which this test counted as the
-            // writes' (82,104 B over 1,250 waits in CI's JDK 25 run)
-            LockSupport.parkNanos(100_000);
         }
     }
 }
