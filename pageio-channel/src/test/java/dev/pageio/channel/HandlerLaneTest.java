@@ -34,8 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The handler lane ({@link HandlerLane#dispatch(ChannelOp)}): handlers of operations that complete together run
  * in one executor task; none is lost when one throws, and a handler may wait for the handler of an operation it
- * issued itself; operations pushed while the task spins after its batch need no other hand-off, and one that
- * completes while a handler blocks goes to another thread.
+ * issued itself; operations pushed while the task spins after its batch, or (holding) while it runs a handler, need
+ * no other hand-off, and one that completes while a handler blocks goes to another thread (holding: through the
+ * {@link LaneWatchdog}).
  */
 class HandlerLaneTest
 {
@@ -313,12 +314,15 @@ class HandlerLaneTest
         assertFalse(lane.spinning(), "the lane is idle after the interrupted spin");
     }
 
-    @Test
+    @ParameterizedTest(name = "hold={0}")
+    @ValueSource(booleans = {true, false})
     @Timeout(60)
-    void shouldHandAnOperationThatCompletesWhileAHandlerBlocksToAnotherThread() throws Exception
+    void shouldHandAnOperationThatCompletesWhileAHandlerBlocksToAnotherThread(final boolean hold) throws Exception
     {
         final CountingExecutor executor = new CountingExecutor();
-        final HandlerLane lane = new HandlerLane(executor, TimeUnit.SECONDS.toNanos(60));
+        // holding: the operation waits behind the blocked handler until the watchdog hands it on (1-2 ms); not
+        // holding: it goes to another task at once
+        final HandlerLane lane = new HandlerLane(executor, TimeUnit.SECONDS.toNanos(60), hold);
         final CountDownLatch blocking = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
@@ -356,6 +360,48 @@ class HandlerLaneTest
         finally
         {
             release.countDown();
+            executor.shutdownNow();
+            assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void shouldRunOperationsThatCompleteWhileAHandlerRunsOnItsTaskWhenTheLaneHolds() throws Exception
+    {
+        final CountingExecutor executor = new CountingExecutor();
+        final HandlerLane lane = new HandlerLane(executor, 0, true);
+        final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
+        final CountDownLatch ran = new CountDownLatch(4);
+        final CompletionHandler<Integer, Object> last = recording(threads, ran);
+        try
+        {
+            lane.dispatch(completedOp(new CompletionHandler<Integer, Object>()
+            {
+                @Override
+                public void completed(final Integer result, final Object attachment)
+                {
+                    threads.add(Thread.currentThread());
+                    ran.countDown();
+                    // three operations complete while this handler runs (as the agent pushes them): they wait for
+                    // this task, which takes them when the handler returns
+                    for (int i = 0; i < 3; i++)
+                    {
+                        lane.dispatch(completedOp(last));
+                    }
+                }
+
+                @Override
+                public void failed(final Throwable failure, final Object attachment)
+                {
+                }
+            }));
+            assertTrue(ran.await(30, TimeUnit.SECONDS), "every handler ran");
+            assertEquals(1, executor.executed.get(), "one executor task for the four operations");
+            assertEquals(1, Set.copyOf(threads).size(), "all four on its thread");
+        }
+        finally
+        {
             executor.shutdownNow();
             assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS));
         }
