@@ -12,9 +12,10 @@
 #     woke it; involuntary: preempted).
 # The counts and shares do not depend on timing much and are indicative even on a busy machine; the IOPS are not.
 # With --spin-ab, pageio-afc runs twice, with the handler lane's spin off (-Ddev.pageio.channel.handlerSpinNs=0)
-# and at its default.
+# and at its default; with --hold-ab, also with the lane's holding off (-Ddev.pageio.channel.handlerHoldNs=0: each
+# operation that completes while a handler runs goes to another executor thread, as before 2026-12-03).
 #
-# usage: io-bench/channel-profile.sh [--file PATH] [--rw randread|randwrite] [--engines "E1 E2"] [--spin-ab]
+# usage: io-bench/channel-profile.sh [--file PATH] [--rw randread|randwrite] [--engines "E1 E2"] [--spin-ab] [--hold-ab]
 #        [--runtime SECONDS] [--out DIR] [-- extra pageio-bench arguments]
 # needs: java 17+ with jfr on the PATH, python3; builds the bench jar through ./pageio-bench on first use.
 set -euo pipefail
@@ -24,6 +25,7 @@ file=/dev/shm/pageio-channel-profile.dat
 rw=randread
 engines="pageio-afc jdk-async uring"
 spin_ab=false
+hold_ab=false
 runtime=8
 extra=()
 out="${TMPDIR:-/tmp}/channel-profile-$(date +%H%M%S)"
@@ -33,6 +35,7 @@ while [[ $# -gt 0 ]]; do
         --rw) rw="$2"; shift 2 ;;
         --engines) engines="$2"; shift 2 ;;
         --spin-ab) spin_ab=true; shift ;;
+        --hold-ab) hold_ab=true; shift ;;
         --out) out="$2"; shift 2 ;;
         --runtime) runtime="$2"; shift 2 ;;
         --) shift; extra=("$@"); break ;;
@@ -147,6 +150,9 @@ PY
 for e in $engines; do
     if [[ "$e" == pageio-afc* ]] && $spin_ab; then
         run "$e@spin0" -Ddev.pageio.channel.handlerSpinNs=0
+    fi
+    if [[ "$e" == pageio-afc* ]] && $hold_ab; then
+        run "$e@hold0" -Ddev.pageio.channel.handlerHoldNs=0
     fi
     run "$e"
 done

@@ -43,12 +43,15 @@ final class HandlerLane
      */
     private static final ChannelOp BUSY = new ChannelOp();
     private static final VarHandle TAKES;
+    private static final VarHandle IN_HANDLER;
 
     static
     {
         try
         {
-            TAKES = MethodHandles.lookup().findVarHandle(HandlerLane.class, "takes", long.class);
+            final MethodHandles.Lookup lookup = MethodHandles.lookup();
+            TAKES = lookup.findVarHandle(HandlerLane.class, "takes", long.class);
+            IN_HANDLER = lookup.findVarHandle(HandlerLane.class, "inHandler", boolean.class);
         }
         catch (final ReflectiveOperationException e)
         {
@@ -70,7 +73,17 @@ final class HandlerLane
      */
     @SuppressWarnings("unused") // through TAKES
     private long takes;
-    /** The watchdog's view at its last look (its thread only): operations were waiting, and {@link #takes} then. */
+    /**
+     * True while a task of a holding lane runs a handler (opaque, as {@link #takes}; racy when two tasks run, and
+     * then harmless: the other task takes what waits): operations that wait while no handler runs have a task
+     * coming (a scheduled one the executor has not started yet), which another task would not help.
+     */
+    @SuppressWarnings("unused") // through IN_HANDLER
+    private boolean inHandler;
+    /**
+     * The watchdog's view at its last look (its thread only): operations were waiting while a handler ran, and
+     * {@link #takes} then.
+     */
     private boolean waitingAtLastWatch;
     private long takesAtLastWatch;
     /**
@@ -109,13 +122,22 @@ final class HandlerLane
      */
     HandlerLane(final ExecutorService executor, final long spinNs, final boolean hold)
     {
+        this(executor, spinNs, hold, hold);
+    }
+
+    /**
+     * @param watched false only in tests that must see a holding lane without the watchdog's take-overs (a handler
+     *                that blocks would then hold the operations behind it until it returns).
+     */
+    HandlerLane(final ExecutorService executor, final long spinNs, final boolean hold, final boolean watched)
+    {
         this.executor = executor;
         // A spinning task holds its thread: only where the tasks queued behind it can be seen (and the spin ended).
         this.pool = executor instanceof ThreadPoolExecutor ? (ThreadPoolExecutor)executor : null;
         this.spinNs = pool != null ? spinNs : 0;
         this.running = hold ? BUSY : IDLE;
-        this.watchdog = hold ? LaneWatchdog.get() : null;
-        if (hold)
+        this.watchdog = hold && watched ? LaneWatchdog.get() : null;
+        if (watchdog != null)
         {
             watchdog.register(this);
         }
@@ -195,7 +217,7 @@ final class HandlerLane
     {
         final ChannelOp taken = lane.getAndSet(running);
         TAKES.setOpaque(this, (long)TAKES.getOpaque(this) + 1); // racy when two tasks run: the watchdog needs a change
-        if (running == BUSY)
+        if (watchdog != null)
         {
             watchdog.wakeIfParked(); // after the lane became BUSY (a volatile write): see LaneWatchdog
         }
@@ -324,8 +346,9 @@ final class HandlerLane
     }
 
     /**
-     * Watchdog thread, every period: when operations have waited in the lane since the last look and no task took
-     * any meanwhile (its handler blocks, or runs that long), gives them to another executor task.
+     * Watchdog thread, every period: when operations have waited in the lane since the last look, a handler ran at
+     * both looks and no task took any operation meanwhile (the handler blocks, or runs that long), gives them to
+     * another executor task.
      *
      * @return true when the lane is active: a task of it holds, runs handlers or spins, or operations wait.
      */
@@ -333,7 +356,7 @@ final class HandlerLane
     {
         final ChannelOp head = lane.get();
         final long t = (long)TAKES.getOpaque(this);
-        final boolean waiting = waiting(head);
+        final boolean waiting = waiting(head) && (boolean)IN_HANDLER.getOpaque(this);
         if (waiting && waitingAtLastWatch && t == takesAtLastWatch && lane.compareAndSet(head, IDLE))
         {
             // From now on pushes schedule tasks again until a task makes the lane BUSY; the blocked task, when its
@@ -370,7 +393,7 @@ final class HandlerLane
      *
      * @return what the handlers threw (the first, the others suppressed in it), or null.
      */
-    private static Throwable runBatch(final ChannelOp newest)
+    private Throwable runBatch(final ChannelOp newest)
     {
         ChannelOp op = newest;
         ChannelOp oldest = null;
@@ -386,6 +409,11 @@ final class HandlerLane
         {
             final ChannelOp next = op.nextInLane; // read before run(): the op goes back to its pool there
             op.nextInLane = null;
+            final boolean watched = running == BUSY;
+            if (watched)
+            {
+                IN_HANDLER.setOpaque(this, true);
+            }
             try
             {
                 op.run();
@@ -400,6 +428,10 @@ final class HandlerLane
                 {
                     thrown.addSuppressed(e);
                 }
+            }
+            if (watched)
+            {
+                IN_HANDLER.setOpaque(this, false);
             }
             op = next;
         }

@@ -248,6 +248,17 @@ class HandlerLaneTest
         }
     }
 
+    /** Waits (30 s at most) until a task of {@code lane} spins for operations: its batch is done. */
+    private static void awaitSpinning(final HandlerLane lane)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!lane.spinning())
+        {
+            assertTrue(System.nanoTime() - deadlineNs < 0, "the lane's task spins after its batch (30 s)");
+            Thread.onSpinWait();
+        }
+    }
+
     /** @return an operation that, pushed onto a lane, runs {@code handler} with -1 (a read at end of file). */
     private static ChannelOp completedOp(final CompletionHandler<Integer, ?> handler)
     {
@@ -287,10 +298,7 @@ class HandlerLaneTest
             final CountDownLatch first = new CountDownLatch(1);
             lane.dispatch(completedOp(recording(threads, first)));
             assertTrue(first.await(30, TimeUnit.SECONDS), "first handler ran");
-            while (!lane.spinning())
-            {
-                Thread.onSpinWait(); // the task spins once its batch is done (up to 60 s here)
-            }
+            awaitSpinning(lane);
             // One at a time, each onto the spinning lane: a push that lands while the task runs a handler finds the
             // lane idle and is handed to another task by design (CI's JDK 25 run saw that when both came at once).
             for (int i = 0; i < 2; i++)
@@ -298,10 +306,7 @@ class HandlerLaneTest
                 final CountDownLatch more = new CountDownLatch(1);
                 lane.dispatch(completedOp(recording(threads, more)));
                 assertTrue(more.await(30, TimeUnit.SECONDS), "a handler pushed onto the spinning lane ran");
-                while (!lane.spinning())
-                {
-                    Thread.onSpinWait(); // back to its spin after the handler
-                }
+                awaitSpinning(lane); // back to its spin after the handler
             }
             assertEquals(1, executor.executed.get(), "one executor task for the three operations");
             assertEquals(1, Set.copyOf(threads).size(), "all three ran on the spinning task's thread");
@@ -370,7 +375,8 @@ class HandlerLaneTest
     void shouldRunOperationsThatCompleteWhileAHandlerRunsOnItsTaskWhenTheLaneHolds() throws Exception
     {
         final CountingExecutor executor = new CountingExecutor();
-        final HandlerLane lane = new HandlerLane(executor, 0, true);
+        // unwatched: on a loaded machine the watchdog could hand the three on if this thread stalled a millisecond
+        final HandlerLane lane = new HandlerLane(executor, 0, true, false);
         final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
         final CountDownLatch ran = new CountDownLatch(4);
         final CompletionHandler<Integer, Object> last = recording(threads, ran);
@@ -424,10 +430,7 @@ class HandlerLaneTest
             final CountDownLatch first = new CountDownLatch(1);
             lane.dispatch(completedOp(recording(new ConcurrentLinkedQueue<>(), first)));
             assertTrue(first.await(30, TimeUnit.SECONDS), "first handler ran");
-            while (!lane.spinning())
-            {
-                Thread.onSpinWait();
-            }
+            awaitSpinning(lane);
             // the pool's only thread spins (up to 60 s here): a task queued behind it must not wait for the spin
             final CountDownLatch queued = new CountDownLatch(1);
             executor.execute(queued::countDown);
