@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -199,7 +200,15 @@ class EventClockTest
                 try (Recording zero = new Recording())
                 {
                     zero.enable("pageio.Read").withThreshold(Duration.ZERO);
+                    final long floor = clock.floorNs(EventClock.READ);
+                    assertTrue(floor > 0, "a read was skipped: the floor is above 0");
                     zero.start();
+                    // no duty cycle since: the floor is the one probed before, and it is not trusted any more
+                    assertEquals(floor, clock.floorNs(EventClock.READ));
+                    assertFalse(clock.skips(EventClock.READ, clock.cycleNs()),
+                        "a floor probed before a recording started skips nothing after it");
+                    ring.poll();
+                    assertEquals(0, clock.floorNs(EventClock.READ), "the first cycle after the start resets it");
                     // the floor the agent probed under the shipped recording no longer holds: nothing is skipped
                     for (int page = 1; page <= after; page++)
                     {
