@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * asks {@code shouldCommit()}: false means the threshold exceeds the probe's duration, so a request estimated below
  * {@link #floorNs} (7/8 of it, for the two clocks' rates) cannot pass it and is skipped; true (or disabled) sets the
  * floor to 0, every request of the type is then ended and asked, exactly as without this clock. At the shipped 20 ms
- * the floor is about 4.4 ms. A recording that starts, stops or closes changes {@link JfrSupport#settingsEpoch()}
+ * the floor is about 4.4 ms. A probe that ran past twice its period (the agent slept or was descheduled) is not
+ * asked but begun again, and the floors stand (probed within the agent's last 5 ms of cycles). A recording that starts, stops or closes changes {@link JfrSupport#settingsEpoch()}
  * before its {@code start()} returns; a request ended under an older epoch is always ended and asked. A threshold
  * lowered on a running recording ({@code Recording.setSettings}, {@code enable(..).withThreshold}) is seen at the
  * next probe, within {@link #PROBE_NS} of the agent's cycles; until then a request below the old floor goes
@@ -84,11 +85,7 @@ final class EventClock
     EventClock()
     {
         epoch = JfrSupport.settingsEpoch();
-        for (final Event probe : probes)
-        {
-            probe.begin();
-        }
-        probeStartNs = System.nanoTime();
+        restartProbes();
         // links the submitters' call site here, not on the first (maybe virtual) submitting thread: see SlotEvents
         cycleNs();
     }
@@ -125,14 +122,28 @@ final class EventClock
             for (int i = 0; i < floorNs.length; i++)
             {
                 floorNs[i] = 0;
-                probes[i].begin();
             }
-            probeStartNs = System.nanoTime();
+            restartProbes();
+        }
+        else if (now - probeStartNs > 2 * PROBE_NS)
+        {
+            // the agent was away (asleep, descheduled): JFR would commit a probe this long at the shipped 20 ms, which
+            // says nothing about a floor; the floors stand, probed within the agent's last 5 ms of cycles
+            restartProbes();
         }
         else if (now - probeStartNs >= PROBE_NS)
         {
             probe(now);
         }
+    }
+
+    private void restartProbes()
+    {
+        for (final Event probe : probes)
+        {
+            probe.begin();
+        }
+        probeStartNs = System.nanoTime();
     }
 
     /**
