@@ -30,7 +30,7 @@ final class HandlerLane
      * How long operations that complete while a lane's task runs handlers may wait for that task before another
      * executor thread takes them (system property {@value #HOLD_PROPERTY}, nanoseconds, the {@link LaneWatchdog}'s
      * period: they wait one to two periods when the task's handlers hold its thread that long; 0: never held, each
-     * goes to another task at once, as before 2026-12-03).
+     * goes to another task at once, the lane's behaviour before it held).
      */
     static final long HOLD_NS = Long.getLong(HOLD_PROPERTY, 1_000_000L);
     /** The lane's head when no operation waits and no task is scheduled or spinning: the next push schedules one. */
@@ -87,7 +87,8 @@ final class HandlerLane
     private boolean waitingAtLastWatch;
     private long takesAtLastWatch;
     /**
-     * Completed operations whose handlers have not started, newest first, on {@link #IDLE} or {@link #SPINNING};
+     * Completed operations whose handlers have not started, newest first, on {@link #IDLE}, {@link #SPINNING} or
+     * {@link #BUSY};
      * see {@link #dispatch(ChannelOp)}.
      */
     private final AtomicReference<ChannelOp> lane = new AtomicReference<>(IDLE);
