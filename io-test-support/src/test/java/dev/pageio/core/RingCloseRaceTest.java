@@ -31,7 +31,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (back-pressure) and, waiting, drives the ring ({@code Backoff.idle}, {@code helpProgress}); in that duty cycle a
  * command runs {@link IoRing#close()}, as another thread's close would land while the submitter parks, and the close
  * runs to its end (the queued read fails ECANCELED, its slot comes free, the agent counts none and stops). The
- * submitter's next poll then takes the freed slot.
+ * submitter's next poll then takes the freed slot. The same replay shows the durability side (BARRIER.md rule 11):
+ * the ring's close skipped the file (its close had begun) and the file's barrier was refused, so the accepted write
+ * was never synced; the file's close must fail saying it was not a barrier, not report success.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class RingCloseRaceTest
@@ -75,6 +77,13 @@ class RingCloseRaceTest
             assertTrue(fileClosed.isDone(),
                 "the file's close ended: its barrier was not queued to a ring that had stopped (lost), holding the " +
                     "file's count and its descriptor open for ever");
+            // rule 11: the accepted write was never synced, so the close must not report success
+            final ExecutionException notABarrier = assertThrows(ExecutionException.class, fileClosed::get,
+                "a close whose barrier the closed ring refused is not a barrier, and says so");
+            final IoFailure failure = (IoFailure)notABarrier.getCause();
+            assertEquals("ECANCELED", failure.errnoName());
+            assertTrue(failure.getMessage().contains("closed without it"), failure.getMessage());
+            assertEquals(0, file.barrierSyncs(), "no sync ran for the file");
         }
         finally
         {
