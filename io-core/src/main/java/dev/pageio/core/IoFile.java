@@ -460,10 +460,8 @@ public final class IoFile implements AutoCloseable
      * through it (IORING_OP_ASYNC_CANCEL, io_cancel) and end with ECANCELED, unless they complete first; its writes
      * and syncs are never canceled by a close. Idempotent.
      *
-     * <p>When the barrier cannot be queued, the close is not a barrier and the future says so: it fails with an
-     * {@link IoFailure} ({@code EAGAIN} when no slot came free within the submit timeout; {@code ECANCELED} when the
-     * ring's {@link IoRing#close()} began after this close and closed the ring before the barrier was queued: the
-     * ring's close barriers only the files whose close it started).
+     * <p>A close whose barrier cannot be queued is not a barrier and fails saying so ({@code EAGAIN}: no slot came
+     * free in the submit timeout; {@code ECANCELED}: a ring close that began after this one shut the ring first).
      *
      * @return completes once the descriptor is closed.
      */
@@ -482,11 +480,6 @@ public final class IoFile implements AutoCloseable
         {
             try
             {
-                if (submission.isClosed())
-                {
-                    throw new ClosedRingException(
-                        "ring closed: ring=" + ring.config().name() + " engine=" + ring.engineName());
-                }
                 submission.submitBarrier(state, BarrierMode.AUTO, lastSeq, CLOSE_BARRIER, this, 0, true);
             }
             catch (final QueueFullException e)
@@ -497,9 +490,8 @@ public final class IoFile implements AutoCloseable
             }
             catch (final ClosedRingException e)
             {
-                // The ring's close began after this close did, so it skipped this file (RingFiles.startClosing), and
-                // it closed the ring before this barrier was queued: nothing synced the writes this file accepted
-                // after its last barrier. Reported, never dropped (rule 11): the close is not a barrier.
+                // The ring's close began after this one, skipped this file (RingFiles.startClosing) and shut the ring
+                // first: nothing synced this file's last writes. Reported, never dropped (rule 11).
                 closeBarrierFailure = IoFailure.of(IoOp.BARRIER, pathText, access.fd(), 0, 0, Errno.ECANCELED,
                     "the ring closed while this file was closing, before its closing barrier was queued; the " +
                         "file is closed without it (writes up to seq=" + lastSeq + " are durable only as far as " +

@@ -237,4 +237,21 @@ final class RequestEnding
         freeSlots.offer(slot);
         return answer;
     }
+
+    /**
+     * A short transfer resumes for the remainder: the kernel moves at most MAX_RW_COUNT (2 GiB - 4 KiB) per call
+     * (fs/read_write.c), and a read is short only at end of file. On an O_DIRECT file a read that stopped on an
+     * unaligned count is at end of file (the remainder would be misaligned); one that stopped on an aligned count
+     * (4096, or the file's larger alignment) resumes, and the next read answers 0 there.
+     *
+     * @param op      the request's operation, which transfers data.
+     * @param request the request, short by {@code result} bytes this time.
+     * @param result  the bytes the last call moved, &gt; 0.
+     * @return true when the request resumes for its remainder.
+     */
+    static boolean resumes(final IoOp op, final Request request, final long result)
+    {
+        return request.length > 0 && (op.writes() || !request.file.direct() ||
+            result % Math.max(4096, request.file.offsetAlignment()) == 0);
+    }
 }

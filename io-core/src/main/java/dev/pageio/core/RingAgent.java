@@ -1,7 +1,6 @@
 package dev.pageio.core;
 
 import dev.pageio.core.spi.CompletionSink;
-import dev.pageio.core.spi.FileAccess;
 import dev.pageio.core.spi.Request;
 import dev.pageio.core.spi.RingBackend;
 import org.agrona.CloseHelper;
@@ -455,11 +454,7 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
                 return;
             }
             slot.advance(result);
-            // A short transfer resumes for the remainder: the kernel moves at most MAX_RW_COUNT (2 GiB - 4 KiB)
-            // per call (fs/read_write.c), and a read is short only at end of file. On an O_DIRECT file a read
-            // that stopped on an unaligned count is at end of file (the remainder would be misaligned); one that
-            // stopped on an aligned count resumes, and the next read answers 0 there.
-            if (request.length > 0 && (op.writes() || !request.file.direct() || directAligned(request.file, result)))
+            if (RequestEnding.resumes(op, request, result))
             {
                 retries[retryCount++] = slot;
                 return;
@@ -468,13 +463,6 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             return;
         }
         ending.finish(slot, 0);
-    }
-
-    /** @return true when {@code bytes} keeps an O_DIRECT transfer aligned (4096, or the file's larger alignment). */
-    private static boolean directAligned(final FileAccess file, final long bytes)
-    {
-        final long alignment = Math.max(4096, file.offsetAlignment());
-        return bytes % alignment == 0;
     }
 
     @Override
