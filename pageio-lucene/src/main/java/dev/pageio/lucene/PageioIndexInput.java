@@ -316,9 +316,11 @@ final class PageioIndexInput extends BufferedIndexInput
             dst.position(dst.position() + left);
             return;
         }
+        boolean continuing = false;
         while (left > 0)
         {
-            final Window w = window(at, left);
+            final Window w = window(at, left, continuing);
+            continuing = true;
             final int from = (int)(at - w.start);
             final int n = Math.min(left, w.valid - from);
             if (n <= 0)
@@ -333,8 +335,14 @@ final class PageioIndexInput extends BufferedIndexInput
         }
     }
 
-    /** @return a window holding the byte at {@code at}, read now or taken from the read-ahead. */
-    private Window window(final long at, final int wanted) throws IOException
+    /**
+     * @param continuing true when {@code at} continues a read that began in the last window: a read that starts
+     *                   at the end of the last window is sequential, one that merely runs past its end is not (a
+     *                   random read that overlaps the last one reads only the rest it needs, with no read-ahead),
+     *                   unless what it still wants fills a whole window.
+     * @return a window holding the byte at {@code at}, read now or taken from the read-ahead.
+     */
+    private Window window(final long at, final int wanted, final boolean continuing) throws IOException
     {
         if (current != null && current.covers(at))
         {
@@ -344,7 +352,8 @@ final class PageioIndexInput extends BufferedIndexInput
         {
             current = new Window(shared.blockBytes, shared.memoryAlignment);
         }
-        final boolean sequential = sequentialHint || (current.start >= 0 && at == current.start + current.valid);
+        final boolean sequential = sequentialHint || (current.start >= 0 && at == current.start + current.valid &&
+            (!continuing || wanted >= shared.blockBytes));
         if (ahead != null && ahead.io.busy())
         {
             if (at >= ahead.start && at < ahead.start + ahead.requested)

@@ -1,6 +1,7 @@
 package dev.pageio.lucene.bench;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,10 +13,16 @@ import java.util.concurrent.locks.LockSupport;
  * Bounds the page cache this process may hold while it measures, so that reads through the page cache
  * (NIOFSDirectory, MMapDirectory) are cold reads from the disk and not memory: the process moves itself into a
  * new memory cgroup, a child of the one it runs in (so everything stays accounted where it was), whose limit a
- * monitor thread keeps at the process's memory other than page cache plus {@code roomBytes} (every 20 ms). What the
+ * monitor thread keeps at the process's memory other than page cache plus {@code roomBytes} (every 5 ms). What the
  * process allocated before the move stays charged to its old cgroup (cgroup v1 and v2 both leave charges where
  * they were made), so only the page cache and what the JVM allocates during the run count against the child, and
- * the JVM's growth never eats into the room or makes the kernel kill it. The kernel reclaims the child's page cache
+ * the JVM's growth never eats into the room. A burst of JVM memory faster than the monitor (more than the room
+ * within 5 ms: thousands of threads touching new stack pages at once, a compiler arena) makes the kernel kill the
+ * JVM at the limit (the run fails with "Killed"; the bench warms its threads up before the move so that this does
+ * not happen). The OOM killer stays on: with it off ({@code memory.oom_control}) a thread stuck at the limit inside
+ * Java code holds up the next safepoint, and the monitor, a Java thread, then waits at that safepoint and never
+ * raises the limit (seen here with 1000 platform threads). If the monitor fails, it lifts the limit before it
+ * stops. It reads the control files through descriptors it keeps open. The kernel reclaims the child's page cache
  * when its file pages pass the room: the reading threads pay that reclaim, as a memory-constrained reader does.
  *
  * <p>cgroup v1 (a {@code memory} hierarchy, as on this project's machine): the child is created under the
@@ -27,7 +34,7 @@ import java.util.concurrent.locks.LockSupport;
 final class ColdCache implements AutoCloseable
 {
     private static final long PAGE = 4096;
-    private static final long MONITOR_PERIOD_NS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long MONITOR_PERIOD_NS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final Path origin;
     private final Path child;
@@ -40,6 +47,10 @@ final class ColdCache implements AutoCloseable
     private volatile IOException monitorFailure;
     /** The limit last written (under this object's lock). */
     private long lastLimit = -1;
+    /** The child's usage and memory.stat, kept open; the buffer they are read into (under this object's lock). */
+    private RandomAccessFile usage;
+    private RandomAccessFile stat;
+    private final byte[] buffer = new byte[64 * 1024];
 
     private ColdCache(final Path origin, final Path child, final boolean v2, final long roomBytes)
     {
@@ -119,6 +130,9 @@ final class ColdCache implements AutoCloseable
         }
         try
         {
+            usage = new RandomAccessFile(child.resolve(v2 ? "memory.current" : "memory.usage_in_bytes").toFile(),
+                "r");
+            stat = new RandomAccessFile(child.resolve("memory.stat").toFile(), "r");
             writeLimit(nonFileBytes() + roomBytes); // empty child: the room alone, before anything moves in
             write(child.resolve("cgroup.procs"), Long.toString(ProcessHandle.current().pid()));
             adjust();
@@ -167,6 +181,14 @@ final class ColdCache implements AutoCloseable
             catch (final IOException e)
             {
                 monitorFailure = e;
+                try
+                {
+                    write(child.resolve(v2 ? "memory.max" : "memory.limit_in_bytes"), v2 ? "max" : "-1");
+                }
+                catch (final IOException suppressed)
+                {
+                    e.addSuppressed(suppressed);
+                }
                 return;
             }
             LockSupport.parkNanos(MONITOR_PERIOD_NS);
@@ -196,23 +218,75 @@ final class ColdCache implements AutoCloseable
     /** @return the child's charged memory minus its page cache. */
     private long nonFileBytes() throws IOException
     {
-        final long usage = Long.parseLong(Files.readString(child.resolve(v2 ? "memory.current" :
-            "memory.usage_in_bytes")).trim());
-        return Math.max(0, usage - fileBytes());
+        final int n = readAt0(usage);
+        final long charged = parseLong(0, n);
+        return Math.max(0, charged - fileBytes());
     }
 
     /** @return the child's page cache: its active and inactive file LRU lists (memory.stat). */
     private long fileBytes() throws IOException
     {
+        final int n = readAt0(stat);
         long file = 0;
-        for (final String line : Files.readAllLines(child.resolve("memory.stat")))
+        int line = 0;
+        while (line < n)
         {
-            if (line.startsWith("active_file ") || line.startsWith("inactive_file "))
+            int end = line;
+            while (end < n && buffer[end] != '\n')
             {
-                file += Long.parseLong(line.substring(line.indexOf(' ') + 1).trim());
+                end++;
             }
+            if (startsWith(line, end, "active_file ") || startsWith(line, end, "inactive_file "))
+            {
+                int value = line;
+                while (buffer[value] != ' ')
+                {
+                    value++;
+                }
+                file += parseLong(value + 1, end);
+            }
+            line = end + 1;
         }
         return file;
+    }
+
+    /** Reads a control file from its start into {@link #buffer}, through the descriptor kept open. */
+    private int readAt0(final RandomAccessFile file) throws IOException
+    {
+        file.seek(0);
+        int n = 0;
+        int r;
+        while (n < buffer.length && (r = file.read(buffer, n, buffer.length - n)) > 0)
+        {
+            n += r;
+        }
+        return n;
+    }
+
+    private boolean startsWith(final int from, final int end, final String prefix)
+    {
+        if (end - from < prefix.length())
+        {
+            return false;
+        }
+        for (int i = 0; i < prefix.length(); i++)
+        {
+            if (buffer[from + i] != prefix.charAt(i))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private long parseLong(final int from, final int end)
+    {
+        long v = 0;
+        for (int i = from; i < end && buffer[i] >= '0' && buffer[i] <= '9'; i++)
+        {
+            v = v * 10 + (buffer[i] - '0');
+        }
+        return v;
     }
 
     private static void write(final Path file, final String value) throws IOException
@@ -243,6 +317,13 @@ final class ColdCache implements AutoCloseable
 
     private void leave() throws IOException
     {
+        for (final RandomAccessFile file : new RandomAccessFile[] {usage, stat})
+        {
+            if (file != null)
+            {
+                file.close();
+            }
+        }
         if (Files.exists(child.resolve("cgroup.procs")))
         {
             write(origin.resolve("cgroup.procs"), Long.toString(ProcessHandle.current().pid()));

@@ -53,7 +53,7 @@ import org.apache.lucene.store.NIOFSDirectory;
  * The Lucene benchmark command (run through {@code pageio-lucene/lucene-bench}; {@code --help} below).
  *
  * <pre>
- * index --impl mmap|niofs|directio|pageio|pageio-merges --dir D [--docs 150000] [--flush-docs 5000] [--engine E]
+ * index --impl mmap|niofs|directio|pageio|pageio-merges --dir D [--docs 120000] [--flush-docs 4000] [--engine E]
  *       [--seed S] [--queue-depth Q] [--drop-caches]
  *     Generates a corpus (seeded words, skewed frequencies) and indexes it with one IndexWriter that flushes a
  *     segment every --flush-docs documents and merges nothing while it adds (a TieredMergePolicy whose natural
@@ -61,9 +61,9 @@ import org.apache.lucene.store.NIOFSDirectory;
  *     commits. Prints index and merge seconds, the segments before the merge, and the page cache the index files
  *     hold after indexing and after the merge (mincore(2) over every file, as fincore counts).
  * reads --impl pageio|pageio-ring|niofs|mmap --dir D --threads T --kind virtual|platform [--seconds 10]
- *       [--cold] [--cold-cache-mib 16] [--engine E] [--queue-depth Q] [--drop-caches]
+ *       [--warm-seconds 1] [--cold] [--cold-cache-mib 16] [--engine E] [--queue-depth Q] [--drop-caches]
  *     Random 4-16 KiB readBytes at random offsets of the index files in D larger than 1 MiB (a file drawn in
- *     proportion to its size), from T threads each with its own clones. pageio-ring: pageio with every read
+ *     proportion to its size), from T threads each with its own clones, after --warm-seconds of the same reads. pageio-ring: pageio with every read
  *     through the ring (callerThreadReads off). --cold: the page cache of the index files is dropped
  *     (POSIX_FADV_DONTNEED), and the process may hold at most --cold-cache-mib of page cache while it reads
  *     (a memory cgroup, see ColdCache; root only). Prints reads/s, latency percentiles (HdrHistogram), and counts
@@ -127,10 +127,11 @@ public final class LuceneBench
     private static void usage()
     {
         System.out.println("usage:\n" +
-            "  index --impl mmap|niofs|directio|pageio|pageio-merges --dir D [--docs 150000] [--flush-docs 5000] " +
+            "  index --impl mmap|niofs|directio|pageio|pageio-merges --dir D [--docs 120000] [--flush-docs 4000] " +
             "[--engine auto] [--seed 1] [--queue-depth 1024] [--drop-caches]\n" +
             "  reads --impl pageio|pageio-ring|niofs|mmap --dir D --threads 1|32|1000 --kind virtual|platform " +
-            "[--seconds 10] [--cold] [--cold-cache-mib 16] [--engine auto] [--queue-depth 1024] [--drop-caches]");
+            "[--seconds 10] [--warm-seconds 1] [--cold] [--cold-cache-mib 16] [--engine auto] [--queue-depth 1024] " +
+            "[--drop-caches]");
     }
 
     private static String required(final Map<String, String> opts, final String key)
@@ -218,8 +219,8 @@ public final class LuceneBench
     {
         final String impl = required(opts, "impl");
         final Path dir = Paths.get(required(opts, "dir"));
-        final long docs = Long.parseLong(opts.getOrDefault("docs", "150000"));
-        final int flushDocs = Integer.parseInt(opts.getOrDefault("flush-docs", "5000"));
+        final long docs = Long.parseLong(opts.getOrDefault("docs", "120000"));
+        final int flushDocs = Integer.parseInt(opts.getOrDefault("flush-docs", "4000"));
         final long seed = Long.parseLong(opts.getOrDefault("seed", "1"));
         emptyDirectory(dir);
         dropCaches(opts);
@@ -335,6 +336,7 @@ public final class LuceneBench
         final double seconds = Double.parseDouble(opts.getOrDefault("seconds", "10"));
         final boolean cold = opts.containsKey("cold");
         final long roomBytes = Long.parseLong(opts.getOrDefault("cold-cache-mib", "16")) << 20;
+        final double warmSeconds = Double.parseDouble(opts.getOrDefault("warm-seconds", "1"));
         dropCaches(opts);
         try (Directory directory = open(impl, dir, opts))
         {
@@ -378,10 +380,22 @@ public final class LuceneBench
                 final CountDownLatch ready = new CountDownLatch(threads);
                 final CountDownLatch go = new CountDownLatch(1);
                 final AtomicLong deadline = new AtomicLong();
-                // A page an MMapDirectory clone reads stays mapped, and a mapped page cannot be dropped from the
-                // cache: MMap clones read nothing before the run. The others read one range per clone first, so
-                // that their buffers (pageio: an aligned window per clone) exist before a --cold move.
-                final boolean warm = !impl.equals("mmap");
+                // Warm-up: each thread runs the read loop for --warm-seconds before the run (and before a --cold
+                // move), so that its stack, its clones' buffers (pageio: an aligned window per clone) and the compiled
+                // code exist before the page cache is bounded. A page an MMapDirectory clone reads stays mapped, and a
+                // mapped page cannot be dropped from the cache, so MMap warms up on inputs of a second MMapDirectory
+                // (Lucene 9.12 maps a segment's files in one arena per directory, unmapped when its last input
+                // closes), closed before the run.
+                final Directory warmDirectory = impl.equals("mmap") ? new MMapDirectory(dir) : null;
+                final IndexInput[] warmInputs = warmDirectory != null ? new IndexInput[inputs.length] : inputs;
+                if (warmDirectory != null)
+                {
+                    for (int i = 0; i < inputs.length; i++)
+                    {
+                        warmInputs[i] = warmDirectory.openInput(names.get(i), IOContext.RANDOM);
+                    }
+                }
+                final long warmEnd = System.nanoTime() + (long)(warmSeconds * 1e9);
                 final List<Future<?>> tasks = new ArrayList<>();
                 try
                 {
@@ -392,36 +406,31 @@ public final class LuceneBench
                         tasks.add(pool.submit(() ->
                         {
                             final IndexInput[] clones = new IndexInput[inputs.length];
-                            final byte[] buffer = new byte[16 * 1024];
-                            final ThreadLocalRandom random = ThreadLocalRandom.current();
+                            final IndexInput[] warmClones = new IndexInput[inputs.length];
                             for (int i = 0; i < clones.length; i++)
                             {
                                 clones[i] = inputs[i].clone();
-                                if (warm)
-                                {
-                                    clones[i].seek(random.nextLong(clones[i].length() - buffer.length));
-                                    clones[i].readBytes(buffer, 0, buffer.length);
-                                }
+                                warmClones[i] = warmInputs[i].clone();
                             }
+                            final byte[] buffer = new byte[16 * 1024];
+                            final ThreadLocalRandom random = ThreadLocalRandom.current();
+                            for (final IndexInput clone : clones) // every clone once: its buffers exist now
+                            {
+                                clone.seek(random.nextLong(clone.length() - buffer.length));
+                                clone.readBytes(buffer, 0, warmInputs == inputs ? buffer.length : 0);
+                            }
+                            do
+                            {
+                                readRandom(warmClones, ends, totalBytes, buffer, random, h); // the measured code
+                            }
+                            while (System.nanoTime() < warmEnd);
+                            h.reset();
                             ready.countDown();
                             go.await();
                             final long end = deadline.get();
                             while (System.nanoTime() < end)
                             {
-                                final int length = 4096 + random.nextInt(12 * 1024 + 1);
-                                int f = 0;
-                                final long pick = random.nextLong(totalBytes);
-                                while (ends[f] <= pick)
-                                {
-                                    f++;
-                                }
-                                final IndexInput clone = clones[f];
-                                final long position = random.nextLong(clone.length() - length);
-                                final long t0 = System.nanoTime();
-                                clone.seek(position);
-                                clone.readBytes(buffer, 0, length);
-                                h.recordValue(System.nanoTime() - t0);
-                                bytes[0] += length;
+                                bytes[0] += readRandom(clones, ends, totalBytes, buffer, random, h);
                             }
                             return null;
                         }));
@@ -429,6 +438,14 @@ public final class LuceneBench
                     if (!ready.await(120, TimeUnit.SECONDS))
                     {
                         throw new IllegalStateException("reader threads not ready after 120 s: threads=" + threads);
+                    }
+                    if (warmDirectory != null)
+                    {
+                        for (final IndexInput input : warmInputs)
+                        {
+                            input.close();
+                        }
+                        warmDirectory.close();
                     }
                     if (cold)
                     {
@@ -517,6 +534,34 @@ public final class LuceneBench
                 }
             }
         }
+    }
+
+    /**
+     * One random 4-16 KiB read of a file drawn in proportion to its size ({@code ends}: cumulative sizes), its
+     * latency recorded in {@code h} unless null.
+     *
+     * @return the bytes read.
+     */
+    private static int readRandom(final IndexInput[] clones, final long[] ends, final long totalBytes,
+        final byte[] buffer, final ThreadLocalRandom random, final Histogram h) throws IOException
+    {
+        final int length = 4096 + random.nextInt(12 * 1024 + 1);
+        int f = 0;
+        final long pick = random.nextLong(totalBytes);
+        while (ends[f] <= pick)
+        {
+            f++;
+        }
+        final IndexInput clone = clones[f];
+        final long position = random.nextLong(clone.length() - length);
+        final long t0 = System.nanoTime();
+        clone.seek(position);
+        clone.readBytes(buffer, 0, length);
+        if (h != null)
+        {
+            h.recordValue(System.nanoTime() - t0);
+        }
+        return length;
     }
 
     private static RingStats ringStats(final Directory directory)
