@@ -63,8 +63,8 @@ import org.apache.lucene.store.NIOFSDirectory;
  * reads --impl pageio|pageio-ring|niofs|mmap --dir D --threads T --kind virtual|platform [--seconds 10]
  *       [--warm-seconds 1] [--cold] [--cold-cache-mib 16] [--engine E] [--queue-depth Q] [--drop-caches]
  *     Random 4-16 KiB readBytes at random offsets of the index files in D larger than 1 MiB (a file drawn in
- *     proportion to its size), from T threads each with its own clones, after --warm-seconds of the same reads. pageio-ring: pageio with every read
- *     through the ring (callerThreadReads off). --cold: the page cache of the index files is dropped
+ *     proportion to its size), from T threads each with its own clones, after --warm-seconds of the same reads.
+ *     pageio-ring: pageio with every read through the ring (callerThreadReads off). --cold: the page cache of the index files is dropped
  *     (POSIX_FADV_DONTNEED), and the process may hold at most --cold-cache-mib of page cache while it reads
  *     (a memory cgroup, see ColdCache; root only). Prints reads/s, latency percentiles (HdrHistogram), and counts
  *     per read: bytes fetched from storage (/proc/self/io), context switches and CPU (getrusage), and for pageio
