@@ -46,6 +46,7 @@ public final class IoRing implements AutoCloseable
     private final BarrierPolicy barrierPolicy;
     private final int capacity;
     private final RingDriver driver;
+    private final RingAgent agent;
     private final Submission submission;
     private final RingCounters counters = new RingCounters();
     private final LatencyRecorder latency;
@@ -76,6 +77,7 @@ public final class IoRing implements AutoCloseable
         this.latency = config.latencyRecording() ? new LatencyRecorder() : null;
         final RingAgent agent = new RingAgent(config, backend, slots, submissions, freeSlots, files.states(), this::onTerminated,
             counters, latency, this::onAgentFailed);
+        this.agent = agent;
         this.driver = new RingDriver(config, agent, terminated);
         this.submission = new Submission(config, backend.name(), backend.requiresDirectBuffers(), freeSlots, submissions,
             agent, driver, counters);
@@ -233,10 +235,18 @@ public final class IoRing implements AutoCloseable
             return;
         }
         eventsEnabled = true;
+        final EventClock clock = new EventClock();
         for (final Slot slot : slots)
         {
-            slot.events = new SlotEvents();
+            slot.events = new SlotEvents(clock);
         }
+        agent.execute(() -> agent.eventClock(clock));
+    }
+
+    /** @return the clock of the slots' JFR events, or null (agent thread: a CALLER ring's poller; tests). */
+    EventClock eventClock()
+    {
+        return agent.eventClock();
     }
 
     /** @return the most requests outstanding at once. */

@@ -2,9 +2,11 @@ package dev.pageio.core;
 
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.FlightRecorderListener;
+import jdk.jfr.Recording;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The one door to JDK Flight Recorder. pageio runs where the {@code jdk.jfr} module is absent (a jlinked runtime, a
@@ -26,6 +28,12 @@ final class JfrSupport
     private static boolean listening;
     /** True once JFR is initialized and pageio's event classes are loaded. */
     private static volatile boolean recorderUp;
+    /**
+     * Counts the recordings' state changes (start, stop, close): JFR applies a starting recording's settings before
+     * it tells its listeners, so a request submitted after {@code Recording.start()} returned sees the new count, and
+     * {@link EventClock} asks JFR about it rather than trust a floor probed under the old settings.
+     */
+    private static final AtomicInteger SETTINGS_EPOCH = new AtomicInteger();
 
     private JfrSupport()
     {
@@ -96,6 +104,12 @@ final class JfrSupport
         }
     }
 
+    /** @return the count of recording state changes so far (any thread; one volatile read). */
+    static int settingsEpoch()
+    {
+        return SETTINGS_EPOCH.get();
+    }
+
     /**
      * Submitting thread, when the ring is full: begins a {@code pageio.QueueFull} event if it is enabled.
      *
@@ -127,9 +141,15 @@ final class JfrSupport
             FlightRecorder.addListener(new FlightRecorderListener()
             {
                 @Override
-                public void recorderInitialized(final jdk.jfr.FlightRecorder recorder)
+                public void recorderInitialized(final FlightRecorder recorder)
                 {
                     JfrSupport.recorderInitialized();
+                }
+
+                @Override
+                public void recordingStateChanged(final Recording recording)
+                {
+                    SETTINGS_EPOCH.incrementAndGet();
                 }
             });
         }

@@ -83,6 +83,8 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
     private boolean deferredSubmit;
     private volatile boolean closing;
     private boolean terminated;
+    /** The clock of the slots' JFR events, once JFR is initialized ({@link IoRing#enableEvents()}); else null. */
+    private EventClock eventClock;
     /** The VirtualMachineError a handler threw: the ring closed itself (agent thread; read after termination). */
     private volatile Throwable fatal;
     private final Runnable onFatal;
@@ -218,6 +220,11 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
         {
             throw new AgentTerminationException("ring terminated: " + roleName);
         }
+        final EventClock clock = eventClock;
+        if (clock != null)
+        {
+            clock.cycle();
+        }
         int work = runControl();
         final int prepared = prepareAndSubmit();
         work += prepared;
@@ -232,6 +239,18 @@ final class RingAgent implements Agent, CompletionSink, BarrierTracker.Sink, Rin
             work += close.step();
         }
         return work;
+    }
+
+    /** Agent: the slots' events have this clock from now on. */
+    void eventClock(final EventClock clock)
+    {
+        eventClock = clock;
+    }
+
+    /** Agent: the clock of the slots' JFR events, or null before JFR was initialized (tests). */
+    EventClock eventClock()
+    {
+        return eventClock;
     }
 
     private int runControl()

@@ -9,13 +9,18 @@ import jdk.jfr.Event;
  * before each commit.
  *
  * <p>The cost when pageio's events are disabled (no recording, or a recording that disables them): one
- * {@link Event#isEnabled()} check on the submitting thread, and a null check of {@link #begun} on the agent.
+ * {@link Event#isEnabled()} check on the submitting thread (a plain field of JFR's), and a null check of
+ * {@link #begun} on the agent. Enabled: the submitter's {@link Event#begin()} (one JFR timestamp) and a read of the
+ * ring's {@link EventClock}; at the end, a subtraction and a compare against the type's floor, and only for a request
+ * that may pass its threshold {@link Event#end()} (a second timestamp) and {@link Event#shouldCommit()}; the fields
+ * are copied only for an event JFR commits.
  *
  * <p>Threading: {@link #begin} by the thread that owns the slot before it publishes it; everything else by the
  * agent. The submission queue's offer and poll order the two.
  */
 final class SlotEvents
 {
+    private final EventClock clock;
     private final JfrEvents.Read read = new JfrEvents.Read();
     private final JfrEvents.Write write = new JfrEvents.Write();
     private final JfrEvents.Sync sync = new JfrEvents.Sync();
@@ -23,18 +28,31 @@ final class SlotEvents
     private final JfrEvents.Barrier barrier = new JfrEvents.Barrier();
     /** The event of the request in this slot, begun at its submission; null when events were off then. */
     private Event begun;
+    /** The {@link EventClock} type of {@link #begun}. */
+    private int begunType;
+    /** The ring's cycle clock when {@link #begun} began: the request's start, accurate to the agent's cycle. */
+    private long stampNs;
     private boolean barrierSyncBegun;
     /** The file's barrier syncs when this barrier arrived at the agent. */
     long barrierSyncsBefore;
 
+    SlotEvents(final EventClock clock)
+    {
+        this.clock = clock;
+    }
+
     /** Submitting thread: begins the timing of the request's event, if its type is enabled now. */
     void begin(final IoOp op)
     {
-        final Event event = eventOf(op);
+        final int type = typeOf(op);
+        final Event event = type == EventClock.READ ? read : type == EventClock.WRITE ? write :
+            type == EventClock.BARRIER ? barrier : sync;
         if (event.isEnabled())
         {
             event.begin();
             begun = event;
+            begunType = type;
+            stampNs = clock.cycleNs();
         }
         else
         {
@@ -54,17 +72,17 @@ final class SlotEvents
      * class loader's lock pins its carrier (JFR {@code jdk.VirtualThreadPinned} under
      * {@code SlotEvents.eventOf}, seen by pageio-lucene's VirtualThreadPinningTest on JDK 25).
      */
-    private Event eventOf(final IoOp op)
+    private static int typeOf(final IoOp op)
     {
         if (op == IoOp.READ || op == IoOp.READV)
         {
-            return read;
+            return EventClock.READ;
         }
         if (op == IoOp.WRITE || op == IoOp.WRITEV)
         {
-            return write;
+            return EventClock.WRITE;
         }
-        return op == IoOp.BARRIER ? barrier : sync;
+        return op == IoOp.BARRIER ? EventClock.BARRIER : EventClock.SYNC;
     }
 
     /**
@@ -84,6 +102,10 @@ final class SlotEvents
     {
         final Event event = begun;
         begun = null;
+        if (clock.skips(begunType, stampNs))
+        {
+            return;
+        }
         event.end();
         if (!event.shouldCommit())
         {
@@ -121,6 +143,10 @@ final class SlotEvents
         final long syncs, final int errno, final String engine, final String ring)
     {
         begun = null;
+        if (clock.skips(EventClock.BARRIER, stampNs))
+        {
+            return;
+        }
         barrier.end();
         if (!barrier.shouldCommit())
         {

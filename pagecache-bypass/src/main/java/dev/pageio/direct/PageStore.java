@@ -66,7 +66,7 @@ public final class PageStore implements AutoCloseable
         this.ownsRing = ownsRing;
         this.ioFile = ioFile;
         this.pool = pool;
-        this.handlerMarks = new PoolMarkedHandlers(pool, ring.config().queueDepth());
+        this.handlerMarks = new PoolMarkedHandlers(pool, ring.config().queueDepth(), pool.bufferCount());
         this.pageSizeBytes = config.pageSizeBytes();
         this.pageShift = Integer.numberOfTrailingZeros(pageSizeBytes);
         this.maxSegments = ring.config().maxSegments();

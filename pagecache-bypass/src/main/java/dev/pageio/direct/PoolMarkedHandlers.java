@@ -68,13 +68,15 @@ final class PoolMarkedHandlers
 
     /**
      * @param pool     the pool whose buffers are marked.
-     * @param capacity handlers made up front (the ring's queue depth is enough), at least 2.
+     * @param capacity handlers kept for reuse: the ring's queue depth, the most pool-marked I/Os in flight at once.
+     * @param made     handlers made up front, at most {@code capacity}: the pool's buffer count, the usual most in
+     *                 flight (a buffer in two I/Os at once takes a handler made on demand, kept for reuse after).
      */
-    PoolMarkedHandlers(final AlignedBufferPool pool, final int capacity)
+    PoolMarkedHandlers(final AlignedBufferPool pool, final int capacity, final int made)
     {
         this.pool = pool;
         this.free = new MpmcVarHandleArrayQueue<>(Math.max(2, capacity));
-        for (int i = 0; i < capacity; i++)
+        for (int i = Math.min(made, capacity); i > 0; i--)
         {
             free.offer(new Marked(this));
         }
