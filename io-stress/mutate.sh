@@ -9,7 +9,8 @@
 # Each io-stress/mutations/*.sh file sets MODULE (the Maven module holding the tests), TESTS (a surefire -Dtest
 # filter), RULE (what it breaks) and defines mutate(): edits in the scratch clone (cwd), usually with perl -0pi.
 # A jcstress mutation (j*) defines check LOG instead: builds target/jcstress.jar and runs its test, 0 when green
-# (j11 is a Lincheck one: its check runs surefire in the stress profile).
+# (j11 is a Lincheck one: its check runs surefire in the stress profile; j05 has no check: its test is a surefire test
+# of io-test-support, RingCloseRaceTest).
 # A mutation whose edit no longer matches the code (after a refactor) is reported STALE, not counted as red.
 # Runs offline (-o): run ./run-tests once first so every dependency is in ~/.m2. Exit status: 0 when every
 # applicable mutation went red and the unmutated baseline was green.

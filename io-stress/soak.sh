@@ -6,7 +6,8 @@
 #   io-stress/soak.sh --minutes N            (or --seconds N, or --ops N for a count per engine)
 #   io-stress/soak.sh --ops 100000000 --engines io_uring   one engine to 10^8 operations
 # Other options: --engines io_uring,aio,threads --producers 16 --queue-depth 8 --dir DIR (default io-stress/target/soak,
-# on the build's filesystem: O_DIRECT needs ext4/xfs, or tmpfs on Linux >= 6.6).
+# on the build's filesystem: O_DIRECT needs ext4/xfs, or tmpfs on Linux >= 6.6). The long runs (10^8 per engine):
+# --dir /dev/shm/pageio-soak (tmpfs: the barrier protocol and its syncs run, with nothing to flush); see README.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 jar="$here/target/jcstress.jar"

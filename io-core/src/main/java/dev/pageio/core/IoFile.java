@@ -460,6 +460,11 @@ public final class IoFile implements AutoCloseable
      * through it (IORING_OP_ASYNC_CANCEL, io_cancel) and end with ECANCELED, unless they complete first; its writes
      * and syncs are never canceled by a close. Idempotent.
      *
+     * <p>When the barrier cannot be queued, the close is not a barrier and the future says so: it fails with an
+     * {@link IoFailure} ({@code EAGAIN} when no slot came free within the submit timeout; {@code ECANCELED} when the
+     * ring's {@link IoRing#close()} began after this close and closed the ring before the barrier was queued: the
+     * ring's close barriers only the files whose close it started).
+     *
      * @return completes once the descriptor is closed.
      */
     public CompletableFuture<Void> closeAsync()
@@ -473,10 +478,15 @@ public final class IoFile implements AutoCloseable
         // Closes the numbering too: a write counted in before the close but not yet numbered is refused rather
         // than accepted behind this barrier's back (docs/DURABILITY.md rule 11).
         final long lastSeq = state.barriers.closeSeq();
-        if (lastSeq > 0 && !submission.isClosed())
+        if (lastSeq > 0)
         {
             try
             {
+                if (submission.isClosed())
+                {
+                    throw new ClosedRingException(
+                        "ring closed: ring=" + ring.config().name() + " engine=" + ring.engineName());
+                }
                 submission.submitBarrier(state, BarrierMode.AUTO, lastSeq, CLOSE_BARRIER, this, 0, true);
             }
             catch (final QueueFullException e)
@@ -487,7 +497,13 @@ public final class IoFile implements AutoCloseable
             }
             catch (final ClosedRingException e)
             {
-                // The ring closed meanwhile: its close barriered the files it had (IoRing.close).
+                // The ring's close began after this close did, so it skipped this file (RingFiles.startClosing), and
+                // it closed the ring before this barrier was queued: nothing synced the writes this file accepted
+                // after its last barrier. Reported, never dropped (rule 11): the close is not a barrier.
+                closeBarrierFailure = IoFailure.of(IoOp.BARRIER, pathText, access.fd(), 0, 0, Errno.ECANCELED,
+                    "the ring closed while this file was closing, before its closing barrier was queued; the " +
+                        "file is closed without it (writes up to seq=" + lastSeq + " are durable only as far as " +
+                        "an earlier barrier covered them): " + e.getMessage(), e);
             }
         }
         // A read that never ends on its own (a FIFO nobody writes) would hold the close for ever: cancel it.

@@ -22,13 +22,18 @@ import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
  * the descriptor) must run exactly once, and never while the closer still holds its count: that is the window in
  * which the close barrier is queued, and a hook run there closes the file under the barrier's sync.
  *
- * <p>Results: r1 = 1 when the submitter was counted in, 0 when refused; r2 = 1 when the hook ran while the closer
- * still held its count; r3 = how often the hook ran.
+ * <p>A request counted in after the hook ran is the other way to break it (mutation j04: {@code enter} that looks at
+ * the closed bit, then counts itself in, in two steps): the request then runs on a closed descriptor.
+ *
+ * <p>Results: r1 = 1 when the submitter was counted in while the file was open, 0 when refused, 2 when it was
+ * counted in after the close hook had run; r2 = 1 when the hook ran while the closer still held its count; r3 = how
+ * often the hook ran.
  */
 @JCStressTest
 @Outcome(id = "1, 0, 1", expect = ACCEPTABLE, desc = "the request came first; the file closed once both were out")
 @Outcome(id = "0, 0, 1", expect = ACCEPTABLE, desc = "the close came first: the request was refused")
 @Outcome(id = ".*, 1, .*", expect = FORBIDDEN, desc = "closed while the close still held its count (under its barrier)")
+@Outcome(id = "2, .*", expect = FORBIDDEN, desc = "a request counted in after the descriptor was closed (check-then-act)")
 @Outcome(expect = FORBIDDEN, desc = "the close hook ran twice, or never")
 @State
 public class FileStateCloseStress
@@ -98,7 +103,8 @@ public class FileStateCloseStress
         {
             return;
         }
-        entered = 1;
+        // counted in: the hook cannot have run (it runs once the count is 0 after the close, and ours is not out)
+        entered = hookRuns == 0 ? 1 : 2;
         state.exit();
     }
 

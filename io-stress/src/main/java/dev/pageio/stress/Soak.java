@@ -8,6 +8,7 @@ import dev.pageio.core.IoRequest;
 import dev.pageio.core.IoRing;
 import dev.pageio.core.IoStatus;
 import dev.pageio.core.RingConfig;
+import dev.pageio.core.RingStats;
 import dev.pageio.linux.Arch;
 import dev.pageio.linux.FdFileAccess;
 
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 import static java.nio.file.StandardOpenOption.CREATE;
@@ -52,7 +54,12 @@ public final class Soak
     private final Path dir;
     private final int producers;
     private final int queueDepth;
-    private final AtomicLong ops = new AtomicLong();
+    /** Every operation completed (16 producers add to it: a LongAdder, not one contended word). */
+    private final LongAdder ops = new LongAdder();
+    /** Of the soak's rings (not the verifying ones): the barrier syncs, the waits for a free slot, the requests. */
+    private long syncsIssued;
+    private long queueFullWaits;
+    private long submitted;
     private final AtomicLong lost = new AtomicLong();
     private final AtomicLong duplicated = new AtomicLong();
     private final AtomicLong corrupt = new AtomicLong();
@@ -116,6 +123,8 @@ public final class Soak
             ps[i] = new Producer(i);
         }
         long[] baseline = null;
+        long warmOps = 0;
+        long warmNs = 0;
         int round = 0;
         while (!stop)
         {
@@ -136,6 +145,10 @@ public final class Soak
             }
             ring.close();
             ringCloses.incrementAndGet();
+            final RingStats stats = ring.stats();
+            syncsIssued += stats.syncsIssued();
+            queueFullWaits += stats.queueFullWaits();
+            submitted += stats.submitted();
             for (final Producer p : ps)
             {
                 p.file = null;
@@ -153,21 +166,31 @@ public final class Soak
             if (round == 0)
             {
                 baseline = sample();
+                // the first round carries the JIT's warm-up (C2 busy for seconds): the steady rate is taken after it
+                warmOps = ops.sum();
+                warmNs = System.nanoTime();
             }
             round++;
-            stop = System.nanoTime() - start >= durationNs && (opsTarget == 0 || ops.get() >= opsTarget) ||
-                opsTarget > 0 && ops.get() >= opsTarget;
+            stop = System.nanoTime() - start >= durationNs && (opsTarget == 0 || ops.sum() >= opsTarget) ||
+                opsTarget > 0 && ops.sum() >= opsTarget;
         }
         final long[] end = sample();
-        final double secs = (System.nanoTime() - start) / 1e9;
-        final boolean clean = lost.get() == 0 && duplicated.get() == 0 && corrupt.get() == 0 &&
+        final long endNs = System.nanoTime();
+        final double secs = (endNs - start) / 1e9;
+        final double steady = round > 1 ? (ops.sum() - warmOps) / ((endNs - warmNs) / 1e9) : ops.sum() / secs;
+        // failed: a write, read or barrier that failed, or a producer that threw: none is injected here, so any is a fault
+        final boolean clean = lost.get() == 0 && duplicated.get() == 0 && corrupt.get() == 0 && failed.get() == 0 &&
             end[0] - baseline[0] <= 2 && end[1] - baseline[1] <= 2;
-        System.out.printf("soak engine=%s ops=%d (%.0f/s) lost=%d duplicated=%d corrupt=%d failed=%d barriers=%d " +
-                "cancels=%d canceled=%d fileReopens=%d ringCloses=%d growth: fds=%d threads=%d rssKb=%d (%d -> %d) %s%s%n",
-            engine, ops.get(), ops.get() / secs, lost.get(), duplicated.get(), corrupt.get(), failed.get(), barriers.get(),
-            cancels.get(), canceled.get(), reopens.get(), ringCloses.get(), end[0] - baseline[0], end[1] - baseline[1],
-            end[2] - baseline[2], baseline[2], end[2], clean ? "CLEAN" : "PROBLEMS",
-            firstProblem != null ? " first=" + firstProblem : "");
+        // syncs: the barrier syncs the soak's rings issued (real fsync/fdatasync calls); queueFullWaits/submitted: the
+        // share of submissions that found no free slot and waited (the back-pressure the soak is to keep constant)
+        System.out.printf("soak engine=%s dir=%s (%s) ops=%d in %.1f s (%.0f/s; %.0f/s after the first round) lost=%d duplicated=%d corrupt=%d " +
+                "failed=%d barriers=%d syncs=%d queueFullWaits=%d of %d submitted (%.0f %%) cancels=%d canceled=%d " +
+                "fileReopens=%d ringCloses=%d growth: fds=%d threads=%d rssKb=%d (%d -> %d) %s%s%n",
+            engine, dir, Files.getFileStore(dir).type(), ops.sum(), secs, ops.sum() / secs, steady, lost.get(), duplicated.get(),
+            corrupt.get(), failed.get(), barriers.get(), syncsIssued, queueFullWaits, submitted,
+            submitted == 0 ? 0.0 : 100.0 * queueFullWaits / submitted, cancels.get(), canceled.get(), reopens.get(),
+            ringCloses.get(), end[0] - baseline[0], end[1] - baseline[1], end[2] - baseline[2], baseline[2], end[2],
+            clean ? "CLEAN" : "PROBLEMS", firstProblem != null ? " first=" + firstProblem : "");
         for (final Producer p : ps)
         {
             Files.deleteIfExists(p.path);
@@ -212,6 +235,8 @@ public final class Soak
         final SplittableRandom random;
         final ByteBuffer writeBuffer = aligned();
         final ByteBuffer readBuffer = aligned();
+        /** The control block of the canceled reads, reused (done before the next is described). */
+        final IoRequest cancelRequest = new IoRequest();
         IoFile file;
         volatile Thread waiter;
         volatile long expectedToken;
@@ -244,7 +269,6 @@ public final class Soak
         {
             try
             {
-                waiter = Thread.currentThread();
                 while (System.nanoTime() < roundEnd)
                 {
                     final int op = random.nextInt(100);
@@ -332,7 +356,7 @@ public final class Soak
 
         void cancel(final int page)
         {
-            final IoRequest r = new IoRequest().read(file, (long)page * PAGE, readBuffer.clear()).submit();
+            final IoRequest r = cancelRequest.read(file, (long)page * PAGE, readBuffer.clear()).submit();
             r.cancel();
             cancels.incrementAndGet();
             final boolean finished;
@@ -350,7 +374,7 @@ public final class Soak
                 problem(lost, "canceled read never finished: producer=" + id);
                 return;
             }
-            ops.incrementAndGet();
+            ops.increment();
             if (r.status() == IoStatus.CANCELED)
             {
                 canceled.incrementAndGet();
@@ -372,6 +396,9 @@ public final class Soak
         private long begin()
         {
             final long token = ++nextToken;
+            // the thread that waits: the producer's own, or the main thread verifying after a ring close (a stale
+            // waiter left the main thread to its 1 ms park on every verifying read)
+            waiter = Thread.currentThread();
             failure = null;
             result = 0;
             expectedToken = token;
@@ -390,7 +417,7 @@ public final class Soak
                 }
                 LockSupport.parkNanos(this, 1_000_000L);
             }
-            ops.incrementAndGet();
+            ops.increment();
             return true;
         }
 

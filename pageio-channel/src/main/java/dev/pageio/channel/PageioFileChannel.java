@@ -54,12 +54,15 @@ import java.util.concurrent.Future;
  * pool, configured by {@code java.nio.channels.DefaultThreadPool.threadFactory} and {@code .initialSize} as the
  * JDK's is ({@link DefaultHandlerPool}); never on the ring's agent thread. Handlers of operations that complete
  * while earlier ones still wait for an executor thread run in the same executor task, in completion order (one
- * hand-off per batch instead of one per operation), and that task, once its batch is done, spins briefly for the
- * next completions so that a steady flow needs no hand-off at all (up to 50 us, system property
- * {@code dev.pageio.channel.handlerSpinNs}, 0: off; not while a handler runs, not when the flow is slower). A
- * handler may block, and may wait for the handler of an operation it issues (that one runs in a later batch, on
- * another thread); a handler that waits for the handler of an
- * operation that completed before it may wait until it returns, since both can be in one batch: as the JDK's
+ * hand-off per batch instead of one per operation); operations that complete while that task runs handlers wait for
+ * it too, and it takes them after the handler; once the lane is empty the task spins briefly for the next
+ * completions, so that a steady flow needs no hand-off at all (up to 50 us, system property
+ * {@code dev.pageio.channel.handlerSpinNs}, 0: off; not when the flow is slower). A handler may block: operations
+ * that waited behind it for a whole millisecond go to another executor thread (one to two milliseconds after they
+ * completed: system property {@code dev.pageio.channel.handlerHoldNs}; 0 hands each one that completes while a
+ * handler runs to another thread at once), so a handler may wait for the handler of an operation it issues. A
+ * handler that waits for the handler of an operation that completed just after its own may wait for ever, since both
+ * can be taken in one batch, where it runs after it (the JDK's channel runs each on a thread of its own). As the JDK's
  * {@code AsynchronousChannelGroup} advises, handlers should not block indefinitely. The executor's {@code execute} is
  * called from the agent: it must hand the task to another thread (a caller-runs policy would run handlers on the
  * agent). A future completes on the agent, which only stores the result. Interrupting a thread never closes the

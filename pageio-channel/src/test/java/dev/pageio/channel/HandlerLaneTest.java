@@ -34,8 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The handler lane ({@link HandlerLane#dispatch(ChannelOp)}): handlers of operations that complete together run
  * in one executor task; none is lost when one throws, and a handler may wait for the handler of an operation it
- * issued itself; operations pushed while the task spins after its batch need no other hand-off, and one that
- * completes while a handler blocks goes to another thread.
+ * issued itself; operations pushed while the task spins after its batch, or (holding) while it runs a handler, need
+ * no other hand-off, and one that completes while a handler blocks goes to another thread (holding: through the
+ * {@link LaneWatchdog}).
  */
 class HandlerLaneTest
 {
@@ -247,6 +248,17 @@ class HandlerLaneTest
         }
     }
 
+    /** Waits (30 s at most) until a task of {@code lane} spins for operations: its batch is done. */
+    private static void awaitSpinning(final HandlerLane lane)
+    {
+        final long deadlineNs = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!lane.spinning())
+        {
+            assertTrue(System.nanoTime() - deadlineNs < 0, "the lane's task spins after its batch (30 s)");
+            Thread.onSpinWait();
+        }
+    }
+
     /** @return an operation that, pushed onto a lane, runs {@code handler} with -1 (a read at end of file). */
     private static ChannelOp completedOp(final CompletionHandler<Integer, ?> handler)
     {
@@ -286,10 +298,7 @@ class HandlerLaneTest
             final CountDownLatch first = new CountDownLatch(1);
             lane.dispatch(completedOp(recording(threads, first)));
             assertTrue(first.await(30, TimeUnit.SECONDS), "first handler ran");
-            while (!lane.spinning())
-            {
-                Thread.onSpinWait(); // the task spins once its batch is done (up to 60 s here)
-            }
+            awaitSpinning(lane);
             // One at a time, each onto the spinning lane: a push that lands while the task runs a handler finds the
             // lane idle and is handed to another task by design (CI's JDK 25 run saw that when both came at once).
             for (int i = 0; i < 2; i++)
@@ -297,10 +306,7 @@ class HandlerLaneTest
                 final CountDownLatch more = new CountDownLatch(1);
                 lane.dispatch(completedOp(recording(threads, more)));
                 assertTrue(more.await(30, TimeUnit.SECONDS), "a handler pushed onto the spinning lane ran");
-                while (!lane.spinning())
-                {
-                    Thread.onSpinWait(); // back to its spin after the handler
-                }
+                awaitSpinning(lane); // back to its spin after the handler
             }
             assertEquals(1, executor.executed.get(), "one executor task for the three operations");
             assertEquals(1, Set.copyOf(threads).size(), "all three ran on the spinning task's thread");
@@ -313,12 +319,15 @@ class HandlerLaneTest
         assertFalse(lane.spinning(), "the lane is idle after the interrupted spin");
     }
 
-    @Test
+    @ParameterizedTest(name = "hold={0}")
+    @ValueSource(booleans = {true, false})
     @Timeout(60)
-    void shouldHandAnOperationThatCompletesWhileAHandlerBlocksToAnotherThread() throws Exception
+    void shouldHandAnOperationThatCompletesWhileAHandlerBlocksToAnotherThread(final boolean hold) throws Exception
     {
         final CountingExecutor executor = new CountingExecutor();
-        final HandlerLane lane = new HandlerLane(executor, TimeUnit.SECONDS.toNanos(60));
+        // holding: the operation waits behind the blocked handler until the watchdog hands it on (1-2 ms); not
+        // holding: it goes to another task at once
+        final HandlerLane lane = new HandlerLane(executor, TimeUnit.SECONDS.toNanos(60), hold);
         final CountDownLatch blocking = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
@@ -363,6 +372,49 @@ class HandlerLaneTest
 
     @Test
     @Timeout(60)
+    void shouldRunOperationsThatCompleteWhileAHandlerRunsOnItsTaskWhenTheLaneHolds() throws Exception
+    {
+        final CountingExecutor executor = new CountingExecutor();
+        // unwatched: on a loaded machine the watchdog could hand the three on if this thread stalled a millisecond
+        final HandlerLane lane = new HandlerLane(executor, 0, true, false);
+        final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
+        final CountDownLatch ran = new CountDownLatch(4);
+        final CompletionHandler<Integer, Object> last = recording(threads, ran);
+        try
+        {
+            lane.dispatch(completedOp(new CompletionHandler<Integer, Object>()
+            {
+                @Override
+                public void completed(final Integer result, final Object attachment)
+                {
+                    threads.add(Thread.currentThread());
+                    ran.countDown();
+                    // three operations complete while this handler runs (as the agent pushes them): they wait for
+                    // this task, which takes them when the handler returns
+                    for (int i = 0; i < 3; i++)
+                    {
+                        lane.dispatch(completedOp(last));
+                    }
+                }
+
+                @Override
+                public void failed(final Throwable failure, final Object attachment)
+                {
+                }
+            }));
+            assertTrue(ran.await(30, TimeUnit.SECONDS), "every handler ran");
+            assertEquals(1, executor.executed.get(), "one executor task for the four operations");
+            assertEquals(1, Set.copyOf(threads).size(), "all four on its thread");
+        }
+        finally
+        {
+            executor.shutdownNow();
+            assertTrue(executor.awaitTermination(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void shouldStopSpinningWhenATaskWaitsInTheExecutorsQueue() throws Exception
     {
         final ThreadPoolExecutor executor = new ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
@@ -378,10 +430,7 @@ class HandlerLaneTest
             final CountDownLatch first = new CountDownLatch(1);
             lane.dispatch(completedOp(recording(new ConcurrentLinkedQueue<>(), first)));
             assertTrue(first.await(30, TimeUnit.SECONDS), "first handler ran");
-            while (!lane.spinning())
-            {
-                Thread.onSpinWait();
-            }
+            awaitSpinning(lane);
             // the pool's only thread spins (up to 60 s here): a task queued behind it must not wait for the spin
             final CountDownLatch queued = new CountDownLatch(1);
             executor.execute(queued::countDown);
