@@ -23,7 +23,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -49,7 +51,9 @@ import org.apache.lucene.store.LockFactory;
  *   <li>{@link #createOutput}: whole aligned blocks from two alternating buffers, the next filling while the last
  *   is written; the tail padded, then the file truncated to its length at close.</li>
  *   <li>{@link #openInput}: aligned reads into the input's own buffers, read-ahead when sequential; clones,
- *   slices, {@code RandomAccessInput}.</li>
+ *   slices, {@code RandomAccessInput}. A read a platform thread waits for is a {@code pread(2)} on that thread
+ *   (no hand-off); virtual threads and read-ahead use the ring
+ *   ({@link PageioDirectoryConfig#callerThreadReads()}).</li>
  *   <li>{@link #sync}: a written file stays open on the ring after its output closes, and {@code sync(names)} is
  *   one group barrier over them ({@code ring.barrier(DATA, files...)}: fdatasync, which also persists the size
  *   set by ftruncate, see man 2 fdatasync), issued only after their writes completed (BARRIER.md). Files not
@@ -73,6 +77,9 @@ public class PageioDirectory extends FSDirectory
     private final AtomicLong tempCounter = new AtomicLong();
     private final AtomicLong directOutputs = new AtomicLong();
     private final AtomicLong directInputs = new AtomicLong();
+    private final PageioIndexInput.CallerReads callerReads = new PageioIndexInput.CallerReads();
+    /** Files open for reading: their {@code pread}s stop before the ring closes their descriptors. */
+    private final Set<PageioIndexInput.Shared> openInputs = ConcurrentHashMap.newKeySet();
     /** Written, closed, not yet synced files, oldest first; guarded by itself. */
     private final LinkedHashMap<String, IoFile> unsynced = new LinkedHashMap<>();
     /** Closes (barriers) of files evicted from {@link #unsynced}; guarded by {@link #unsynced}. */
@@ -145,6 +152,21 @@ public class PageioDirectory extends FSDirectory
     public long directInputs()
     {
         return directInputs.get();
+    }
+
+    /**
+     * @return reads made so far with {@code pread(2)} on the calling (platform) thread instead of through the ring
+     * ({@link PageioDirectoryConfig#callerThreadReads()}); the ring's own reads are in {@code ring().stats()}.
+     */
+    public long callerReads()
+    {
+        return callerReads.reads.sum();
+    }
+
+    /** @return bytes those {@link #callerReads()} read. */
+    public long callerReadBytes()
+    {
+        return callerReads.bytes.sum();
     }
 
     @Override
@@ -220,14 +242,16 @@ public class PageioDirectory extends FSDirectory
         final PageioIndexInput.Shared shared;
         try
         {
-            shared = new PageioIndexInput.Shared(file, length, direct.alignment().offsetAlignment(),
-                direct.alignment().memoryAlignment(), config.readBlockBytes(), config.wholeFileReadMaxBytes());
+            shared = new PageioIndexInput.Shared(file, config.callerThreadReads() ? direct : null, callerReads,
+                openInputs::remove, length, direct.alignment().offsetAlignment(), direct.alignment().memoryAlignment(),
+                config.readBlockBytes(), config.wholeFileReadMaxBytes());
         }
         catch (final IOException | RuntimeException e)
         {
             file.close();
             throw e;
         }
+        openInputs.add(shared);
         directInputs.incrementAndGet();
         final boolean sequential = context.readOnce || context.context == IOContext.Context.MERGE;
         return new PageioIndexInput("PageioIndexInput(path=\"" + path + "\" engine=" + ring.engineName() + ")",
@@ -544,6 +568,17 @@ public class PageioDirectory extends FSDirectory
             try
             {
                 await(close, "close of a written file");
+            }
+            catch (final IOException e)
+            {
+                failure = failure == null ? e : failure;
+            }
+        }
+        for (final PageioIndexInput.Shared input : openInputs) // inputs left open: the ring closes their files
+        {
+            try
+            {
+                input.stopPreads();
             }
             catch (final IOException e)
             {

@@ -12,8 +12,10 @@ import org.apache.lucene.tests.store.BaseDirectoryTestCase;
 /**
  * Lucene's own conformance suite for a {@code Directory} ({@code BaseDirectoryTestCase}, lucene-test-framework),
  * run on {@link PageioDirectory} once per engine. Block sizes are drawn from the test seed so block boundaries
- * fall everywhere. JUnit 4 (randomizedtesting) requires public classes; the seed is printed on failure
- * ({@code -Dtests.seed=...} replays it).
+ * fall everywhere, and so is {@code callerThreadReads}: with it off every read of a test goes through the engine,
+ * with it on the reads the test's platform threads wait for are {@code pread}s and read-ahead uses the engine.
+ * JUnit 4 (randomizedtesting) requires public classes; the seed is printed on failure ({@code -Dtests.seed=...}
+ * replays it).
  */
 @ThreadLeakFilters(defaultFilters = true, filters = JnaCleanerThreadFilter.class)
 public abstract class PageioDirectoryTestCase extends BaseDirectoryTestCase
@@ -42,6 +44,7 @@ public abstract class PageioDirectoryTestCase extends BaseDirectoryTestCase
             .readBlockBytes(sizes[random().nextInt(sizes.length - 1)])
             .unsyncedFilesMax(1 + random().nextInt(64))
             .wholeFileReadMaxBytes(wholeFileReadMaxBytes())
+            .callerThreadReads(random().nextBoolean())
             .build();
         final PageioDirectory dir = new PageioDirectory(path, FSLockFactory.getDefault(), config);
         assertEquals("the ring must run on the engine asked for, with no fallback", engine(), dir.engine());

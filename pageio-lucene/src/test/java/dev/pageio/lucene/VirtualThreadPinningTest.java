@@ -26,6 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -109,6 +110,8 @@ class VirtualThreadPinningTest
                 }
                 recording.stop();
                 recording.dump(jfr);
+                assertEquals(0, dir.callerReads(),
+                    "a virtual thread never reads on its carrier (pread): every read goes through the ring");
             }
             final List<RecordedEvent> pinned = RecordingFile.readAllEvents(jfr).stream()
                 .filter(e -> e.getEventType().getName().equals("jdk.VirtualThreadPinned"))
