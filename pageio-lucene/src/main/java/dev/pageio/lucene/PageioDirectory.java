@@ -7,8 +7,6 @@ import dev.pageio.direct.DirectFile;
 import dev.pageio.direct.DirectIoPolicy;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -26,9 +24,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -421,7 +416,7 @@ public class PageioDirectory extends FSDirectory
         {
             if (!group.isEmpty())
             {
-                await(ring.barrier(BarrierMode.DATA, group.toArray(new IoFile[0])), "sync barrier files=" + group);
+                IoSupport.await(ring.barrier(BarrierMode.DATA, group.toArray(new IoFile[0])), "sync barrier files=" + group);
             }
         }
         catch (final IOException e)
@@ -439,7 +434,7 @@ public class PageioDirectory extends FSDirectory
         {
             try
             {
-                await(close, "sync of a file closed early");
+                IoSupport.await(close, "sync of a file closed early");
             }
             catch (final IOException e)
             {
@@ -488,7 +483,7 @@ public class PageioDirectory extends FSDirectory
             }
             for (int i = 0; i < syncs.size(); i++)
             {
-                await(syncs.get(i), "fsync path=" + files.get(i).path());
+                IoSupport.await(syncs.get(i), "fsync path=" + files.get(i).path());
             }
         }
         finally
@@ -497,28 +492,6 @@ public class PageioDirectory extends FSDirectory
             {
                 file.closeAsync();
             }
-        }
-    }
-
-    static void await(final CompletableFuture<?> future, final String what) throws IOException
-    {
-        try
-        {
-            future.get(PendingIo.TIMEOUT_NS, TimeUnit.NANOSECONDS);
-        }
-        catch (final ExecutionException e)
-        {
-            final Throwable cause = e.getCause();
-            throw new IOException(what + " failed: " + cause.getMessage(), cause);
-        }
-        catch (final TimeoutException e)
-        {
-            throw new IOException(what + " timed out: timeoutNs=" + PendingIo.TIMEOUT_NS, e);
-        }
-        catch (final InterruptedException e)
-        {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException(what + " interrupted");
         }
     }
 
@@ -567,7 +540,7 @@ public class PageioDirectory extends FSDirectory
         {
             try
             {
-                await(close, "close of a written file");
+                IoSupport.await(close, "close of a written file");
             }
             catch (final IOException e)
             {
@@ -604,22 +577,5 @@ public class PageioDirectory extends FSDirectory
     {
         return getClass().getSimpleName() + "@" + directory + " engine=" + ring.engineName() + " lockFactory=" +
             lockFactory;
-    }
-
-    static int alignUp(final int value, final int alignment)
-    {
-        return (value + alignment - 1) & -alignment;
-    }
-
-    static long alignUp(final long value, final int alignment)
-    {
-        return (value + alignment - 1) & -(long)alignment;
-    }
-
-    /** @return a direct buffer of exactly {@code bytes} whose address is a multiple of {@code alignment}. */
-    static ByteBuffer allocateAligned(final int bytes, final int alignment)
-    {
-        final int unit = Math.max(alignment, 1);
-        return ByteBuffer.allocateDirect(bytes + unit).alignedSlice(unit).limit(bytes).slice();
     }
 }

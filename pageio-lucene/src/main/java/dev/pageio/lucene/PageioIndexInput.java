@@ -122,14 +122,14 @@ final class PageioIndexInput extends BufferedIndexInput
             this.fileLength = fileLength;
             this.offsetAlignment = offsetAlignment;
             this.memoryAlignment = memoryAlignment;
-            this.blockBytes = PageioDirectory.alignUp(Math.max(blockBytes, MIN_RANDOM_READ_BYTES), offsetAlignment);
+            this.blockBytes = IoSupport.alignUp(Math.max(blockBytes, MIN_RANDOM_READ_BYTES), offsetAlignment);
             this.whole = fileLength > 0 && fileLength <= wholeFileReadMaxBytes ? readWhole() : null;
         }
 
         private ByteBuffer readWhole() throws IOException
         {
-            final int bytes = PageioDirectory.alignUp((int)fileLength, offsetAlignment);
-            final ByteBuffer buffer = PageioDirectory.allocateAligned(bytes, memoryAlignment);
+            final int bytes = IoSupport.alignUp((int)fileLength, offsetAlignment);
+            final ByteBuffer buffer = IoSupport.allocateAligned(bytes, memoryAlignment);
             final long read;
             if (readsOnCaller())
             {
@@ -270,7 +270,7 @@ final class PageioIndexInput extends BufferedIndexInput
 
         Window(final int capacity, final int memoryAlignment)
         {
-            buffer = PageioDirectory.allocateAligned(capacity, memoryAlignment);
+            buffer = IoSupport.allocateAligned(capacity, memoryAlignment);
         }
 
         boolean covers(final long position)
@@ -378,7 +378,7 @@ final class PageioIndexInput extends BufferedIndexInput
         else
         {
             final int need = (int)Math.min((long)wanted + (at - start), shared.blockBytes);
-            request = Math.min(shared.blockBytes, PageioDirectory.alignUp(Math.max(need,
+            request = Math.min(shared.blockBytes, IoSupport.alignUp(Math.max(need,
                 MIN_RANDOM_READ_BYTES), shared.offsetAlignment));
         }
         readNow(current, start, request);
@@ -433,7 +433,7 @@ final class PageioIndexInput extends BufferedIndexInput
     /** @return the bytes of a request at {@code start}: {@code request}, cut at the aligned end of the file. */
     private int requestBytes(final long start, final int request)
     {
-        final long end = Math.min(start + request, PageioDirectory.alignUp(shared.fileLength, shared.offsetAlignment));
+        final long end = Math.min(start + request, IoSupport.alignUp(shared.fileLength, shared.offsetAlignment));
         return (int)Math.max(shared.offsetAlignment, end - start);
     }
 

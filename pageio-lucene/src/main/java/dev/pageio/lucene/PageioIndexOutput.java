@@ -51,8 +51,8 @@ final class PageioIndexOutput extends IndexOutput
         this.file = file;
         this.offsetAlignment = direct.alignment().offsetAlignment();
         this.memoryAlignment = direct.alignment().memoryAlignment();
-        this.blockBytes = PageioDirectory.alignUp(blockBytes, offsetAlignment);
-        this.filling = PageioDirectory.allocateAligned(this.blockBytes, memoryAlignment);
+        this.blockBytes = IoSupport.alignUp(blockBytes, offsetAlignment);
+        this.filling = IoSupport.allocateAligned(this.blockBytes, memoryAlignment);
     }
 
     @Override
@@ -106,7 +106,7 @@ final class PageioIndexOutput extends IndexOutput
         submittedBytes += lengthBytes;
         if (spare == null)
         {
-            spare = PageioDirectory.allocateAligned(blockBytes, memoryAlignment);
+            spare = IoSupport.allocateAligned(blockBytes, memoryAlignment);
         }
         filling = spare;
         spare = block;
@@ -153,7 +153,7 @@ final class PageioIndexOutput extends IndexOutput
             final int tail = filling.position();
             if (tail > 0)
             {
-                final int padded = PageioDirectory.alignUp(tail, offsetAlignment);
+                final int padded = IoSupport.alignUp(tail, offsetAlignment);
                 while (filling.position() < padded)
                 {
                     filling.put((byte)0);
